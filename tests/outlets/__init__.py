@@ -1,0 +1,1 @@
+"""Page parser tests, one fixture page per module, one test per field."""
