@@ -1,0 +1,51 @@
+"""Engines: SQLite (the embedded default, in WAL mode) or any SQLAlchemy URL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite:///var/talkwatch.sqlite3"
+
+
+class BadDatabaseURL(ValueError):
+    pass
+
+
+def database_url(explicit: str | None = None) -> str:
+    """``explicit``, else ``TALKWATCH_DATABASE_URL``, else the embedded SQLite file."""
+    return explicit or os.environ.get("TALKWATCH_DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise BadDatabaseURL(
+            f"TALKWATCH_DATABASE_URL {url!r} is not a database URL; use e.g. "
+            "sqlite:///var/talkwatch.sqlite3 or postgresql+psycopg://user@127.0.0.1:5432/talkwatch"
+        ) from exc
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        # psycopg 3 is the driver we install (extra "postgres")
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # WAL lets a report read while a crawl writes; busy_timeout waits out short write locks
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

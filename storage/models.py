@@ -1,0 +1,186 @@
+"""The tables: articles and their versions, raw snapshots, the fetch log, topic decisions,
+event threads and the alerts a report is built from."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Article(Base):
+    """One stable key (``outlet:id``); every URL variant of the article collapses onto it."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    outlet: Mapped[str] = mapped_column(String(40), index=True)
+    stable_key: Mapped[str] = mapped_column(String(160))
+    canonical_url: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str] = mapped_column(String(8))
+    published: Mapped[str | None] = mapped_column(String(40))
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    label: Mapped[str | None] = mapped_column(String(20))
+    # syndication: this article is a copy of another outlet's story
+    copy_of_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
+    next_visit_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
+    versions: Mapped[list[Version]] = relationship(
+        back_populates="article", order_by="Version.seq", cascade="all, delete-orphan"
+    )
+
+
+class Version(Base):
+    """A text state of an article; written only when the normalized text changed."""
+
+    __tablename__ = "versions"
+    __table_args__ = (
+        UniqueConstraint("article_id", "seq"),
+        UniqueConstraint("article_id", "fingerprint"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    lead: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    published: Mapped[str | None] = mapped_column(String(40))
+    modified: Mapped[str | None] = mapped_column(String(40))
+    body_complete: Mapped[bool] = mapped_column(Boolean, default=True)
+    change_kind: Mapped[str] = mapped_column(String(20))  # first, title, lead, body, correction
+    chars_added: Mapped[int] = mapped_column(Integer, default=0)
+    chars_removed: Mapped[int] = mapped_column(Integer, default=0)
+    diff: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    url: Mapped[str] = mapped_column(Text)
+    snapshot_sha: Mapped[str | None] = mapped_column(String(64))
+    sources: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    article: Mapped[Article] = relationship(back_populates="versions")
+
+
+class Snapshot(Base):
+    """A raw response body, zlib-compressed and addressed by the SHA-256 of the raw bytes."""
+
+    __tablename__ = "snapshots"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str | None] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Fetch(Base):
+    """One HTTP exchange (or failure) and what came of it."""
+
+    __tablename__ = "fetches"
+    __table_args__ = (Index("ix_fetches_url_id", "url", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    outlet: Mapped[str | None] = mapped_column(String(40))
+    url: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(20), default="article")  # article, discovery, robots
+    status: Mapped[int | None] = mapped_column(Integer)
+    bytes: Mapped[int] = mapped_column(Integer, default=0)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[float | None] = mapped_column(Float)
+    # fetched, not_modified, blocked, error, then for articles: new, changed, unchanged, trivial, rejected
+    outcome: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    article_key: Mapped[str | None] = mapped_column(String(200))
+    snapshot_sha: Mapped[str | None] = mapped_column(String(64))
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TopicMatch(Base):
+    """The topic decision for one version, with the terms that fired."""
+
+    __tablename__ = "topic_matches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), unique=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(20))
+    score: Mapped[float] = mapped_column(Float)
+    terms: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+
+
+class Thread(Base):
+    """Articles about the same talks."""
+
+    __tablename__ = "threads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    signature: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    first_published: Mapped[str] = mapped_column(String(40))
+    last_published: Mapped[str] = mapped_column(String(40), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ThreadMember(Base):
+    __tablename__ = "thread_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), index=True)
+    article_key: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(20))  # opener, follow-up, official
+    published: Mapped[str] = mapped_column(String(40))
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Alert(Base):
+    """Something a report tells: new (opens a thread), follow-up, changed."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("kind", "version_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class Delivery(Base):
+    """An alert reported to a channel; the same alert never goes to the same channel twice."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("alert_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(200))
+    delivered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
