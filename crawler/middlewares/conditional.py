@@ -1,0 +1,29 @@
+"""Conditional GET: ask only for what changed since the last successful fetch."""
+
+from __future__ import annotations
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+
+from crawler.runtime import store_for
+
+
+class ConditionalGetMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ConditionalGetMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        if request.meta.get("unconditional") or b"If-None-Match" in request.headers:
+            return
+        validators = store_for(self.crawler).validators(request.url)
+        if validators is None:
+            return
+        etag, last_modified = validators
+        if etag:
+            request.headers[b"If-None-Match"] = etag
+        if last_modified:
+            request.headers[b"If-Modified-Since"] = last_modified

@@ -1,0 +1,100 @@
+"""Record every HTTP exchange in the fetch log; keep raw article pages; stop at bot walls."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.utils.defer import deferred_from_coro
+
+from crawler.outlets.blocks import detect_block
+from crawler.runtime import outlet_name, store_for
+
+log = logging.getLogger(__name__)
+
+
+class BlockedByBotWall(IgnoreRequest):
+    """A bot wall answered (e.g. DataDome): recorded as a block, never parsed."""
+
+
+class FetchLogMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.run_id = crawler.settings.get("TALKWATCH_RUN_ID") or None
+        self.max_blocks = crawler.settings.getint("TALKWATCH_MAX_CONSECUTIVE_BLOCKS", 3)
+        self.consecutive_blocks = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FetchLogMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        request.meta["talkwatch_started"] = time.monotonic()
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        store = store_for(self.crawler)
+        role = request.meta.get("talkwatch_role", "robots" if request.url.endswith("/robots.txt") else "other")
+        block = detect_block(response.status, response.headers, response.body)
+        outcome, reason = _outcome(response.status, block)
+        snapshot_sha = None
+        if outcome == "fetched" and role == "article":
+            content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+            snapshot_sha = store.save_snapshot(request.url, response.body, content_type)
+        fetch_id = store.record_fetch(
+            run_id=self.run_id, outlet=outlet_name(self.crawler), url=request.url, role=role,
+            status=response.status, bytes=len(response.body),
+            etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
+            duration_ms=_elapsed_ms(request), outcome=outcome, reason=reason, snapshot_sha=snapshot_sha,
+        )
+        request.meta["fetch_id"] = fetch_id
+        request.meta["snapshot_sha"] = snapshot_sha
+        self.crawler.stats.inc_value(f"talkwatch/fetch/{outcome}")
+        if block:
+            self._on_block(request, block)
+        self.consecutive_blocks = 0
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if isinstance(exception, IgnoreRequest):
+            return
+        store_for(self.crawler).record_fetch(
+            run_id=self.run_id, outlet=outlet_name(self.crawler), url=request.url,
+            role=request.meta.get("talkwatch_role", "other"), status=None, bytes=0,
+            duration_ms=_elapsed_ms(request), outcome="error",
+            reason=f"{type(exception).__name__}: {exception}"[:500],
+        )
+        self.crawler.stats.inc_value("talkwatch/fetch/error")
+
+    def _on_block(self, request: Request, reason: str) -> None:
+        self.consecutive_blocks += 1
+        log.warning("blocked by %s at %s (%d in a row)", reason, request.url, self.consecutive_blocks)
+        if self.consecutive_blocks >= self.max_blocks and self.crawler.engine is not None:
+            # back off: the rest of this crawl would only be blocked too; the next run tries again
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="blocked"))
+        raise BlockedByBotWall(f"{reason}: {request.url}")
+
+
+def _outcome(status: int, block: str | None) -> tuple[str, str | None]:
+    if block:
+        return "blocked", block
+    if status == 304:
+        return "not_modified", None
+    if 300 <= status < 400:
+        return "redirect", None
+    if status >= 400:
+        return "error", f"HTTP {status}"
+    return "fetched", None
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _elapsed_ms(request: Request) -> float | None:
+    started = request.meta.get("talkwatch_started")
+    return round((time.monotonic() - started) * 1000, 1) if started else None

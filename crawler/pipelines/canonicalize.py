@@ -1,0 +1,25 @@
+"""File every URL variant of an article under one stable key and canonical URL."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from scrapy.exceptions import DropItem
+
+from crawler.items import ArticleItem
+from crawler.outlets import get_outlet
+from crawler.pipelines.base import StorePipeline
+
+
+class CanonicalizePipeline(StorePipeline):
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        article = item.article
+        outlet = get_outlet(article.outlet)
+        ref = outlet.canonicalize(article.canonical_url or article.url) or outlet.canonicalize(article.url)
+        if ref is not None:
+            item.article = replace(article, stable_key=ref.stable_key, canonical_url=ref.canonical_url)
+        elif not article.stable_key:
+            if item.fetch_id is not None:
+                self.store.update_fetch(item.fetch_id, "rejected", "no stable key")
+            raise DropItem(f"no stable key for {article.url}", log_level="INFO")
+        return item

@@ -1,0 +1,45 @@
+"""Flag US–Japan ministerial talks, file the article into its event thread, raise alerts."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+from crawler.items import ArticleItem
+from crawler.pipelines.base import StorePipeline
+from crawler.topics.classifier import classify
+from crawler.topics.threads import assign_thread
+
+log = logging.getLogger(__name__)
+
+# labels whose edits an analyst wants to hear about
+TRACKED_LABELS = {"ministerial", "related"}
+
+
+class FlagPipeline(StorePipeline):
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        article = item.article
+        assert item.article_id is not None and item.version_id is not None  # set by VersionPipeline
+        text = "\n".join(part for part in (article.description, article.body) if part)
+        decision = classify(article.title, text, published=article.published, lang=article.lang)
+        previous = self.store.article(article.key)
+        previous_label = previous.label if previous else None
+        self.store.record_decision(item.article_id, item.version_id, decision.label, decision.score,
+                                   _jsonable(decision.terms), decision.explain())
+        assignment = assign_thread(self.store, article.key, article.outlet, decision, article.published, text)
+        thread_id = assignment.thread.id if assignment.thread else None
+        if item.save_status == "new" and assignment.is_new_thread:
+            self.store.add_alert("new", item.article_id, item.version_id, thread_id)
+        elif assignment.is_follow_up:
+            self.store.add_alert("follow-up", item.article_id, item.version_id, thread_id)
+        if item.save_status == "changed" and TRACKED_LABELS & {decision.label, previous_label}:
+            self.store.add_alert("changed", item.article_id, item.version_id, thread_id)
+        if decision.label == "ministerial":
+            self.count("flagged")
+            log.info("flagged %s: %s", article.key, decision.explain())
+        return item
+
+
+def _jsonable(terms: Any) -> list[Any]:
+    return [dataclasses.asdict(t) if dataclasses.is_dataclass(t) else t for t in terms]

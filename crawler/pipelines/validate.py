@@ -1,0 +1,30 @@
+"""Let through only articles with a title, a date and a body; record why others stop."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.exceptions import DropItem
+
+from crawler.items import ArticleItem, RejectedPage
+from crawler.pipelines.base import StorePipeline
+
+log = logging.getLogger(__name__)
+
+
+class ValidatePipeline(StorePipeline):
+    def process_item(self, item: ArticleItem | RejectedPage) -> ArticleItem:
+        if isinstance(item, RejectedPage):
+            self.reject(item.fetch_id, item.url, item.reason)
+        article = item.article
+        missing = [name for name, value in (("title", article.title), ("published", article.published),
+                                            ("body", "".join(article.paragraphs).strip())) if not value]
+        if missing:
+            self.reject(item.fetch_id, article.url, f"empty {', '.join(missing)}")
+        return item
+
+    def reject(self, fetch_id: int | None, url: str, reason: str) -> None:
+        if fetch_id is not None:
+            self.store.update_fetch(fetch_id, "rejected", reason)
+        self.count("rejected")
+        raise DropItem(f"not stored: {url}: {reason}", log_level="INFO")

@@ -1,0 +1,27 @@
+"""Store a new version (with its diff and change kind) when the text changed."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.exceptions import DropItem
+
+from crawler.items import ArticleItem
+from crawler.pipelines.base import StorePipeline
+from storage import ArticleText
+
+log = logging.getLogger(__name__)
+
+
+class VersionPipeline(StorePipeline):
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        article = item.article
+        result = self.store.save_version(ArticleText.of(article), snapshot_sha=item.snapshot_sha)
+        if item.fetch_id is not None:
+            self.store.update_fetch(item.fetch_id, result.status, result.change_kind, article_key=article.key)
+        if result.status == "unchanged":
+            raise DropItem(f"{article.key}: text unchanged", log_level="DEBUG")
+        item.article_id, item.version_id, item.save_status = result.article_id, result.version_id, result.status
+        self.count(f"versions/{result.status}")
+        log.info("%s version of %s (%s): %s", result.status, article.key, result.change_kind, article.title)
+        return item

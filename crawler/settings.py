@@ -1,0 +1,65 @@
+"""Scrapy settings for talkwatch. Live outlet URLs are the defaults; set
+``TALKWATCH_MIRROR_URL`` (setting or environment) to crawl the local mirror instead."""
+
+import os
+
+BOT_NAME = "talkwatch"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- talkwatch ---------------------------------------------------------------------------
+TALKWATCH_DATABASE_URL = os.environ.get("TALKWATCH_DATABASE_URL", "")  # empty: the embedded SQLite file
+TALKWATCH_MIRROR_URL = os.environ.get("TALKWATCH_MIRROR_URL", "")
+TALKWATCH_CONTACT_URL = os.environ.get("TALKWATCH_CONTACT_URL", "https://github.com/talkwatch/talkwatch")
+TALKWATCH_RUN_ID = os.environ.get("TALKWATCH_RUN_ID", "")
+# stop a crawl after this many bot-wall answers in a row (the rest waits for the next run)
+TALKWATCH_MAX_CONSECUTIVE_BLOCKS = 3
+
+# --- politeness -----------------------------------------------------------------------------
+USER_AGENT = f"talkwatch/0.1 (+{TALKWATCH_CONTACT_URL})"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 5 * 1024 * 1024  # no news page is this big; refuse rather than buffer
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 5
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = os.environ.get("TALKWATCH_LOG_LEVEL", "INFO")
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+
+if TALKWATCH_MIRROR_URL:
+    # the mirror is our own loopback server: no need to be gentle with it
+    DOWNLOAD_DELAY = 0
+    AUTOTHROTTLE_ENABLED = False
+    CONCURRENT_REQUESTS_PER_DOMAIN = 8
+
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.mirror.handler.MirrorDownloadHandler",
+    "https": "crawler.mirror.handler.MirrorDownloadHandler",
+}
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.conditional.ConditionalGetMiddleware": 570,
+    "crawler.middlewares.fetchlog.FetchLogMiddleware": 580,
+}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.validate.ValidatePipeline": 100,
+    "crawler.pipelines.canonicalize.CanonicalizePipeline": 200,
+    "crawler.pipelines.dedupe.DedupePipeline": 300,
+    "crawler.pipelines.version.VersionPipeline": 400,
+    "crawler.pipelines.flag.FlagPipeline": 500,
+}
+
+EXTENSIONS = {
+    "crawler.extensions.StatsFile": 500,
+}
+TALKWATCH_STATS_FILE = ""

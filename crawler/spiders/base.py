@@ -1,0 +1,90 @@
+"""The one spider shape every outlet uses: discovery documents in, article requests out.
+
+Parsing lives in ``crawler/outlets/<outlet>.py`` (pure functions); storage in the pipelines.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.http import Response, TextResponse
+
+from crawler.items import ArticleItem, RejectedPage
+from crawler.outlets import get_outlet
+from crawler.outlets.base import Discovered, OutletModule, ParseError
+
+log = logging.getLogger(__name__)
+
+
+class OutletSpider(scrapy.Spider):
+    outlet_name: ClassVar[str]
+
+    def __init__(self, *args: Any, start_urls: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outlet: OutletModule = get_outlet(self.outlet_name)
+        # ``-a start_urls=url1,url2`` replaces the outlet's discovery documents
+        self.discovery_urls = start_urls.split(",") if start_urls else list(self.outlet.OUTLET.start_urls)
+        self.requested_keys: set[str] = set()
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.discovery_urls:
+            yield self.discovery_request(url)
+
+    def discovery_request(self, url: str) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse_discovery, meta={"talkwatch_role": "discovery"})
+
+    def parse_discovery(self, response: Response) -> Iterator[scrapy.Request | RejectedPage]:
+        if not isinstance(response, TextResponse):
+            yield self.rejected(response, "discovery document is not text")
+            return
+        try:
+            found = self.outlet.discover(response)
+        except ParseError as exc:
+            log.warning("%s: discovery failed at %s: %s", self.name, response.url, exc.reason)
+            yield self.rejected(response, exc.reason)
+            return
+        log.info("%s: %d links in %s", self.name, len(found), response.url)
+        for item in found:
+            if item.kind == "listing":
+                yield self.discovery_request(item.url)
+            else:
+                request = self.article_request(item)
+                if request is not None:
+                    yield request
+
+    def article_request(self, found: Discovered) -> scrapy.Request | None:
+        ref = self.outlet.canonicalize(found.url)
+        if ref is None:
+            log.debug("%s: not an article URL: %s", self.name, found.url)
+            return None
+        if ref.stable_key in self.requested_keys:
+            return None  # another URL variant of an article already requested in this run
+        self.requested_keys.add(ref.stable_key)
+        return scrapy.Request(found.url, callback=self.parse_article,
+                              meta={"talkwatch_role": "article", "discovered": found})
+
+    def parse_article(self, response: Response) -> Iterator[ArticleItem | RejectedPage]:
+        if not isinstance(response, TextResponse):
+            yield self.rejected(response, "article page is not text")
+            return
+        try:
+            article = self.outlet.parse_article(response)
+        except ParseError as exc:
+            log.warning("%s: not stored: %s: %s", self.name, response.url, exc.reason)
+            yield self.rejected(response, exc.reason)
+            return
+        found: Discovered | None = response.meta.get("discovered")
+        if not article.description and found is not None and found.description:
+            # teasers (NHK) are matched on headline + the feed's description
+            article = replace(article, description=found.description,
+                              sources={**article.sources, "description": "feed"})
+        yield ArticleItem(article=article, fetch_id=response.meta.get("fetch_id"),
+                          snapshot_sha=response.meta.get("snapshot_sha"))
+
+    def rejected(self, response: Response, reason: str) -> RejectedPage:
+        return RejectedPage(outlet=self.outlet_name, url=response.url, reason=reason,
+                            fetch_id=response.meta.get("fetch_id"))
