@@ -202,7 +202,8 @@ def _dom_paragraphs(response: TextResponse) -> list[str]:
         texts = node.xpath(
             ".//text()[not(ancestor::svg) and not(ancestor::span[contains(@style, 'clip')])]"
         ).getall()
-        text = clean_text(" ".join("".join(texts).split()))
+        # newlines are markup layout; full-width spaces are text (「［東京　１７日　ロイター］」)
+        text = clean_text("".join(texts).replace("\n", " "))
         if index == 0:
             text = _EN_DATELINE.sub("", text)
         if text:
