@@ -1,0 +1,106 @@
+"""The storage API, on SQLite and (when configured) on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+
+from storage import ArticleText, Store
+
+
+def text(body: list[str], title: str = "日米外相会談", key: str = "pageit_000001_01515") -> ArticleText:
+    return ArticleText(outlet="mofa", stable_key=key, canonical_url=f"https://www.mofa.go.jp/{key}.html",
+                       url=f"https://www.mofa.go.jp/{key}.html", title=title, published="2025-01-21T00:00:00+09:00",
+                       modified=None, description=None, paragraphs=body, lang="ja", body_complete=True,
+                       sources={"title": "dom"})
+
+
+BODY = ["岩屋外務大臣はルビオ国務長官と会談した。", "両外相は同盟の強化で一致した。"]
+
+
+def test_first_version(store: Store):
+    result = store.save_version(text(BODY))
+    assert (result.status, result.change_kind) == ("new", "first")
+
+
+def test_same_text_is_not_a_new_version(store: Store):
+    store.save_version(text(BODY))
+    assert store.save_version(text(BODY)).status == "unchanged"
+    assert len(store.versions("mofa:pageit_000001_01515")) == 1
+
+
+def test_width_and_spacing_changes_are_not_a_new_version(store: Store):
+    store.save_version(text(BODY))
+    folded = ["岩屋外務大臣は　ルビオ国務長官と会談した。", "両外相は同盟の強化で一致した。 "]
+    assert store.save_version(text(folded, title="日米外相会談 ")).status == "unchanged"
+
+
+def test_edit_stores_a_version_with_diff(store: Store):
+    store.save_version(text(BODY))
+    result = store.save_version(text([*BODY, "次回の「2+2」開催に向け調整する。"]))
+    assert (result.status, result.change_kind) == ("changed", "body")
+    latest = store.versions("mofa:pageit_000001_01515")[-1]
+    assert latest.seq == 2
+    assert latest.diff["body"][-1] == {"op": "insert", "text": "次回の「2+2」開催に向け調整する。"}
+
+
+def test_title_only_edit(store: Store):
+    store.save_version(text(BODY))
+    assert store.save_version(text(BODY, title="日米外相会談（結果）")).change_kind == "title"
+
+
+def test_appended_correction_is_a_correction(store: Store):
+    store.save_version(text(BODY))
+    corrected = [*BODY, "※当初、会談時間を30分と掲載していましたが、40分の誤りでした。"]
+    assert store.save_version(text(corrected)).change_kind == "correction"
+
+
+def test_two_writers_store_one_version(store: Store, db_url: str):
+    other = Store(db_url)
+    results: list[str] = []
+
+    def save(target: Store) -> None:
+        results.append(target.save_version(text(BODY)).status)
+
+    threads = [threading.Thread(target=save, args=(s,)) for s in (store, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    other.dispose()
+    assert sorted(results) == ["new", "unchanged"]
+    assert len(store.versions("mofa:pageit_000001_01515")) == 1
+
+
+def test_fetch_validators_come_from_the_last_good_fetch(store: Store):
+    url = "https://www.mofa.go.jp/a.html"
+    store.record_fetch(url=url, status=200, bytes=10, etag='"a"', last_modified=None, outcome="fetched")
+    store.record_fetch(url=url, status=500, bytes=0, outcome="error", reason="HTTP 500")
+    assert store.validators(url) == ('"a"', None)
+
+
+def test_snapshot_round_trip_is_content_addressed(store: Store):
+    body = "<html>日米</html>".encode()
+    sha = store.save_snapshot("https://x/", body, "text/html")
+    assert store.save_snapshot("https://x/", body, "text/html") == sha
+    assert store.load_snapshot(sha)[2] == body
+
+
+def test_threads(store: Store):
+    thread = store.open_thread("日米外相会談 2025-01-21 岩屋–ルビオ", {"type": "foreign"}, "2025-01-21T00:00:00+09:00")
+    store.join_thread(thread.id, "mofa:a", "2025-01-21T00:00:00+09:00", "official")
+    store.join_thread(thread.id, "jiji:b", "2025-01-22T12:51:00+09:00", "follow-up")
+    assert store.thread_of("jiji:b").id == thread.id
+    assert store.recent_threads("2025-01-22T00:00:00+09:00")[0].last_published == "2025-01-22T12:51:00+09:00"
+    store.leave_thread("jiji:b")
+    assert store.thread_of("jiji:b") is None
+
+
+def test_alert_is_reported_once_per_channel(store: Store):
+    saved = store.save_version(text(BODY))
+    store.add_alert("new", saved.article_id, saved.version_id)
+    store.add_alert("new", saved.article_id, saved.version_id)  # the same alert again: ignored
+    alerts = store.alert_views("file")
+    assert [a.kind for a in alerts] == ["new"]
+    store.mark_delivered([a.alert_id for a in alerts], "file")
+    assert store.alert_views("file") == []
+    assert len(store.alert_views("email")) == 1
