@@ -1,0 +1,50 @@
+"""``talkwatch``: the command line. Each sub-command lives in ``crawler/commands/<name>.py``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from importlib import import_module
+
+from crawler.outlets import UnknownOutlet
+from storage.db import BadDatabaseURL
+
+COMMANDS = (
+    "demo",
+    "mirror",
+    "crawl",
+    "report",
+    "parse",
+    "topics",
+)
+
+
+class ConfigError(ValueError):
+    """Bad configuration: the message names the key and the fix; exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="talkwatch", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        import_module(f"crawler.commands.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    try:
+        return int(args.handler(args) or 0)
+    except (ConfigError, BadDatabaseURL, UnknownOutlet) as exc:
+        print(f"talkwatch: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
