@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from scrapy.http import Headers
 
 from crawler.mirror import SITE_DIR
@@ -79,3 +80,23 @@ def test_generic_walls(status, body, reason):
 )
 def test_not_walls(status, body):
     assert detect_block(status, {}, body) is None
+
+
+def _reuters_routes() -> list[dict]:
+    return yaml.safe_load((SITE_DIR / "reuters" / "routes.yaml").read_text("utf-8"))
+
+
+def test_mirror_serves_datadome_answers_that_are_detected():
+    walls = [r for r in _reuters_routes() if r.get("status") == 401]
+    assert len(walls) == 2  # one URL always refused, one article refused from state 2 on
+    for route in walls:
+        body = (SITE_DIR / "reuters" / route["file"]).read_bytes()
+        assert detect_block(route["status"], Headers(route["headers"]), body) == "datadome"
+
+
+def test_mirror_article_pages_are_not_blocks():
+    pages = [r for r in _reuters_routes() if r.get("file", "").startswith("article_")]
+    assert pages
+    for route in pages:
+        body = (SITE_DIR / "reuters" / route["file"]).read_bytes()
+        assert detect_block(route.get("status", 200), Headers(route.get("headers", {})), body) is None

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 from scrapy.http import HtmlResponse, Request, XmlResponse
 
+from crawler.mirror import SITE_DIR
 from crawler.outlets import reuters
 from crawler.outlets.base import ParseError
 from tests.support import page_response
@@ -234,3 +236,16 @@ def test_outlet():
     assert reuters.OUTLET.name == "reuters"
     assert "jp.reuters.com" in reuters.OUTLET.hosts
     assert reuters.OUTLET.start_urls == (INDEX_URL,)
+
+
+def test_every_sitemap_article_is_served_by_the_mirror():
+    routed = {r["url"] for r in yaml.safe_load((SITE_DIR / "reuters" / "routes.yaml").read_text("utf-8"))}
+    for filename, url in [
+        ("news_sitemap.xml", SITEMAP_URL),
+        ("news_sitemap_v2.xml", SITEMAP_URL),
+        ("news_sitemap_from100.xml", SITEMAP_URL + "&from=100"),
+        ("news_sitemap_index.xml", INDEX_URL),
+        ("news_sitemap_index_v2.xml", INDEX_URL),
+    ]:
+        for found in reuters.discover(page_response("reuters", filename, url)):
+            assert found.url in routed, f"{filename} lists {found.url}, which the mirror does not serve"
