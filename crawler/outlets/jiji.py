@@ -36,6 +36,7 @@ from crawler.outlets.base import (
     meta_content,
     news_article_ld,
     nfkc,
+    split_lines,
 )
 from crawler.outlets.dates import iso_jst, normalize_iso, parse_ja_date
 
@@ -57,7 +58,7 @@ _FLASH_PREFIX = re.compile(r"^\s*[【\[]速報[】\]]")
 _LIST_DATE = re.compile(r"(\d{1,2})/(\d{1,2})\s+(\d{1,2}):(\d{2})")
 # the raw page keeps the CMS timestamps in comments: <!-- key="news date" value="20221017190950" -->
 _CMS_DATE = re.compile(r'<!--\s*key="(news date|upd_date)"\s+value="(\d{12})\d*"\s*-->')
-# a flash page carries one line; real stories never fit in this many characters
+# a flash page carries one line repeating its headline; real stories never fit in this many characters
 _FLASH_MAX_CHARS = 40
 
 # Body blocks that are not article text: in-body ads, links to related stories, bottom links.
@@ -140,7 +141,9 @@ def parse_article(response: TextResponse) -> ParsedArticle:
 
     paragraphs, body_src = first(
         ("dom", lambda: _body_paragraphs(response)),
-        ("meta", lambda: [clean_text(ld.get("description") or meta_content(response, "description"))]),
+        # the lead alone (a layout we do not know, a members-only page): kept, but marked incomplete
+        ("jsonld", lambda: split_lines([ld["description"]])),
+        ("meta", lambda: split_lines([meta_content(response, "og:description", "description") or ""])),
     )
     section, section_src = first(
         ("jsonld", lambda: clean_text(ld["articleSection"])),
@@ -152,7 +155,8 @@ def parse_article(response: TextResponse) -> ParsedArticle:
         ("meta", lambda: clean_text(meta_content(response, "og:description", "description"))),
     )
 
-    kind = "flash" if _is_flash(response.url, title, section, paragraphs or []) else "article"
+    dom_lines = paragraphs if body_src == "dom" else []
+    kind = "flash" if _is_flash(response.url, title, section, dom_lines or []) else "article"
     if not paragraphs:
         if kind != "flash":
             raise ParseError("empty body", response.url)
@@ -167,6 +171,7 @@ def parse_article(response: TextResponse) -> ParsedArticle:
         "section": section_src,
         "description": description_src,
     }
+    body_complete = body_src in {"dom", "title"} or kind == "flash"
     return ParsedArticle(
         outlet=OUTLET.name,
         stable_key=ref.stable_key,
@@ -179,6 +184,7 @@ def parse_article(response: TextResponse) -> ParsedArticle:
         lang="ja",
         description=description,
         section=section,
+        body_complete=body_complete,
         authors=[],  # jiji credits the agency (時事通信社), not reporters
         kind=kind,
         sources={k: v for k, v in sources.items() if v},
@@ -287,12 +293,18 @@ def _has_class(node: Any, classes: tuple[str, ...]) -> bool:
 
 
 def _is_flash(url: str, title: str, section: str | None, paragraphs: list[str]) -> bool:
-    """速報 pages: 【速報】 headline, section 速報, listed from g=flash, or a one-line body."""
+    """速報 pages: 【速報】 headline, section 速報, g=flash, or a one-line body repeating the headline."""
     if _FLASH_PREFIX.match(title) or (section and "速報" in section):
         return True
     if url_query_parameter(url.replace("&amp;", "&"), "g") == "flash":
         return True
-    return len(paragraphs) == 1 and len(paragraphs[0]) <= _FLASH_MAX_CHARS
+    if len(paragraphs) != 1 or len(paragraphs[0]) > _FLASH_MAX_CHARS:
+        return False
+    return _squash(paragraphs[0]) == _squash(_FLASH_PREFIX.sub("", title))
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", nfkc(text))
 
 
 # --- listings -------------------------------------------------------------------
@@ -343,11 +355,11 @@ def _entry_text(anchor: Any) -> tuple[str, str]:
     """Headline (``<p>``) and the 「(MM/DD HH:MM)」 text of one listing entry."""
     date_text = clean_text(" ".join(anchor.css("span ::text, .ArticleDate ::text").getall()))
     title = clean_text(" ".join(anchor.css("p ::text").getall()))
+    whole = clean_text(" ".join(anchor.xpath(".//text()").getall()))
     if not title:
         # no <p>: the anchor's own text minus the date
-        whole = clean_text(" ".join(anchor.xpath(".//text()").getall()))
         title = clean_text(_LIST_DATE.sub("", whole).replace("()", "").replace("（）", ""))
-    return title, date_text
+    return title, date_text or whole
 
 
 def _listing_date(text: str, key: str) -> str | None:
