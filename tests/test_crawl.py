@@ -1,0 +1,92 @@
+"""Real Scrapy crawls (``scrapy crawl <outlet>`` in a subprocess) against the local mirror."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crawler.crawl import CrawlResult, run_crawl
+from crawler.mirror.server import MirrorServer
+from crawler.outlets import OUTLET_NAMES, get_outlet
+from storage import Store
+
+pytestmark = pytest.mark.slow
+
+
+class Crawled:
+    """One outlet crawled at state 1, again at state 1 (unchanged) and at state 2."""
+
+    def __init__(self, outlet: str, tmp: Path) -> None:
+        self.db_url = f"sqlite:///{tmp / f'{outlet}.sqlite3'}"
+        self.store = Store(self.db_url)
+        server = MirrorServer()
+        server.start_in_thread()
+        try:
+            self.first = run_crawl(outlet, self.db_url, mirror_url=server.base_url, timeout=120)
+            self.after_first = self._snapshot()
+            self.again = run_crawl(outlet, self.db_url, mirror_url=server.base_url, timeout=120)
+            self.after_again = self._snapshot()
+            server.state = 2
+            self.second = run_crawl(outlet, self.db_url, mirror_url=server.base_url, timeout=120)
+        finally:
+            server.stop()
+
+    def _snapshot(self) -> dict[str, int]:
+        return self.store.counts()
+
+
+@pytest.fixture(scope="module", params=OUTLET_NAMES)
+def crawled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
+    crawled = Crawled(request.param, tmp_path_factory.mktemp(request.param))
+    yield crawled
+    crawled.store.dispose()
+
+
+def _ok(result: CrawlResult) -> None:
+    assert result.ok, result.log_tail
+
+
+def test_crawls_finish(crawled: Crawled):
+    for result in (crawled.first, crawled.again, crawled.second):
+        _ok(result)
+
+
+def test_first_crawl_stores_articles(crawled: Crawled):
+    assert crawled.after_first["articles"] >= 2
+    assert crawled.after_first["versions"] == crawled.after_first["articles"]
+
+
+def test_items_keep_the_real_outlet_urls(crawled: Crawled):
+    outlet = get_outlet(crawled.first.outlet)
+    for fetch in crawled.store.fetches():
+        assert fetch.url.startswith("https://"), fetch.url
+        assert "127.0.0.1" not in fetch.url
+        assert any(host in fetch.url for host in outlet.OUTLET.hosts)
+
+
+def test_recrawl_of_an_unchanged_mirror_writes_no_version(crawled: Crawled):
+    assert crawled.after_again["versions"] == crawled.after_first["versions"]
+    assert crawled.again.stat("versions/new") == crawled.again.stat("versions/changed") == 0
+
+
+def test_recrawl_uses_conditional_get(crawled: Crawled):
+    assert crawled.again.stat("fetch/not_modified") >= 1
+
+
+def test_state_two_edit_becomes_a_new_version_with_a_diff(crawled: Crawled):
+    assert crawled.second.stat("versions/changed") >= 1
+    changed = [v for a in _article_keys(crawled.store) for v in crawled.store.versions(a) if v.seq > 1]
+    assert changed, "no second version stored"
+    assert all(v.diff and v.change_kind in {"title", "lead", "body", "correction"} for v in changed)
+
+
+def _article_keys(store: Store) -> list[str]:
+    return sorted({f.article_key for f in store.fetches() if f.article_key})
+
+
+def test_no_version_from_a_blocked_or_failed_fetch(crawled: Crawled):
+    bad = {f.url for f in crawled.store.fetches() if f.outcome in {"blocked", "error", "rejected"}}
+    stored_urls = {v.url for key in _article_keys(crawled.store) for v in crawled.store.versions(key)}
+    assert not bad & stored_urls

@@ -1,0 +1,87 @@
+"""Issue 2's scenario on MOFA: first publication, an unchanged re-crawl, an edit and a follow-up."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from crawler.crawl import run_crawl
+from crawler.mirror.server import MirrorServer
+from storage import Store
+
+pytestmark = pytest.mark.slow
+
+READOUT = "mofa:pageit_000001_01515"
+AUSTRALIA = "mofa:pageit_000001_01522"
+ENGLISH = "mofa:pageite_000001_00768"
+FOLLOW_UP = "mofa:pageit_000001_01530"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    db_url = f"sqlite:///{tmp_path_factory.mktemp('mofa') / 'talkwatch.sqlite3'}"
+    server = MirrorServer()
+    server.start_in_thread()
+    try:
+        for state in (1, 1, 2):
+            server.state = state
+            result = run_crawl("mofa", db_url, mirror_url=server.base_url, timeout=120)
+            assert result.ok, result.log_tail
+    finally:
+        server.stop()
+    store = Store(db_url)
+    yield store
+    store.dispose()
+
+
+def test_readouts_are_stored_once_each(store: Store):
+    for key in (READOUT, AUSTRALIA, ENGLISH, FOLLOW_UP):
+        assert store.article(key) is not None, key
+    assert store.counts()["articles"] == 4
+
+
+def test_the_edited_readout_has_exactly_one_new_version(store: Store):
+    versions = store.versions(READOUT)
+    assert [v.seq for v in versions] == [1, 2]
+    assert "約45分間" in versions[1].body and "約40分間" in versions[0].body
+
+
+def test_the_new_version_carries_its_diff(store: Store):
+    diff = store.versions(READOUT)[1].diff
+    inserted = [op["text"] for op in diff["body"] if op["op"] == "insert"]
+    assert any("2+2" in text for text in inserted)
+
+
+def test_unchanged_articles_have_one_version(store: Store):
+    assert len(store.versions(AUSTRALIA)) == 1
+    assert len(store.versions(ENGLISH)) == 1
+
+
+def test_japan_us_readout_is_flagged_with_its_terms(store: Store):
+    article = store.article(READOUT)
+    assert article.label == "ministerial"
+    view = next(a for a in store.alert_views("test") if a.article_key == READOUT and a.kind == "new")
+    assert "ルビオ" in view.explanation
+
+
+def test_non_us_readout_is_not_flagged(store: Store):
+    assert store.article(AUSTRALIA).label != "ministerial"
+    assert all(a.article_key != AUSTRALIA for a in store.alert_views("test"))
+
+
+def test_follow_up_readout_joins_the_thread_of_the_talks(store: Store):
+    follow_up = store.thread_of(FOLLOW_UP)
+    assert follow_up is not None and follow_up.id == store.thread_of(READOUT).id
+    kinds = {a.kind for a in store.alert_views("test") if a.article_key == FOLLOW_UP}
+    assert kinds == {"follow-up"}
+
+
+def test_the_edit_raises_a_changed_alert(store: Store):
+    changed = [a for a in store.alert_views("test") if a.kind == "changed"]
+    assert [a.article_key for a in changed] == [READOUT]
+
+
+def test_the_unreachable_page_is_in_the_fetch_log(store: Store):
+    missing = [f for f in store.fetches() if f.url.endswith("page22_003912.html")]
+    assert missing and missing[0].outcome == "error" and missing[0].reason == "HTTP 404"
