@@ -1,0 +1,207 @@
+"""Event threads: articles about the same talks (across outlets, re-crawls and versions) share one thread.
+
+An article joins a thread when the talks match — same meeting type and participants, talk dates within a
+few days (or, without a date in the text, published shortly after the talks) — or when it points back to
+them (「先の日米外相会談」, "last week's talks"). A preview opens a thread the talks later fill. A ministerial
+article that joins none opens a new thread; a new article joining an existing one is a **follow-up**.
+Persistence goes through :class:`ThreadBook`, which the crawler's storage implements; an in-memory book is
+provided for evaluation and tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from crawler.topics.classifier import TopicDecision
+
+OFFICIAL_OUTLETS = frozenset({"mofa"})  # government readouts are marked "official" in their thread
+SAME_TALK_DAYS = 2  # explicit talk dates this close are the same talks (time zones, overnight reporting)
+LATE_REPORT_DAYS = 10  # an undated article this long after the talks still reports on them
+PREVIEW_DAYS = 21  # talks announced in a preview happen within this many days
+BACK_REFERENCE_DAYS = 120
+LOOKBACK_DAYS = max(BACK_REFERENCE_DAYS, PREVIEW_DAYS)
+
+
+@dataclass(frozen=True)
+class ThreadRef:
+    id: int
+    title: str  # readable, e.g. "日米外相会談 2025-01-21 岩屋–ルビオ"
+    signature: dict  # JSON-serializable event signature (meeting type, participants, date, ...)
+    first_published: str  # ISO 8601
+    last_published: str
+
+
+class ThreadBook(Protocol):
+    def thread_of(self, article_key: str) -> ThreadRef | None: ...
+    def recent_threads(self, since: str) -> list[ThreadRef]: ...  # threads with last_published >= since (ISO)
+    def open_thread(self, title: str, signature: dict, published: str) -> ThreadRef: ...
+    def join_thread(self, thread_id: int, article_key: str, published: str, role: str) -> None: ...
+    # role: "opener" | "follow-up" | "official" (MOFA readouts are marked official)
+    def leave_thread(self, article_key: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class ThreadAssignment:
+    thread: ThreadRef | None
+    is_new_thread: bool
+    is_follow_up: bool
+
+
+def assign_thread(book: ThreadBook, article_key: str, outlet: str, decision: TopicDecision,
+                  published: str | None, text: str = "") -> ThreadAssignment:
+    """File one article (version) into its event thread; see the module doc for the rules.
+
+    ``text`` is accepted for callers that hold it; the decision's event signature already carries what the
+    text says (date, back-reference, preview).
+    """
+    del text
+    current = book.thread_of(article_key)
+    if current is not None:
+        if decision.label != "ministerial":  # an edit changed the label: the article no longer belongs
+            book.leave_thread(article_key)
+            return ThreadAssignment(None, False, False)
+        return ThreadAssignment(current, False, False)  # re-crawl or new version: stays, not a follow-up
+    if decision.label != "ministerial" or decision.event is None:
+        return ThreadAssignment(None, False, False)
+
+    published = published or dt.datetime.now(dt.UTC).isoformat()
+    signature = decision.event.to_dict()
+    day = _day(published)
+    since = (day - dt.timedelta(days=LOOKBACK_DAYS)).isoformat()
+    candidates = book.recent_threads(since)
+    thread = _same_talks(candidates, signature, day) or _back_reference(candidates, signature, day)
+    official = outlet in OFFICIAL_OUTLETS
+    if thread is None:
+        thread = book.open_thread(thread_title(signature, day), signature, published)
+        book.join_thread(thread.id, article_key, published, "official" if official else "opener")
+        return ThreadAssignment(thread, True, False)
+    book.join_thread(thread.id, article_key, published, "official" if official else "follow-up")
+    return ThreadAssignment(book.thread_of(article_key) or thread, False, True)
+
+
+def thread_title(signature: dict, day: dt.date) -> str:
+    """e.g. "日米外相会談 2025-01-21 岩屋–ルビオ" (previews: "（予定）" and the day announced)."""
+    when = signature.get("date") or day.isoformat()
+    label = signature.get("label") or "会談"
+    if signature.get("preview") and not signature.get("date"):
+        label += "（予定）"
+    names = "–".join(signature.get("names") or [])
+    return " ".join(part for part in (label, when, names) if part)
+
+
+# --- matching -----------------------------------------------------------------------------------------------
+
+
+def _day(iso: str) -> dt.date:
+    try:
+        return dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).date()
+    except ValueError:
+        return dt.date.fromisoformat(iso[:10])
+
+
+def _compatible(a: dict, b: dict) -> bool:
+    """Same kind of talks between the same people (either side may name fewer of them)."""
+    if a.get("type") != b.get("type") and "meeting" not in (a.get("type"), b.get("type")):
+        return False
+    pa, pb = set(a.get("participants") or ()), set(b.get("participants") or ())
+    return not pa or not pb or pa <= pb or pb <= pa
+
+
+def _talk_day(thread: ThreadRef) -> tuple[dt.date, bool]:
+    """The talks' day as the thread knows it, and whether that is an explicit date."""
+    date = thread.signature.get("date")
+    return (dt.date.fromisoformat(date), True) if date else (_day(thread.first_published), False)
+
+
+def _distance(thread: ThreadRef, signature: dict, day: dt.date) -> int | None:
+    """Days between the article's talks and the thread's, or None when they cannot be the same talks."""
+    talk, explicit = _talk_day(thread)
+    if thread.signature.get("preview") and not explicit:
+        # a preview: the talks it announced happen (and get reported) within the preview window
+        when = dt.date.fromisoformat(signature["date"]) if signature.get("date") else day
+        return (when - talk).days if 0 <= (when - talk).days <= PREVIEW_DAYS else None
+    if signature.get("date"):
+        delta = abs((dt.date.fromisoformat(signature["date"]) - talk).days)
+        return delta if delta <= SAME_TALK_DAYS else None
+    delta = (day - talk).days
+    return abs(delta) if -SAME_TALK_DAYS <= delta <= LATE_REPORT_DAYS else None
+
+
+def _same_talks(candidates: list[ThreadRef], signature: dict, day: dt.date) -> ThreadRef | None:
+    scored = []
+    for thread in candidates:
+        if not _compatible(signature, thread.signature):
+            continue
+        distance = _distance(thread, signature, day)
+        if distance is not None:
+            shared = len(set(signature.get("participants") or ()) & set(thread.signature.get("participants") or ()))
+            scored.append((-shared, distance, -thread.id, thread))
+    return min(scored, key=lambda s: s[:3])[3] if scored else None
+
+
+def _back_reference(candidates: list[ThreadRef], signature: dict, day: dt.date) -> ThreadRef | None:
+    """「先の日米外相会談」: the latest earlier thread of that kind, when the article dates no new talks."""
+    if not signature.get("back_reference") or signature.get("date"):
+        return None
+    earlier = [t for t in candidates if _compatible(signature, t.signature)
+               and 0 <= (day - _talk_day(t)[0]).days <= BACK_REFERENCE_DAYS]
+    return max(earlier, key=lambda t: (_talk_day(t)[0], t.id)) if earlier else None
+
+
+# --- an in-memory book ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Membership:
+    thread_id: int
+    article_key: str
+    published: str
+    role: str
+
+
+class InMemoryThreadBook:
+    """A small, real :class:`ThreadBook` (evaluation, tests); storage implements the same protocol in SQL."""
+
+    def __init__(self) -> None:
+        self._threads: dict[int, ThreadRef] = {}
+        self._members: dict[str, Membership] = {}
+        self._ids = itertools.count(1)
+
+    def thread_of(self, article_key: str) -> ThreadRef | None:
+        member = self._members.get(article_key)
+        return self._threads[member.thread_id] if member else None
+
+    def recent_threads(self, since: str) -> list[ThreadRef]:
+        cutoff = _instant(since)
+        return [t for t in self._threads.values() if _instant(t.last_published) >= cutoff]
+
+    def open_thread(self, title: str, signature: dict, published: str) -> ThreadRef:
+        thread = ThreadRef(next(self._ids), title, dict(signature), published, published)
+        self._threads[thread.id] = thread
+        return thread
+
+    def join_thread(self, thread_id: int, article_key: str, published: str, role: str) -> None:
+        thread = self._threads[thread_id]
+        self._members[article_key] = Membership(thread_id, article_key, published, role)
+        if _instant(published) > _instant(thread.last_published):
+            self._threads[thread_id] = replace(thread, last_published=published)
+
+    def leave_thread(self, article_key: str) -> None:
+        self._members.pop(article_key, None)
+
+    # read helpers for reports and tests
+    def threads(self) -> list[ThreadRef]:
+        return sorted(self._threads.values(), key=lambda t: t.id)
+
+    def members(self, thread_id: int) -> list[Membership]:
+        return sorted((m for m in self._members.values() if m.thread_id == thread_id),
+                      key=lambda m: (_instant(m.published), m.article_key))
+
+
+def _instant(iso: str) -> dt.datetime:
+    """Comparable instant; date-only or naive values are read as JST, the outlets' zone."""
+    value = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone(dt.timedelta(hours=9)))
