@@ -32,7 +32,7 @@ MASK = "\u3013"  # 〓: same length as the masked text, matches no vocabulary en
 THRESHOLD = 5
 STRONG = 6
 _SENTENCE_END = re.compile(r"(?:[。！？!?]+|\.(?=\s+[A-Z\"“])|\n)\s*")
-_NO_GAP = "。、,.\n" + MASK + "「」"
+_NO_GAP = "。、,.\n" + MASK
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,9 @@ class _Matcher:
             "country": compile_surfaces(v.countries),
             "attendance": compile_surfaces(v.attendance),
             "preview": compile_surfaces(v.preview_words),
+            "separately": compile_surfaces(v.separately),
         }
+        self.joint = compile_surfaces(v.joint_forums)
 
     @staticmethod
     def _re(pattern: str) -> re.Pattern[str]:
@@ -169,10 +171,12 @@ class _Matcher:
 
     def officials(self, text: str, day: dt.date | None) -> list[_Hit]:
         hits: list[_Hit] = []
-        for m in self.names.finditer(text):
-            holder, short = self.name_index.get(lookup_key(m.group(0)), (None, False))
+        matches = [(m, *self.name_index.get(lookup_key(m.group(0)), (None, False))) for m in self.names.finditer(text)]
+        named = {holder.id for _, holder, short in matches if holder and not short}
+        for m, holder, short in matches:
             if holder is None:
                 continue
+            short = short and holder.id not in named  # "Austin" counts once "Lloyd Austin" was named
             role = holder.role_on(day, self.v.margin_days)
             titles = self._titles(holder, role)
             after = _title_after(text, m.end(), titles, self.v.title_qualifiers)
@@ -286,8 +290,11 @@ def _score(unit: _Unit, window: bool) -> float:
     if not (jp and us and meet):
         return 0.0
     score = float(jp + us + meet)
+    if pair and typed:
+        score += 1  # 日米 + a bilateral meeting type in one sentence names the talks even without names
     both_named = jp_off and us_off
-    if unit.negatives("other_pair", "foreign_official") and (window or not both_named):
+    several = both_named and not window and unit.has("separately")
+    if unit.negatives("other_pair", "foreign_official") and not several:
         score -= 1
     if unit.has("country") and not both_named:
         score -= 1
@@ -369,7 +376,9 @@ def classify(title: str, text: str, published: str | None = None, lang: str | No
         event = _event(vocab, matcher, fallback, hits, full, starts, [], day)
         return TopicDecision("ministerial", 0.6, terms, event, _evidence(fallback),
                              "officials of both sides named together and a meeting reported")
-    return _not_ministerial(hits, terms, best.score if best else 0.0)
+    joint = any(h.category == "negative" and h.ref == "multilateral" and matcher.joint.search(h.surface)
+                for h in hits)
+    return _not_ministerial(hits, terms, best.score if best else 0.0, joint)
 
 
 def _evidence(hits: list[_Hit]) -> list[Term]:
@@ -379,7 +388,7 @@ def _evidence(hits: list[_Hit]) -> list[Term]:
     return list(dict.fromkeys(h.term() for h in chosen))
 
 
-def _not_ministerial(hits: list[_Hit], terms: list[Term], best: float) -> TopicDecision:
+def _not_ministerial(hits: list[_Hit], terms: list[Term], best: float, joint_forum: bool) -> TopicDecision:
     def any_of(category: str, side: str | None = None, kinds: tuple[str, ...] = ()) -> list[_Hit]:
         return [h for h in hits if h.category == category and (side is None or h.side == side)
                 and (not kinds or h.ref in kinds)]
@@ -390,13 +399,16 @@ def _not_ministerial(hits: list[_Hit], terms: list[Term], best: float) -> TopicD
     us = any_of("us_official") + any_of("marker", "us") + any_of("leader", "us") + any_of(
         "negative", kinds=("ambassador",))
     multilateral = any_of("negative", kinds=("multilateral",))
-    us_meets = any_of("us_official") and any_of("meeting")
+    us_meets = any_of("us_official") and any_of("meeting") and not any_of("country")
     cues = [*any_of("negative", kinds=("leader", "vice", "ambassador", "attendance", "multilateral"))]
 
     if counterpart and not pair:
         shown = counterpart[:2] + (any_of("jp_official") or any_of("us_official"))[:1]
         return TopicDecision("other", 0.1, terms, None, [h.term() for h in shown], "talks with another country")
-    if pair or (jp and us) or (multilateral and not counterpart) or (us_meets and not counterpart):
+    multilateral = [h for h in multilateral if jp or joint_forum]  # NATO without Japan is not US–Japan
+    officials_level = any_of("negative", kinds=("vice",)) and (jp or us)
+    if pair or (jp and us) or (multilateral and not counterpart) or (us_meets and not counterpart) or (
+            officials_level and not counterpart):
         shown = (pair[:1] + jp[:1] + us[:1] + cues[:2]) or multilateral[:1]
         why = "Japan–US but no bilateral ministerial talk" + (f"; {cues[0].ref} cue" if cues else "")
         return TopicDecision("related", round(0.3 + best / 20, 2), terms, None, [h.term() for h in shown], why)

@@ -90,6 +90,8 @@ class Vocabulary:
     forums: tuple[str, ...]
     forum_roles: tuple[str, ...]
     forum_meetings: tuple[str, ...]
+    joint_forums: tuple[str, ...]
+    separately: tuple[str, ...]
     other_pairs: tuple[str, ...]
     foreign_prefixes: tuple[str, ...]
     foreign_titles: tuple[str, ...]
@@ -261,6 +263,8 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         forums=strings("multilateral", "multilateral.forums"),
         forum_roles=strings("multilateral", "multilateral.roles", required=False),
         forum_meetings=strings("multilateral", "multilateral.meetings", required=False),
+        joint_forums=strings("multilateral", "multilateral.joint", required=False),
+        separately=strings("separately", required=False),
         other_pairs=strings("other_countries", "other_countries.pairs"),
         foreign_prefixes=strings("other_countries", "other_countries.prefixes_ja")
         + strings("other_countries", "other_countries.prefixes_en"),
