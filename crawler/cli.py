@@ -17,6 +17,8 @@ COMMANDS = (
     "report",
     "parse",
     "topics",
+    "monitor",
+    "status",
 )
 
 

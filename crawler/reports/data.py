@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from crawler.config import Config, parse_config
 from storage import AlertView, Store
+from storage.health import Alarm, RunHealth, RunRow, ensure_service_tables, outlet_alarms, runs
 
 
 @dataclass
@@ -17,12 +19,23 @@ class ThreadSection:
 
 
 @dataclass
+class OutletHealth:
+    """The outlet's last scheduled crawl and its health (``None`` before the monitor ran it)."""
+
+    outlet: str
+    last_run: RunRow | None
+    health: RunHealth | None
+
+
+@dataclass
 class Report:
     generated_at: datetime
     channel: str
     since: datetime | None
     threads: list[ThreadSection]
     changed: list[AlertView]
+    health: list[OutletHealth] = field(default_factory=list)
+    alarms: list[Alarm] = field(default_factory=list)
 
     @property
     def alert_ids(self) -> list[int]:
@@ -33,9 +46,24 @@ class Report:
     def is_empty(self) -> bool:
         return not self.alert_ids
 
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"new": sum(len(t.new) for t in self.threads),
+                "follow_up": sum(len(t.follow_ups) for t in self.threads),
+                "changed": len(self.changed), "alarms": len(self.alarms)}
 
-def build_report(store: Store, channel: str = "report", since: datetime | None = None) -> Report:
-    """Alerts not yet reported to ``channel`` (and newer than ``since``), grouped by thread."""
+    @property
+    def new_threads(self) -> list[ThreadSection]:
+        return [t for t in self.threads if t.new]
+
+    @property
+    def followed_threads(self) -> list[ThreadSection]:
+        return [t for t in self.threads if t.follow_ups]
+
+
+def build_report(store: Store, channel: str = "report", since: datetime | None = None,
+                 config: Config | None = None, now: datetime | None = None) -> Report:
+    """Alerts not yet reported to ``channel`` (and newer than ``since``) by thread, with crawl health."""
     threads: dict[int | None, ThreadSection] = {}
     changed: list[AlertView] = []
     for alert in store.alert_views(channel, since):
@@ -46,4 +74,22 @@ def build_report(store: Store, channel: str = "report", since: datetime | None =
             alert.thread_id, ThreadSection(alert.thread_id, alert.thread_title or "(no thread)")
         )
         (section.new if alert.kind == "new" else section.follow_ups).append(alert)
-    return Report(datetime.now(UTC), channel, since, list(threads.values()), changed)
+    health, alarms = crawl_health(store, config or parse_config({}), now=now)
+    return Report(now or datetime.now(UTC), channel, since, list(threads.values()), changed, health, alarms)
+
+
+def crawl_health(store: Store, config: Config, now: datetime | None = None) -> tuple[list[OutletHealth],
+                                                                                       list[Alarm]]:
+    ensure_service_tables(store)
+    rows: list[OutletHealth] = []
+    alarms: list[Alarm] = []
+    h = config.health
+    for outlet in config.enabled_outlets():
+        latest = runs(store, job=f"crawl:{outlet.name}", limit=1, finished_only=True)
+        run = latest[0] if latest else None
+        rows.append(OutletHealth(outlet.name, run, RunHealth.from_dict(run.health) if run and run.health
+                                 else None))
+        alarms += outlet_alarms(store, outlet.name, outlet.interval_minutes,
+                                silent_intervals=h.silent_intervals, coverage_drop=h.coverage_drop,
+                                recent_runs=h.recent_runs, blocked_ratio=h.blocked_ratio, now=now)
+    return rows, alarms

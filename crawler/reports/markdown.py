@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crawler.reports.common import article_marks, coverage_text, diff_fields
 from crawler.reports.data import Report
 from storage import AlertView
 
@@ -15,20 +16,22 @@ def render(report: Report) -> str:
     lines = [f"# talkwatch report — {report.generated_at:%Y-%m-%d %H:%M} UTC", ""]
     if report.since:
         lines += [f"Alerts since {report.since:%Y-%m-%d %H:%M} UTC.", ""]
+    if report.alarms:
+        lines += ["## Crawl alarms", ""]
+        lines += [f"- **{alarm.kind}** — {alarm.message}" for alarm in report.alarms] + [""]
     if report.is_empty:
-        return "\n".join([*lines, "Nothing new, no follow-ups, no changes since the last report.", ""])
-    new_threads = [t for t in report.threads if t.new]
-    followed = [t for t in report.threads if t.follow_ups]
-    lines += [f"{sum(len(t.new) for t in report.threads)} new, "
-              f"{sum(len(t.follow_ups) for t in report.threads)} follow-ups, {len(report.changed)} changed.", ""]
-    if new_threads:
+        lines += ["Nothing new, no follow-ups, no changes since the last report.", ""]
+    else:
+        counts = report.counts
+        lines += [f"{counts['new']} new, {counts['follow_up']} follow-ups, {counts['changed']} changed.", ""]
+    if report.new_threads:
         lines += ["## New talks", ""]
-        for thread in new_threads:
+        for thread in report.new_threads:
             lines += [f"### {thread.title}", ""]
             lines += [_article_line(a) for a in thread.new] + [""]
-    if followed:
+    if report.followed_threads:
         lines += ["## Follow-ups", ""]
-        for thread in followed:
+        for thread in report.followed_threads:
             lines += [f"### {thread.title}", ""]
             lines += [_article_line(a, "follow-up") for a in thread.follow_ups] + [""]
     if report.changed:
@@ -37,26 +40,31 @@ def render(report: Report) -> str:
             lines += [f"### {alert.title}", "",
                       f"{alert.outlet} · version {alert.version_seq} · change: **{alert.change_kind}** "
                       f"(+{alert.chars_added}/−{alert.chars_removed} chars) · <{alert.url}>", ""]
-            lines += _diff_lines(alert.diff) + [""]
+            lines += [*_diff_lines(alert.diff), ""]
+    if report.health:
+        lines += ["## Crawl health", "", "| outlet | last run | outcome | pages | items | new | changed | "
+                  "blocked | errors | coverage |", "|---|---|---|---|---|---|---|---|---|---|"]
+        for row in report.health:
+            run, h = row.last_run, row.health
+            if run is None:
+                lines.append(f"| {row.outlet} | never | – | – | – | – | – | – | – | – |")
+                continue
+            numbers = (f"{h.pages} | {h.items} | {h.new_versions} | {h.changed_versions} | {h.blocked} | "
+                       f"{h.errors} | {coverage_text(h)} |" if h else "– | – | – | – | – | – | – |")
+            lines.append(f"| {row.outlet} | {run.started_at:%Y-%m-%d %H:%M} | {run.outcome} | {numbers}")
+        lines.append("")
     return "\n".join(lines)
 
 
 def _article_line(alert: AlertView, tag: str = "new") -> str:
-    marks = [tag]
-    if alert.role == "official":
-        marks.append("official readout")
-    if not alert.body_complete:
-        marks.append("teaser only")
-    if alert.copy_of:
-        marks.append(f"copy of {alert.copy_of}")
     why = f" — {alert.explanation}" if alert.explanation else ""
-    return (f"- **{alert.title}** ({alert.outlet}, {alert.published or 'undated'}; {', '.join(marks)}) "
-            f"<{alert.url}>{why}")
+    return (f"- **{alert.title}** ({alert.outlet}, {alert.published or 'undated'}; "
+            f"{', '.join(article_marks(alert, tag))}) <{alert.url}>{why}")
 
 
 def _diff_lines(diff: dict[str, Any]) -> list[str]:
     lines: list[str] = []
-    for field_name, ops in diff.items():
+    for field_name, ops in diff_fields(diff):
         lines.append(f"**{field_name}** (`{{+inserted+}}` `[-deleted-]`):")
         lines.append("")
         for op in ops:

@@ -1,0 +1,108 @@
+"""``talkwatch status``: each job's last run and next run, crawl health and alarms."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import inspect, text
+
+from crawler.config import load_config
+from crawler.reports.data import crawl_health
+from crawler.scheduler import JOBS_TABLE, desired_jobs
+from storage import Store
+from storage.health import RunHealth, RunRow, ensure_service_tables, last_runs
+from storage.migrate import ensure_schema
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("status", help="last and next run of every monitor job, crawl health, alarms")
+    parser.add_argument("--config", type=Path, help="service config (TOML)")
+    parser.add_argument("--db", help="SQLAlchemy database URL")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.set_defaults(handler=run)
+
+
+def next_runs(store: Store) -> dict[str, datetime | None]:
+    """Next run of every job in the monitor's job store (read straight from its table)."""
+    if not inspect(store.engine).has_table(JOBS_TABLE):
+        return {}
+    with store.engine.connect() as conn:
+        rows = conn.execute(text(f"SELECT id, next_run_time FROM {JOBS_TABLE}"))
+        return {row.id: datetime.fromtimestamp(row.next_run_time, UTC) if row.next_run_time else None
+                for row in rows}
+
+
+def status(store: Store, config: Any) -> dict[str, Any]:
+    ensure_service_tables(store)
+    latest = last_runs(store)
+    upcoming = next_runs(store)
+    jobs = []
+    for job_id in sorted(set(desired_jobs(config)) | set(upcoming) | {j for j in latest if ":" in j
+                                                                       or j == "report"}):
+        run = latest.get(job_id)
+        jobs.append({"job": job_id, "scheduled": job_id in upcoming,
+                     "next_run": upcoming[job_id].isoformat() if upcoming.get(job_id) else None,
+                     "last_run": _run(run)})
+    health, alarms = crawl_health(store, config)
+    return {"jobs": jobs,
+            "health": [{"outlet": h.outlet, **(h.health.to_dict() if h.health else {})} for h in health],
+            "alarms": [{"outlet": a.outlet, "kind": a.kind, "message": a.message} for a in alarms]}
+
+
+def _run(run: RunRow | None) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    h = RunHealth.from_dict(run.health) if run.health else None
+    stats = run.stats or {}
+    return {"run_id": run.run_id, "started_at": run.started_at.isoformat(),
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+            "outcome": run.outcome, "returncode": run.returncode,
+            "items": h.items if h else None,
+            "new_versions": int(stats.get("talkwatch/versions/new", 0)) if h else None,
+            "changed_versions": int(stats.get("talkwatch/versions/changed", 0)) if h else None,
+            "flagged": int(stats.get("talkwatch/flagged", 0)) if h else None,
+            "message": (run.message or "")[-300:] or None}
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    store = Store(args.db or config.database_url or None)
+    ensure_schema(store)
+    data = status(store, config)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+        return 0
+    print(f"{'job':<16} {'last run (UTC)':<17} {'outcome':<12} {'items':>5} {'new':>4} {'chg':>4} "
+          f"{'flag':>4}  next run (UTC)")
+    for job in data["jobs"]:
+        last = job["last_run"] or {}
+        started = last.get("started_at", "")[:16].replace("T", " ") or "never"
+        nxt = (job["next_run"] or "")[:16].replace("T", " ")
+        nxt = nxt or ("not scheduled" if not job["scheduled"] else "-")
+        print(f"{job['job']:<16} {started:<17} {last.get('outcome', '-'):<12} {_n(last.get('items')):>5} "
+              f"{_n(last.get('new_versions')):>4} {_n(last.get('changed_versions')):>4} "
+              f"{_n(last.get('flagged')):>4}  {nxt}")
+    print()
+    print(f"{'outlet':<9} {'pages':>5} {'items':>5} {'blocked':>7} {'errors':>6}  coverage (title date body)")
+    for h in data["health"]:
+        if "pages" not in h:
+            print(f"{h['outlet']:<9} no monitored crawl yet")
+            continue
+        cov = " ".join("–" if v is None else f"{v:.0%}" for v in h["coverage"].values())
+        print(f"{h['outlet']:<9} {h['pages']:>5} {h['items']:>5} {h['blocked']:>7} {h['errors']:>6}  {cov}")
+    print()
+    if data["alarms"]:
+        print("ALARMS:")
+        for alarm in data["alarms"]:
+            print(f"  [{alarm['kind']}] {alarm['message']}")
+    else:
+        print("no alarms")
+    return 1 if data["alarms"] else 0
+
+
+def _n(value: Any) -> str:
+    return "-" if value is None else str(value)

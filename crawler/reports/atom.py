@@ -1,0 +1,61 @@
+"""The report as an Atom feed (feedgen): one entry per alert, one for the crawl alarms.
+
+Entry ids are stable (``tag:talkwatch,2025:alert/<id>``), so a feed reader shows an alert once
+even when the same feed file is read again.
+"""
+
+from __future__ import annotations
+
+from crawler.reports import html
+from crawler.reports.common import article_marks, safe_url
+from crawler.reports.data import Report
+from storage import AlertView
+
+FEED_ID = "tag:talkwatch,2025:report"
+
+
+def render(report: Report, feed_url: str | None = None) -> str:
+    from feedgen.feed import FeedGenerator
+
+    feed = FeedGenerator()
+    feed.id(f"{FEED_ID}/{report.channel}")
+    feed.title(f"talkwatch — {report.channel}")
+    feed.subtitle("US–Japan ministerial talks: new articles, follow-ups and edits")
+    feed.author({"name": "talkwatch"})
+    feed.updated(report.generated_at)
+    feed.generator("talkwatch")
+    if safe_url(feed_url):
+        feed.link(href=feed_url, rel="self")
+    if report.alarms:
+        entry = feed.add_entry(order="append")
+        entry.id(f"{FEED_ID}/alarms/{report.generated_at:%Y%m%dT%H%M%S}")
+        entry.title(f"Crawl alarms ({len(report.alarms)})")
+        entry.updated(report.generated_at)
+        entry.content("\n".join(f"{a.kind}: {a.message}" for a in report.alarms), type="text")
+    for thread in report.threads:
+        for alert in thread.new:
+            _entry(feed, alert, f"New: {alert.title}", "new", thread.title)
+        for alert in thread.follow_ups:
+            _entry(feed, alert, f"Follow-up: {alert.title}", "follow-up", thread.title)
+    for alert in report.changed:
+        _entry(feed, alert, f"Changed ({alert.change_kind}): {alert.title}", "changed", alert.thread_title)
+    return feed.atom_str(pretty=True).decode("utf-8")
+
+
+def _entry(feed, alert: AlertView, title: str, tag: str, thread: str | None) -> None:  # type: ignore[no-untyped-def]
+    entry = feed.add_entry(order="append")
+    entry.id(f"tag:talkwatch,2025:alert/{alert.alert_id}")
+    entry.title(title)  # feedgen escapes text; readers show it as text
+    entry.updated(alert.created_at)
+    if safe_url(alert.url):
+        entry.link(href=alert.url, rel="alternate")
+    entry.category(term=alert.kind)
+    marks = ", ".join(article_marks(alert, tag))
+    lines = [f"<p>{html._e(alert.outlet)} · {html._e(alert.published or 'undated')} · {html._e(marks)}</p>"]
+    if thread:
+        lines.append(f"<p>Thread: {html._e(thread)}</p>")
+    if alert.explanation:
+        lines.append(f"<p>{html._e(alert.explanation)}</p>")
+    if alert.kind == "changed":
+        lines += [html._diff_field(name, ops) for name, ops in alert.diff.items()]
+    entry.content("".join(lines), type="html")

@@ -1,0 +1,329 @@
+"""The service: APScheduler 3 with its jobs in the project database.
+
+Jobs (ids are stable, so a restarted monitor finds its schedule again):
+
+- ``crawl:<outlet>``: one crawl of the outlet every ``interval_minutes`` (config), in its own process
+  (:func:`crawler.crawl.run_crawl`: Twisted's reactor cannot restart in-process) with a timeout;
+- ``revisit``: re-fetch recent articles of every outlet (spider argument ``revisit=1``) to catch edits;
+- ``report``: write the report files and deliver to every configured channel.
+
+Every job has ``max_instances=1`` and ``coalesce=True`` with a misfire grace time; a process-wide lock per
+outlet also keeps a revisit from running beside a crawl of the same outlet. Each run is recorded in
+``service_runs`` (outcome, exit status, Scrapy's ``talkwatch/*`` stats, health from the fetch log).
+Job functions are module-level and take plain data, because SQLAlchemyJobStore pickles references.
+
+Shutdown (SIGTERM, SIGINT): no new runs start; a running crawl process gets SIGTERM, which makes Scrapy
+close the spider cleanly (items already stored are committed one by one, so nothing finished is lost),
+and the run is recorded as ``interrupted`` with the stats it had.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from crawler.config import Config
+from crawler.crawl import CrawlResult, run_crawl
+from storage import Store
+from storage.db import database_url
+from storage.health import close_stale_runs, ensure_service_tables, finish_run, run_health, start_run
+from storage.migrate import ensure_schema
+
+log = logging.getLogger("talkwatch.monitor")
+
+JOBS_TABLE = "apscheduler_jobs"
+_OUTLET_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+STOPPING = threading.Event()  # set on shutdown: no new crawl starts, running ones are asked to stop
+
+
+def _outlet_lock(outlet: str) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _OUTLET_LOCKS.setdefault(outlet, threading.Lock())
+
+
+def _store(config: Config) -> Store:
+    store = Store(database_url(config.database_url or None))
+    ensure_schema(store)
+    ensure_service_tables(store)
+    return store
+
+
+def new_run_id(job: str) -> str:
+    # fits Fetch.run_id (40 chars) and sorts by time
+    return f"{job.replace(':', '-')[:16]}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+# --- job functions (module level: the job store pickles references to them) ---------------------------
+
+def crawl_job(outlet: str, config_data: dict[str, Any], revisit: bool = False) -> str:
+    """One crawl of ``outlet``; returns the run's outcome."""
+    config = Config.from_dict(config_data)
+    job = f"{'revisit' if revisit else 'crawl'}:{outlet}"
+    if STOPPING.is_set():
+        return "skipped"
+    lock = _outlet_lock(outlet)
+    if not lock.acquire(blocking=False):
+        log.info("%s: skipped, a crawl of %s is still running", job, outlet)
+        return "skipped"
+    store = _store(config)
+    try:
+        return _run_crawl(store, config, outlet, job, revisit)
+    finally:
+        lock.release()
+        store.dispose()
+
+
+def revisit_job(config_data: dict[str, Any]) -> None:
+    """Revisit every enabled outlet's recent articles, one outlet after the other."""
+    config = Config.from_dict(config_data)
+    for outlet in config.enabled_outlets():
+        if STOPPING.is_set():
+            return
+        crawl_job(outlet.name, config_data, revisit=True)
+
+
+def report_job(config_data: dict[str, Any]) -> None:
+    """Write the report files and deliver to every channel."""
+    from crawler.delivery import deliver_all, write_report_files
+
+    config = Config.from_dict(config_data)
+    store = _store(config)
+    run_id = new_run_id("report")
+    start_run(store, run_id, "report")
+    try:
+        paths = write_report_files(store, Path(config.report_dir), config.report_formats, config=config)
+        results = deliver_all(store, config)
+        failed = [r.channel for r in results if r.outcome == "failed"]
+        message = (f"wrote {', '.join(str(p) for p in paths) or 'no files'}; "
+                   + ("; ".join(f"{r.channel}: {r.outcome}" for r in results) or "no delivery channels"))
+        finish_run(store, run_id, "failed" if failed else "ok", stats={"channels": len(results),
+                   "failed": len(failed), "files": len(paths)}, message=message)
+        log.info("report: %s", message)
+    except Exception as exc:
+        log.exception("report failed")
+        finish_run(store, run_id, "failed", message=f"{type(exc).__name__}: {exc}"[:500])
+    finally:
+        store.dispose()
+
+
+def _run_crawl(store: Store, config: Config, outlet: str, job: str, revisit: bool) -> str:
+    outlet_config = config.outlets[outlet]
+    run_id = new_run_id(job)
+    start_run(store, run_id, job, outlet)
+    log.info("%s: started (run %s)", job, run_id)
+    started = time.monotonic()
+    with _progress(store, job, run_id, started, config.progress_seconds):
+        try:
+            result = run_crawl(outlet, store.url, mirror_url=config.mirror_url or None,
+                               timeout=outlet_config.timeout_minutes * 60, run_id=run_id,
+                               spider_args={"revisit": "1"} if revisit else None)
+        except Exception as exc:  # the run itself could not start
+            log.exception("%s: could not run", job)
+            finish_run(store, run_id, "failed", message=f"{type(exc).__name__}: {exc}"[:500])
+            return "failed"
+    health = run_health(store, run_id)
+    outcome = _outcome(result)
+    kept = ("finish_reason", "item_scraped_count", "item_dropped_count", "log_count/ERROR",
+            "elapsed_time_seconds")
+    stats = {k: v for k, v in result.stats.items() if k.startswith("talkwatch/") or k in kept}
+    message = None if result.ok else (result.log_tail or "")[-1500:]
+    finish_run(store, run_id, outcome, result.returncode, stats, health.to_dict(), message)
+    log.info("%s: %s in %.0f s — %s; health: %d pages, %d articles seen, %d blocked, %d errors",
+             job, outcome, time.monotonic() - started, result.summary(), health.pages, health.items,
+             health.blocked, health.errors)
+    return outcome
+
+
+def _outcome(result: CrawlResult) -> str:
+    if result.timed_out:
+        return "timeout"
+    if STOPPING.is_set() or result.stats.get("finish_reason") == "shutdown":
+        return "interrupted"
+    return "ok" if result.ok else "failed"
+
+
+@contextmanager
+def _progress(store: Store, job: str, run_id: str, started: float, every: float) -> Iterator[None]:
+    """A progress line every ``every`` seconds while the crawl runs (from the fetch log)."""
+    done = threading.Event()
+
+    def report() -> None:
+        while not done.wait(every):
+            try:
+                h = run_health(store, run_id)
+            except Exception:  # a busy database must not end the crawl
+                continue
+            log.info("%s: running for %s — %d responses, %d articles seen, %d new, %d changed, "
+                     "%d blocked so far",
+                     job, _duration(time.monotonic() - started), h.pages, h.items, h.new_versions,
+                     h.changed_versions, h.blocked)
+
+    thread = threading.Thread(target=report, name=f"progress-{job}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(timeout=5)
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
+# --- the scheduler ------------------------------------------------------------------------------------
+
+def desired_jobs(config: Config) -> dict[str, dict[str, Any]]:
+    """Job id → add_job keyword arguments, from the config."""
+    data = config.to_dict()
+    jobs: dict[str, dict[str, Any]] = {}
+    for outlet in config.enabled_outlets():
+        jobs[f"crawl:{outlet.name}"] = {"func": crawl_job, "args": [outlet.name, data],
+                                        "minutes": outlet.interval_minutes}
+    if config.revisit_enabled:
+        jobs["revisit"] = {"func": revisit_job, "args": [data], "minutes": config.revisit_minutes}
+    jobs["report"] = {"func": report_job, "args": [data], "minutes": config.report_minutes}
+    return jobs
+
+
+def build_scheduler(config: Config, store: Store) -> BackgroundScheduler:
+    workers = len(config.enabled_outlets()) + 2
+    return BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=store.engine, tablename=JOBS_TABLE)},
+        executors={"default": ThreadPoolExecutor(workers)},
+        job_defaults={"max_instances": 1, "coalesce": True,
+                      "misfire_grace_time": int(config.misfire_grace_minutes * 60)},
+        timezone=UTC,
+    )
+
+
+def install_jobs(scheduler: BackgroundScheduler, config: Config, now: datetime | None = None) -> list[str]:
+    """Add or update the configured jobs and drop the ones no longer configured.
+
+    A job whose interval and arguments did not change keeps its next run time (a restart does not recrawl
+    everything); a new job runs at once, staggered by a few seconds so the outlets do not all start together.
+    """
+    now = now or datetime.now(UTC)
+    wanted = desired_jobs(config)
+    for job in scheduler.get_jobs():
+        if job.id not in wanted:
+            log.info("job %s is no longer configured: removed", job.id)
+            job.remove()
+    changes: list[str] = []
+    for index, (job_id, spec) in enumerate(wanted.items()):
+        trigger = IntervalTrigger(minutes=spec["minutes"], timezone=UTC)
+        existing = scheduler.get_job(job_id)
+        if (existing is not None and isinstance(existing.trigger, IntervalTrigger)
+                and existing.trigger.interval == trigger.interval and list(existing.args) == spec["args"]
+                and existing.func is spec["func"]):
+            continue
+        first = now + timedelta(seconds=3 * index) if existing is None else None
+        scheduler.add_job(spec["func"], trigger=trigger, args=spec["args"], id=job_id, name=job_id,
+                          replace_existing=True, next_run_time=first or (now + trigger.interval))
+        changes.append(job_id)
+    return changes
+
+
+def run_monitor(config: Config, stop: threading.Event | None = None, install_signals: bool = True) -> int:
+    """Run the scheduler until SIGTERM/SIGINT (or ``stop`` is set); then shut down cleanly."""
+    stop = stop or threading.Event()
+    STOPPING.clear()
+    store = _store(config)
+    stale = close_stale_runs(store)
+    if stale:
+        log.warning("%d runs were left running by an earlier monitor: marked interrupted", stale)
+    scheduler = build_scheduler(config, store)
+    if install_signals:
+        def on_signal(signum: int, _frame: Any) -> None:
+            log.info("%s received: stopping (running crawls are asked to finish cleanly)",
+                     signal.Signals(signum).name)
+            stop.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+    scheduler.start(paused=True)
+    changed = install_jobs(scheduler, config)
+    scheduler.resume()
+    log.info("monitor started: database %s; %s", _safe_db(store.url),
+             ", ".join(f"{o.name} every {o.interval_minutes:g} min" for o in config.enabled_outlets()))
+    if changed:
+        log.info("jobs added or updated: %s", ", ".join(changed))
+    for job in scheduler.get_jobs():
+        when = f"{job.next_run_time:%Y-%m-%d %H:%M:%S %Z}" if job.next_run_time else "-"
+        log.info("next %s at %s", job.id, when)
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        shutdown(scheduler, config.stop_grace_seconds)
+        store.dispose()
+    log.info("monitor stopped")
+    return 0
+
+
+def shutdown(scheduler: BackgroundScheduler, grace_seconds: float = 60.0) -> None:
+    STOPPING.set()
+    scheduler.pause()  # nothing new starts
+    children = crawl_children()
+    for pid in children:
+        _signal(pid, signal.SIGTERM)
+    if children:
+        log.info("asked %d running crawl(s) to stop: pids %s", len(children), ", ".join(map(str, children)))
+    deadline = time.monotonic() + grace_seconds
+    while crawl_children() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in crawl_children():
+        log.warning("crawl pid %d did not stop within %.0f s: killed", pid, grace_seconds)
+        _signal(pid, signal.SIGKILL)
+    scheduler.shutdown(wait=True)  # job threads record their runs before we go
+
+
+def crawl_children() -> list[int]:
+    """Our child processes that are Scrapy crawls (found in /proc; run_crawl does not hand out its Popen)."""
+    me = os.getpid()
+    found: list[int] = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            if ppid != me:
+                continue
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError, IndexError):
+            continue
+        if b"scrapy" in argv and b"crawl" in argv:
+            found.append(int(entry.name))
+    return found
+
+
+def _signal(pid: int, signum: int) -> None:
+    with suppress(ProcessLookupError):
+        os.kill(pid, signum)
+
+
+def _safe_db(url: str) -> str:
+    """The database URL without its password, for log lines."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(database)"

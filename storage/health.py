@@ -1,0 +1,321 @@
+"""Crawl health: the scheduler's run log, the delivery log, and read-only health queries over the fetch log.
+
+Two small tables of the service live here (their own ``MetaData``, created by :func:`ensure_service_tables`),
+so the crawl schema in ``storage/models.py`` does not depend on the service:
+
+- ``service_runs``: one row per scheduled job run (crawl, revisit, report): when, outcome, exit status,
+  Scrapy's ``talkwatch/*`` stats, and the run's health (below);
+- ``delivery_log``: one row per delivery of a report to a channel: attempts, outcome, error.
+
+Health of one crawl run is computed from the fetch log rows carrying the run's ``run_id``:
+pages (responses), blocked, errors, not_modified, items (article pages seen: new, changed, unchanged,
+not modified), rejected, and **field coverage** — the share of parsed article pages that had a title, a
+date and a body. A rejected page whose reason names a field (``empty title, published``, ``no headline``,
+``no date``, ``empty body``) lacks that field; a rejection for a reason that is not about the article
+(consent page, error page, a bot wall, "not a … URL") is left out; any other rejection (``no
+#maincontents``: the page's structure is gone) lacks all three — that is what a site redesign looks like.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+    update,
+)
+
+from storage.models import Fetch
+from storage.store import Store
+
+metadata = MetaData()
+
+service_runs = Table(
+    "service_runs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", String(40), unique=True, nullable=False),
+    Column("job", String(60), nullable=False, index=True),  # crawl:mofa, revisit:mofa, report
+    Column("outlet", String(40), index=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    # running, ok, failed, timeout, interrupted, skipped
+    Column("outcome", String(20), nullable=False),
+    Column("returncode", Integer),
+    Column("stats", JSON),
+    Column("health", JSON),
+    Column("message", Text),
+)
+
+delivery_log = Table(
+    "delivery_log", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(200), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("outcome", String(20), nullable=False),  # sent, failed, skipped
+    Column("attempts", Integer, nullable=False),
+    Column("alerts", Integer, nullable=False),
+    Column("alarms", Integer, nullable=False),
+    Column("error", Text),
+)
+
+FIELDS = ("title", "date", "body")
+_FIELD_WORDS = {"title": ("title", "headline"), "date": ("date", "published"), "body": ("body",)}
+_NOT_ABOUT_THE_ARTICLE = ("consent page", "error page", "blocked", "not a ", "not an ")
+_PARSED = ("new", "changed", "unchanged", "trivial", "rejected")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def ensure_service_tables(store: Store) -> None:
+    metadata.create_all(store.engine)
+
+
+# --- the run log -----------------------------------------------------------------------------------
+
+def start_run(store: Store, run_id: str, job: str, outlet: str | None = None) -> None:
+    with store.session() as s:
+        s.execute(insert(service_runs).values(run_id=run_id, job=job, outlet=outlet, started_at=utcnow(),
+                                              outcome="running"))
+
+
+def finish_run(store: Store, run_id: str, outcome: str, returncode: int | None = None,
+               stats: dict[str, Any] | None = None, health: dict[str, Any] | None = None,
+               message: str | None = None) -> None:
+    with store.session() as s:
+        s.execute(update(service_runs).where(service_runs.c.run_id == run_id).values(
+            finished_at=utcnow(), outcome=outcome, returncode=returncode, stats=stats or {},
+            health=health, message=message))
+
+
+def close_stale_runs(store: Store) -> int:
+    """Mark runs left ``running`` by a monitor that died (a new monitor starts with none running)."""
+    with store.session() as s:
+        result = s.execute(update(service_runs).where(service_runs.c.outcome == "running").values(
+            outcome="interrupted", finished_at=utcnow(), message="monitor stopped during the run"))
+        return int(result.rowcount or 0)
+
+
+@dataclass
+class RunRow:
+    run_id: str
+    job: str
+    outlet: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str
+    returncode: int | None
+    stats: dict[str, Any]
+    health: dict[str, Any] | None
+    message: str | None
+
+
+def _row(row: Any) -> RunRow:
+    return RunRow(row.run_id, row.job, row.outlet, _aware(row.started_at), _aware(row.finished_at),
+                  row.outcome, row.returncode, dict(row.stats or {}), row.health, row.message)
+
+
+def runs(store: Store, job: str | None = None, outlet: str | None = None, limit: int = 20,
+         finished_only: bool = False) -> list[RunRow]:
+    """Most recent first."""
+    query = select(service_runs).order_by(service_runs.c.started_at.desc(), service_runs.c.id.desc())
+    if job is not None:
+        query = query.where(service_runs.c.job == job)
+    if outlet is not None:
+        query = query.where(service_runs.c.outlet == outlet)
+    if finished_only:
+        query = query.where(service_runs.c.outcome != "running")
+    with store.session() as s:
+        return [_row(r) for r in s.execute(query.limit(limit))]
+
+
+def last_runs(store: Store) -> dict[str, RunRow]:
+    """The latest run of every job."""
+    latest: dict[str, RunRow] = {}
+    with store.session() as s:
+        newest = (select(service_runs.c.job, func.max(service_runs.c.id).label("id"))
+                  .group_by(service_runs.c.job).subquery())
+        rows = s.execute(select(service_runs).join(newest, service_runs.c.id == newest.c.id))
+        for row in rows:
+            latest[row.job] = _row(row)
+    return latest
+
+
+def record_delivery(store: Store, channel: str, outcome: str, attempts: int, alerts: int, alarms: int,
+                    error: str | None = None) -> None:
+    with store.session() as s:
+        s.execute(insert(delivery_log).values(channel=channel, at=utcnow(), outcome=outcome,
+                                              attempts=attempts, alerts=alerts, alarms=alarms, error=error))
+
+
+def deliveries(store: Store, channel: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    query = select(delivery_log).order_by(delivery_log.c.id.desc()).limit(limit)
+    if channel is not None:
+        query = query.where(delivery_log.c.channel == channel)
+    with store.session() as s:
+        return [dict(r._mapping) for r in s.execute(query)]
+
+
+# --- health of one run, from the fetch log -----------------------------------------------------------
+
+@dataclass
+class RunHealth:
+    pages: int = 0
+    items: int = 0
+    new_versions: int = 0
+    changed_versions: int = 0
+    not_modified: int = 0
+    rejected: int = 0
+    blocked: int = 0
+    errors: int = 0
+    parsed: int = 0  # article pages that reached the parser (the coverage denominator)
+    coverage: dict[str, float | None] = field(default_factory=lambda: dict.fromkeys(FIELDS))
+
+    @property
+    def blocked_ratio(self) -> float:
+        return self.blocked / self.pages if self.pages else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "blocked_ratio": round(self.blocked_ratio, 3)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> RunHealth:
+        data = dict(data or {})
+        data.pop("blocked_ratio", None)
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+def missing_fields(reason: str | None) -> tuple[str, ...] | None:
+    """Which of title/date/body a rejected article page lacked; ``None``: not about the article."""
+    text = (reason or "").lower()
+    if text.startswith(_NOT_ABOUT_THE_ARTICLE):
+        return None
+    named = tuple(f for f in FIELDS if any(word in text for word in _FIELD_WORDS[f]))
+    return named or FIELDS
+
+
+def run_health(store: Store, run_id: str) -> RunHealth:
+    with store.session() as s:
+        rows = s.execute(select(Fetch.role, Fetch.outcome, Fetch.reason).where(Fetch.run_id == run_id)).all()
+    return health_of(rows)
+
+
+def health_of(rows: Iterable[Any]) -> RunHealth:
+    """``rows``: (role, outcome, reason) of one run's fetches."""
+    health = RunHealth()
+    missing = dict.fromkeys(FIELDS, 0)
+    for role, outcome, reason in rows:
+        health.pages += 1
+        if outcome == "blocked":
+            health.blocked += 1
+        elif outcome == "error":
+            health.errors += 1
+        elif outcome == "not_modified":
+            health.not_modified += 1
+        if role != "article":
+            continue
+        if outcome in ("new", "changed", "unchanged", "trivial", "not_modified"):
+            health.items += 1
+        health.new_versions += outcome == "new"
+        health.changed_versions += outcome == "changed"
+        if outcome not in _PARSED:
+            continue
+        if outcome == "rejected":
+            health.rejected += 1
+            lacking = missing_fields(reason)
+            if lacking is None:
+                continue
+            for name in lacking:
+                missing[name] += 1
+        health.parsed += 1
+    if health.parsed:
+        health.coverage = {f: round(1 - missing[f] / health.parsed, 3) for f in FIELDS}
+    return health
+
+
+# --- alarms --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Alarm:
+    outlet: str
+    kind: str  # silent, zero_items, coverage_drop, blocked, failed
+    message: str
+
+
+def outlet_alarms(store: Store, outlet: str, interval_minutes: float, *, silent_intervals: float = 3.0,
+                  coverage_drop: float = 0.3, recent_runs: int = 5, blocked_ratio: float = 0.5,
+                  now: datetime | None = None) -> list[Alarm]:
+    """What is wrong with ``outlet``'s crawling, judged from its scheduled runs (crawl jobs)."""
+    now = now or utcnow()
+    history = [r for r in runs(store, job=f"crawl:{outlet}", limit=recent_runs + 1, finished_only=True)]
+    alarms: list[Alarm] = []
+    silent_after = timedelta(minutes=interval_minutes * silent_intervals)
+    last_ok = runs_since_ok(store, outlet)
+    first = first_run_start(store, outlet)
+    if first is not None and now - first > silent_after and (last_ok is None or now - last_ok > silent_after):
+        since = f"since {last_ok:%Y-%m-%d %H:%M} UTC" if last_ok else "ever"
+        alarms.append(Alarm(outlet, "silent", f"{outlet}: no successful crawl {since} "
+                            f"(more than {silent_intervals:g} intervals of {interval_minutes:g} min)"))
+    if not history:
+        return alarms
+    latest = history[0]
+    if latest.outcome in ("failed", "timeout"):
+        alarms.append(Alarm(outlet, "failed", f"{outlet}: last crawl {latest.outcome}"
+                            + (f" (exit {latest.returncode})" if latest.returncode not in (None, 0) else "")))
+    if latest.health is None:
+        return alarms
+    health = RunHealth.from_dict(latest.health)
+    if latest.outcome in ("ok", "failed") and health.items == 0:
+        alarms.append(Alarm(outlet, "zero_items", f"{outlet}: the last crawl saw no articles at all "
+                            f"({health.pages} responses, {health.blocked} blocked, {health.errors} errors)"))
+    if health.pages and health.blocked_ratio > blocked_ratio:
+        alarms.append(Alarm(outlet, "blocked", f"{outlet}: {health.blocked} of {health.pages} responses were "
+                            f"bot walls ({health.blocked_ratio:.0%} > {blocked_ratio:.0%})"))
+    earlier = [RunHealth.from_dict(r.health) for r in history[1:] if r.health]
+    for name in FIELDS:
+        now_value = health.coverage.get(name)
+        before = [h.coverage.get(name) for h in earlier if h.coverage.get(name) is not None]
+        if now_value is None or not before:
+            continue
+        usual = statistics.median(before)
+        if usual - now_value >= coverage_drop:
+            alarms.append(Alarm(outlet, "coverage_drop", f"{outlet}: {name} found on {now_value:.0%} of "
+                                f"article pages, usually {usual:.0%} — has the site changed its layout?"))
+    return alarms
+
+
+def runs_since_ok(store: Store, outlet: str) -> datetime | None:
+    """When the outlet's last successful crawl finished."""
+    with store.session() as s:
+        value = s.scalar(select(func.max(service_runs.c.finished_at))
+                         .where(service_runs.c.job == f"crawl:{outlet}", service_runs.c.outcome == "ok"))
+    return _aware(value)
+
+
+def first_run_start(store: Store, outlet: str) -> datetime | None:
+    with store.session() as s:
+        value = s.scalar(select(func.min(service_runs.c.started_at))
+                         .where(service_runs.c.job == f"crawl:{outlet}"))
+    return _aware(value)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything here is UTC
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
