@@ -47,9 +47,13 @@ DOWNLOAD_HANDLERS = {
 }
 
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.retry.RetryAfterMiddleware": 555,  # waits out Retry-After before Scrapy's retry
     "crawler.middlewares.conditional.ConditionalGetMiddleware": 570,
     "crawler.middlewares.fetchlog.FetchLogMiddleware": 580,
+    "crawler.middlewares.charset.CharsetMiddleware": 585,  # after decompression (590)
+    "crawler.middlewares.redirects.RedirectPolicyMiddleware": 610,  # decides before Scrapy's redirect
 }
+TALKWATCH_RETRY_AFTER_MAX = 60  # seconds; a longer Retry-After waits for the next run
 
 ITEM_PIPELINES = {
     "crawler.pipelines.validate.ValidatePipeline": 100,

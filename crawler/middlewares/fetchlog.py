@@ -1,16 +1,23 @@
-"""Record every HTTP exchange in the fetch log; keep raw article pages; stop at bot walls."""
+"""Record every HTTP exchange in the fetch log; keep raw article pages; stop at bot walls.
+
+Besides HTTP outcomes it records what a policy refused: a redirect not followed (``refused``,
+set by :mod:`crawler.middlewares.redirects`), a body over the size cap (``refused``) and a URL
+robots.txt disallows (``disallowed``). Reasons never carry a URL's password.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 
+from crawler.middlewares.secrets import mask_secrets
 from crawler.outlets.blocks import detect_block
 from crawler.runtime import outlet_name, store_for
 
@@ -37,9 +44,12 @@ class FetchLogMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         store = store_for(self.crawler)
-        role = request.meta.get("talkwatch_role", "robots" if request.url.endswith("/robots.txt") else "other")
+        default_role = "robots" if request.url.endswith("/robots.txt") else "other"
+        role = request.meta.get("talkwatch_role", default_role)
         block = detect_block(response.status, response.headers, response.body)
         outcome, reason = _outcome(response.status, block)
+        if request.meta.get("talkwatch_refused"):
+            outcome, reason = "refused", request.meta["talkwatch_refused"]
         snapshot_sha = None
         if outcome == "fetched" and role == "article":
             content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
@@ -59,15 +69,15 @@ class FetchLogMiddleware:
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
-        if isinstance(exception, IgnoreRequest):
+        outcome, reason = _exception_outcome(exception)
+        if outcome is None:
             return
-        store_for(self.crawler).record_fetch(
+        request.meta["fetch_id"] = store_for(self.crawler).record_fetch(
             run_id=self.run_id, outlet=outlet_name(self.crawler), url=request.url,
             role=request.meta.get("talkwatch_role", "other"), status=None, bytes=0,
-            duration_ms=_elapsed_ms(request), outcome="error",
-            reason=f"{type(exception).__name__}: {exception}"[:500],
+            duration_ms=_elapsed_ms(request), outcome=outcome, reason=mask_secrets(reason)[:500],
         )
-        self.crawler.stats.inc_value("talkwatch/fetch/error")
+        self.crawler.stats.inc_value(f"talkwatch/fetch/{outcome}")
 
     def _on_block(self, request: Request, reason: str) -> None:
         self.consecutive_blocks += 1
@@ -88,6 +98,19 @@ def _outcome(status: int, block: str | None) -> tuple[str, str | None]:
     if status >= 400:
         return "error", f"HTTP {status}"
     return "fetched", None
+
+
+def _exception_outcome(exception: Exception) -> tuple[str | None, str]:
+    """Outcome and reason for a request that got no response (``None``: not recorded)."""
+    if isinstance(exception, IgnoreRequest):
+        if "robots.txt" in str(exception):
+            return "disallowed", "robots.txt disallows this URL"
+        return None, ""  # bot walls are recorded on their response; other drops are not fetches
+    if isinstance(exception, DownloadCancelledError) and "max size" in str(exception):
+        sizes = re.search(r"(\d+) bytes .*max size \((\d+)\)", str(exception))
+        detail = f": {sizes.group(1)} bytes > {sizes.group(2)}" if sizes else ""
+        return "refused", f"response over the size cap (DOWNLOAD_MAXSIZE){detail}"
+    return "error", f"{type(exception).__name__}: {exception}"
 
 
 def _header(response: Response, name: bytes) -> str | None:
