@@ -12,8 +12,8 @@ Each sentence, and each pair of neighbouring sentences (Japanese elides the subj
 side strength (2 = an office holder, 1 = only a marker such as 米国 or 日米) for Japan and the US, plus
 meeting strength (2 = a bilateral meeting type, 1 = a generic word). A unit scoring ≥ 5 (e.g. 岩屋外相 +
 ルビオ国務長官 + 会談) or a 日米 + meeting type compound (日米外相会談, 日米2+2) makes the article
-**ministerial**; other countries' counterparts, a minister merely attending, vice ranks or an ambassador in the
-same unit cost a point. Otherwise Japan–US signals make it **related**, anything else **other**.
+**ministerial**; other countries' counterparts, a minister merely attending, vice ranks or an ambassador
+in the same unit cost a point. Otherwise Japan–US signals make it **related**, anything else **other**.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ _NO_GAP = "。、,.\n" + MASK
 @dataclass(frozen=True)
 class Term:
     """One vocabulary hit: ``category`` (jp_official, us_official, meeting, pair, marker, negative, ...),
-    the matched ``surface`` (normalized text) and a ``ref`` (office holder id, meeting type, side or cue kind)."""
+    the matched ``surface`` (normalized text) and a ``ref`` (holder id, meeting type, side, cue kind)."""
 
     category: str
     surface: str
@@ -112,12 +112,40 @@ class _Matcher:
         gap = rf"(?:\s?(?:[A-Za-z'-]+\s){{0,2}}|[^\s{re.escape(_NO_GAP)}]{{0,{v.pair_max_gap}}}?)"
         connector = r"[」』\"]?(?:の|'s|\s)?\s?"
         self.masks: list[tuple[str, re.Pattern[str]]] = [
-            ("multilateral", self._re(alternation(v.forums) + connector + _opt(v.forum_roles) + _opt(v.forum_meetings))),
-            ("foreign_official", self._re(f"{alternation(v.foreign_prefixes)}{connector}{alternation(v.foreign_titles)}"
-                                          f"|{alternation(v.foreign_names)}")),
-            ("other_pair", self._re(alternation(v.other_pairs, v.pair_not_after) + r"(?:の)?"
-                                    + _opt(jp_titles + v.forum_roles) + _opt(v.forum_meetings + v.meeting_words))),
-            ("vice", self._re(_opt(v.vice_prefixes) + r"\s?" + alternation(v.vice_words))),
+            (
+                "multilateral",
+                self._re(alternation(v.forums) + connector + _opt(v.forum_roles) + _opt(v.forum_meetings)),
+            ),
+            (
+                "foreign_official",
+                self._re(
+                    f"{alternation(v.foreign_prefixes)}{connector}{alternation(v.foreign_titles)}"
+                    f"|{alternation(v.foreign_names)}"
+                ),
+            ),
+            (
+                "other_pair",
+                self._re(
+                    alternation(v.other_pairs, v.pair_not_after)
+                    + r"(?:の)?"
+                    + _opt(jp_titles + v.forum_roles)
+                    + _opt(v.forum_meetings + v.meeting_words)
+                ),
+            ),
+            *[
+                (
+                    f"vice:{side}",
+                    self._re(
+                        f"{alternation(v.vice_prefixes[side])}\\s?{alternation(v.vice_words)}"
+                        f"(?:\\s+of\\s+(?:State|Defense|Commerce|the Treasury))?"
+                    ),
+                )
+                for side in ("jp", "us")
+            ],
+            (
+                "vice",
+                self._re(alternation(v.vice_words) + r"(?:\s+of\s+(?:State|Defense|Commerce|the Treasury))?"),
+            ),
             ("ambassador", compile_surfaces(v.ambassador)),
             ("leader", compile_surfaces(v.leader_meetings)),
         ]
@@ -134,9 +162,13 @@ class _Matcher:
         self.type_index = {lookup_key(s): t.id for t in v.meeting_types for s in t.surfaces}
         type_alt = alternation([s for t in v.meeting_types for s in t.surfaces])
         word_alt = alternation(v.meeting_words)
-        self.pair_meeting = self._re(f"{alternation(v.pairs, v.pair_not_after)}{gap}(?:(?P<type>{type_alt})|{word_alt})")
-        self.back = self._re(f"{alternation(v.back_prefixes)}[^{re.escape(_NO_GAP)}]{{0,{v.back_max_gap}}}?"
-                             f"(?:{type_alt}|{word_alt})")
+        self.pair_meeting = self._re(
+            f"{alternation(v.pairs, v.pair_not_after)}{gap}(?:(?P<type>{type_alt})|{word_alt})"
+        )
+        self.back = self._re(
+            f"{alternation(v.back_prefixes)}[^{re.escape(_NO_GAP)}]{{0,{v.back_max_gap}}}?"
+            f"(?:{type_alt}|{word_alt})"
+        )
         self.simple = {
             "meeting": compile_surfaces(v.meeting_words),
             "call": compile_surfaces(v.call_words),
@@ -163,15 +195,21 @@ class _Matcher:
             for m in pattern.finditer(text):
                 if not m.group(0).strip():
                     continue
-                hits.append(_Hit("negative", m.group(0).strip(), m.start(), m.end(), ref=kind))
-                pieces += [text[last:m.start()], MASK * (m.end() - m.start())]
+                kind_id, _, side = kind.partition(":")
+                hits.append(
+                    _Hit("negative", m.group(0).strip(), m.start(), m.end(), ref=kind_id, side=side or None)
+                )
+                pieces += [text[last : m.start()], MASK * (m.end() - m.start())]
                 last = m.end()
             text = "".join([*pieces, text[last:]])
         return text, hits
 
     def officials(self, text: str, day: dt.date | None) -> list[_Hit]:
         hits: list[_Hit] = []
-        matches = [(m, *self.name_index.get(lookup_key(m.group(0)), (None, False))) for m in self.names.finditer(text)]
+        matches = [
+            (m, *self.name_index.get(lookup_key(m.group(0)), (None, False)))
+            for m in self.names.finditer(text)
+        ]
         named = {holder.id for _, holder, short in matches if holder and not short}
         for m, holder, short in matches:
             if holder is None:
@@ -182,23 +220,43 @@ class _Matcher:
             after = _title_after(text, m.end(), titles, self.v.title_qualifiers)
             if short and not after and not _title_before(text, m.start(), titles):
                 continue
-            surface = text[m.start():after or m.end()]
+            surface = text[m.start() : after or m.end()]
             end = after or m.end()
             if role is None:
                 hits.append(_Hit("inactive", surface, m.start(), end, ref=holder.id, side=holder.side))
             elif role == "leader":
-                hits.append(_Hit("leader", surface, m.start(), end, ref=holder.id, side=holder.side, role=role))
+                hits.append(
+                    _Hit("leader", surface, m.start(), end, ref=holder.id, side=holder.side, role=role)
+                )
             else:
-                hits.append(_Hit(f"{holder.side}_official", surface, m.start(), end, ref=holder.id,
-                                 side=holder.side, role=role))
+                hits.append(
+                    _Hit(
+                        f"{holder.side}_official",
+                        surface,
+                        m.start(),
+                        end,
+                        ref=holder.id,
+                        side=holder.side,
+                        role=role,
+                    )
+                )
         taken = [(h.start, h.end) for h in hits]
         for m in self.implied.finditer(text):
             if any(s <= m.start() < e for s, e in taken):
                 continue
             role = self.implied_index[lookup_key(m.group(0))]
             holder = self._holder_for(role.side, role.id, day)
-            hits.append(_Hit(f"{role.side}_official", m.group(0), m.start(), m.end(),
-                             ref=holder.id if holder else f"{role.side}:{role.id}", side=role.side, role=role.id))
+            hits.append(
+                _Hit(
+                    f"{role.side}_official",
+                    m.group(0),
+                    m.start(),
+                    m.end(),
+                    ref=holder.id if holder else f"{role.side}:{role.id}",
+                    side=role.side,
+                    role=role.id,
+                )
+            )
         return hits
 
     def _titles(self, holder: OfficeHolder, role: str | None) -> tuple[str, ...]:
@@ -219,7 +277,9 @@ class _Matcher:
             ref = self.type_index.get(lookup_key(type_surface)) if type_surface else None
             hits.append(_Hit("pair", m.group(0), m.start(), m.end(), ref=f"meeting:{ref or ''}"))
         for m in self.types.finditer(text):
-            hits.append(_Hit("meeting", m.group(0), m.start(), m.end(), ref=self.type_index[lookup_key(m.group(0))]))
+            hits.append(
+                _Hit("meeting", m.group(0), m.start(), m.end(), ref=self.type_index[lookup_key(m.group(0))])
+            )
         for m in self.back.finditer(text):
             hits.append(_Hit("back_reference", m.group(0), m.start(), m.end()))
         typed = [(h.start, h.end) for h in hits if h.category == "meeting"]
@@ -240,22 +300,22 @@ def _matcher(vocabulary: Vocabulary) -> _Matcher:
 
 
 def _title_after(text: str, end: int, titles: tuple[str, ...], qualifiers: tuple[str, ...]) -> int | None:
-    rest = text[end:end + 24]
+    rest = text[end : end + 24]
     offset = len(rest) - len(rest.lstrip(" ・"))
     for qualifier in ("", *qualifiers):
         if not rest.startswith(qualifier, offset):
             continue
         at = offset + len(qualifier)
         for title in sorted(titles, key=len, reverse=True):
-            if rest[at:at + len(title)].casefold() == title.casefold():
+            if rest[at : at + len(title)].casefold() == title.casefold():
                 return end + at + len(title)
     return None
 
 
 def _title_before(text: str, start: int, titles: tuple[str, ...]) -> bool:
-    before = text[max(0, start - 40):start].rstrip(" ・").casefold()
+    before = text[max(0, start - 40) : start].rstrip(" ・").casefold()
     # English puts the title before the (first and) last name: "Finance Minister Katsunobu Kato"
-    before_words = re.sub(r"(?:\s+[A-Z][a-z]+)?$", "", text[max(0, start - 40):start].rstrip()).casefold()
+    before_words = re.sub(r"(?:\s+[A-Z][a-z]+)?$", "", text[max(0, start - 40) : start].rstrip()).casefold()
     return any(before.endswith(t.casefold()) or before_words.endswith(t.casefold()) for t in titles)
 
 
@@ -285,7 +345,8 @@ def _score(unit: _Unit, window: bool) -> float:
     jp = 2 if jp_off else 1 if pair or unit.has("marker", "jp") or _leader(unit, "jp") else 0
     us = 2 if us_off else 1 if pair or unit.has("marker", "us") or _leader(unit, "us") else 0
     typed = any(h.category == "meeting" and h.ref for h in unit.hits) or any(
-        h.category == "pair" and h.ref == "meeting:" for h in unit.hits)
+        h.category == "pair" and h.ref == "meeting:" for h in unit.hits
+    )
     meet = 2 if typed else 1 if unit.has("meeting") else 0
     if not (jp and us and meet):
         return 0.0
@@ -334,10 +395,17 @@ def _units(hits: list[_Hit], starts: list[int]) -> list[_Unit]:
 
 def _co_mention_fallback(units: list[_Unit]) -> list[_Hit] | None:
     """Blog-style texts: both officials named together somewhere, and one of them meets somewhere else."""
-    singles = [u for u in units if len(u.sentences) == 1 and not u.negatives("other_pair", "foreign_official")]
+    singles = [
+        u for u in units if len(u.sentences) == 1 and not u.negatives("other_pair", "foreign_official")
+    ]
     both = [u for u in singles if u.has("jp_official") and u.has("us_official")]
-    meets = [u for u in singles if (u.has("jp_official") or u.has("us_official")) and u.has("meeting")
-             and not u.negatives("vice", "ambassador", "attendance")]
+    meets = [
+        u
+        for u in singles
+        if (u.has("jp_official") or u.has("us_official"))
+        and u.has("meeting")
+        and not u.negatives("vice", "ambassador", "attendance")
+    ]
     if both and meets:
         return both[0].hits + meets[0].hits
     return None
@@ -346,8 +414,13 @@ def _co_mention_fallback(units: list[_Unit]) -> list[_Hit] | None:
 # --- public API ------------------------------------------------------------------------------------------
 
 
-def classify(title: str, text: str, published: str | None = None, lang: str | None = None,
-             vocabulary: Vocabulary | None = None) -> TopicDecision:
+def classify(
+    title: str,
+    text: str,
+    published: str | None = None,
+    lang: str | None = None,
+    vocabulary: Vocabulary | None = None,
+) -> TopicDecision:
     """Label one article: ``ministerial`` / ``related`` / ``other``, with score, fired terms and event.
 
     ``published`` (ISO 8601) decides which names are office holders (period ± margin) and anchors relative
@@ -369,15 +442,23 @@ def classify(title: str, text: str, published: str | None = None, lang: str | No
         deciding = [u for u in units if u.score >= THRESHOLD]
         evidence_hits = [h for u in deciding for h in u.hits]
         event = _event(vocab, matcher, evidence_hits, hits, full, starts, deciding, day)
-        return TopicDecision("ministerial", min(1.0, best.score / STRONG), terms, event,
-                             _evidence(best.hits), "")
+        return TopicDecision(
+            "ministerial", min(1.0, best.score / STRONG), terms, event, _evidence(best.hits), ""
+        )
     fallback = _co_mention_fallback(units)
     if fallback:
         event = _event(vocab, matcher, fallback, hits, full, starts, [], day)
-        return TopicDecision("ministerial", 0.6, terms, event, _evidence(fallback),
-                             "officials of both sides named together and a meeting reported")
-    joint = any(h.category == "negative" and h.ref == "multilateral" and matcher.joint.search(h.surface)
-                for h in hits)
+        return TopicDecision(
+            "ministerial",
+            0.6,
+            terms,
+            event,
+            _evidence(fallback),
+            "officials of both sides named together and a meeting reported",
+        )
+    joint = any(
+        h.category == "negative" and h.ref == "multilateral" and matcher.joint.search(h.surface) for h in hits
+    )
     return _not_ministerial(hits, terms, best.score if best else 0.0, joint)
 
 
@@ -390,28 +471,45 @@ def _evidence(hits: list[_Hit]) -> list[Term]:
 
 def _not_ministerial(hits: list[_Hit], terms: list[Term], best: float, joint_forum: bool) -> TopicDecision:
     def any_of(category: str, side: str | None = None, kinds: tuple[str, ...] = ()) -> list[_Hit]:
-        return [h for h in hits if h.category == category and (side is None or h.side == side)
-                and (not kinds or h.ref in kinds)]
+        return [
+            h
+            for h in hits
+            if h.category == category and (side is None or h.side == side) and (not kinds or h.ref in kinds)
+        ]
 
     counterpart = any_of("negative", kinds=("other_pair", "foreign_official"))
     pair = any_of("pair")
-    jp = any_of("jp_official") + any_of("marker", "jp") + any_of("leader", "jp")
-    us = any_of("us_official") + any_of("marker", "us") + any_of("leader", "us") + any_of(
-        "negative", kinds=("ambassador",))
+    jp = any_of("jp_official") + any_of("marker", "jp") + any_of("leader", "jp") + any_of("negative", "jp")
+    us = (
+        any_of("us_official")
+        + any_of("marker", "us")
+        + any_of("leader", "us")
+        + any_of("negative", "us")
+        + any_of("negative", kinds=("ambassador",))
+    )
     multilateral = any_of("negative", kinds=("multilateral",))
     us_meets = any_of("us_official") and any_of("meeting") and not any_of("country")
     cues = [*any_of("negative", kinds=("leader", "vice", "ambassador", "attendance", "multilateral"))]
 
     if counterpart and not pair:
         shown = counterpart[:2] + (any_of("jp_official") or any_of("us_official"))[:1]
-        return TopicDecision("other", 0.1, terms, None, [h.term() for h in shown], "talks with another country")
+        return TopicDecision(
+            "other", 0.1, terms, None, [h.term() for h in shown], "talks with another country"
+        )
     multilateral = [h for h in multilateral if jp or joint_forum]  # NATO without Japan is not US–Japan
     officials_level = any_of("negative", kinds=("vice",)) and (jp or us)
-    if pair or (jp and us) or (multilateral and not counterpart) or (us_meets and not counterpart) or (
-            officials_level and not counterpart):
+    if (
+        pair
+        or (jp and us)
+        or (multilateral and not counterpart)
+        or (us_meets and not counterpart)
+        or (officials_level and not counterpart)
+    ):
         shown = (pair[:1] + jp[:1] + us[:1] + cues[:2]) or multilateral[:1]
         why = "Japan–US but no bilateral ministerial talk" + (f"; {cues[0].ref} cue" if cues else "")
-        return TopicDecision("related", round(0.3 + best / 20, 2), terms, None, [h.term() for h in shown], why)
+        return TopicDecision(
+            "related", round(0.3 + best / 20, 2), terms, None, [h.term() for h in shown], why
+        )
     shown = any_of("jp_official")[:1] + any_of("us_official")[:1] + any_of("meeting")[:1]
     return TopicDecision("other", 0.0, terms, None, [h.term() for h in shown], "no Japan–US talks")
 
@@ -419,10 +517,19 @@ def _not_ministerial(hits: list[_Hit], terms: list[Term], best: float, joint_for
 # --- the event signature ---------------------------------------------------------------------------------
 
 
-def _event(vocab: Vocabulary, matcher: _Matcher, evidence: list[_Hit], hits: list[_Hit], full: str,
-           starts: list[int], deciding: list[_Unit], day: dt.date | None) -> EventSignature:
+def _event(
+    vocab: Vocabulary,
+    matcher: _Matcher,
+    evidence: list[_Hit],
+    hits: list[_Hit],
+    full: str,
+    starts: list[int],
+    deciding: list[_Unit],
+    day: dt.date | None,
+) -> EventSignature:
     officials = [h for h in evidence if h.category.endswith("_official")] or [
-        h for h in hits if h.category.endswith("_official")]
+        h for h in hits if h.category.endswith("_official")
+    ]
     participants: dict[str, _Hit] = {}
     for h in sorted(officials, key=lambda h: (h.side != "jp", h.start)):
         if h.ref and ":" not in h.ref:
@@ -432,17 +539,23 @@ def _event(vocab: Vocabulary, matcher: _Matcher, evidence: list[_Hit], hits: lis
     label = vocab.pair_label + (spec.label if spec else "会談")
     sentence_ids = sorted({i for u in deciding for i in u.sentences}) or [0, 1, 2]
     bounds = [*starts, len(full)]
-    scope = [full[bounds[i]:bounds[i + 1]] for i in sentence_ids if i < len(starts)]
+    scope = [full[bounds[i] : bounds[i + 1]] for i in sentence_ids if i < len(starts)]
     call = any(h.category == "call" for h in evidence) or any(
-        h.category == "call" and h.start < bounds[min(1, len(starts))] for h in hits)
+        h.category == "call" and h.start < bounds[min(1, len(starts))] for h in hits
+    )
     if call and label.endswith("会談") and "電話" not in label:
         label = label[: -len("会談")] + "電話会談"
     date = infer_date("\n".join(scope), day) or infer_date(full[: bounds[min(3, len(starts))]], day)
     preview = any(h.category == "preview" for h in evidence) and (date is None or day is None or date >= day)
     holders = [vocab.holder(pid) for pid in participants]
     return EventSignature(
-        pair=vocab.pair_label, type=type_id, label=label, participants=tuple(participants),
-        date=date.isoformat() if date else None, modality="call" if call else "meeting", preview=preview,
+        pair=vocab.pair_label,
+        type=type_id,
+        label=label,
+        participants=tuple(participants),
+        date=date.isoformat() if date else None,
+        modality="call" if call else "meeting",
+        preview=preview,
         back_reference=any(h.category == "back_reference" for h in hits),
         names=tuple(h.display for h in holders if h),
     )
@@ -465,7 +578,7 @@ def _meeting_type(vocab: Vocabulary, evidence: list[_Hit], hits: list[_Hit], off
     return best
 
 
-# --- dates ---------------------------------------------------------------------------------------------------
+# --- dates ---------------------------------------------------------------------------------------------
 
 _YMD = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 _MD = re.compile(r"(?<![\d年])(\d{1,2})月(\d{1,2})日")
@@ -474,8 +587,19 @@ _EN_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oc
 _EN_MD = re.compile(r"\b(" + "|".join(_EN_MONTHS) + r")[a-z]*\.?\s+(\d{1,2})\b", re.IGNORECASE)
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _EN_WD = re.compile(r"\bon (" + "|".join(_WEEKDAYS) + r")\b", re.IGNORECASE)
-_RELATIVE = {"きょう": 0, "今日": 0, "本日": 0, "きのう": -1, "昨日": -1, "おととい": -2, "あす": 1, "明日": 1,
-             "today": 0, "yesterday": -1, "tomorrow": 1}
+_RELATIVE = {
+    "きょう": 0,
+    "今日": 0,
+    "本日": 0,
+    "きのう": -1,
+    "昨日": -1,
+    "おととい": -2,
+    "あす": 1,
+    "明日": 1,
+    "today": 0,
+    "yesterday": -1,
+    "tomorrow": 1,
+}
 _REL = re.compile("|".join(_RELATIVE), re.IGNORECASE)
 
 
@@ -511,8 +635,10 @@ def infer_date(text: str, published: dt.date | None) -> dt.date | None:
         found.append((m.start(), _safe_date(int(m[1]), int(m[2]), int(m[3]))))
     if published:
         for m in _MD.finditer(text):
-            cands = [_safe_date(y, int(m[1]), int(m[2])) for y in (published.year - 1, published.year,
-                                                                    published.year + 1)]
+            cands = [
+                _safe_date(y, int(m[1]), int(m[2]))
+                for y in (published.year - 1, published.year, published.year + 1)
+            ]
             found.append((m.start(), _nearest([c for c in cands if c], published, 200)))
         for m in _D.finditer(text):
             if any(s <= m.start() < s + 12 for s, _ in found):

@@ -65,7 +65,9 @@ def load_jsonl(path: str | Path) -> list[dict[str, Any]]:
             if not isinstance(item.get(key), str | int) or item.get(key) in ("", None):
                 raise EvalInputError(f"{path}:{number}: missing or empty {key!r}")
         if item["label"] not in LABELS:
-            raise EvalInputError(f"{path}:{number}: label {item['label']!r} is not one of {', '.join(LABELS)}")
+            raise EvalInputError(
+                f"{path}:{number}: label {item['label']!r} is not one of {', '.join(LABELS)}"
+            )
         items.append(item)
     return items
 
@@ -82,25 +84,38 @@ def _id_key(value: Any) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", str(value)) if p)
 
 
-def evaluate(items: list[dict[str, Any]], book_factory: Callable[[], ThreadBook] = InMemoryThreadBook,
-             classify_fn: Callable[..., TopicDecision] = classify) -> EvalResult:
+def evaluate(
+    items: list[dict[str, Any]],
+    book_factory: Callable[[], ThreadBook] = InMemoryThreadBook,
+    classify_fn: Callable[..., TopicDecision] = classify,
+) -> EvalResult:
     """Classify and thread every item in date order; per-label P/R/F1, confusion matrix, misses."""
     book = book_factory()
     dated = [(published_of(it), it) for it in items]
     dated.sort(key=lambda pair: (pair[0] is None, pair[0] or "", _id_key(pair[1]["id"])))
     results = []
     for published, item in dated:
-        decision = classify_fn(item.get("title", ""), item["text"], published=published, lang=item.get("lang"))
+        decision = classify_fn(
+            item.get("title", ""), item["text"], published=published, lang=item.get("lang")
+        )
         outlet = item.get("outlet") or _outlet_of(item)
-        assignment = assign_thread(book, str(item.get("key") or f"eval:{item['id']}"), outlet, decision,
-                                   published, item["text"])
-        results.append(ItemResult(
-            id=str(item["id"]), gold=item["label"], predicted=decision.label, score=round(decision.score, 3),
-            explanation=decision.explain(), terms=[{"category": t.category, "surface": t.surface, "ref": t.ref}
-                                                   for t in decision.terms],
-            published=published, thread=assignment.thread.id if assignment.thread else None,
-            thread_title=assignment.thread.title if assignment.thread else None,
-            follow_up=assignment.is_follow_up))
+        assignment = assign_thread(
+            book, str(item.get("key") or f"eval:{item['id']}"), outlet, decision, published, item["text"]
+        )
+        results.append(
+            ItemResult(
+                id=str(item["id"]),
+                gold=item["label"],
+                predicted=decision.label,
+                score=round(decision.score, 3),
+                explanation=decision.explain(),
+                terms=[{"category": t.category, "surface": t.surface, "ref": t.ref} for t in decision.terms],
+                published=published,
+                thread=assignment.thread.id if assignment.thread else None,
+                thread_title=assignment.thread.title if assignment.thread else None,
+                follow_up=assignment.is_follow_up,
+            )
+        )
     return _summarize(results)
 
 
@@ -121,19 +136,37 @@ def _summarize(results: list[ItemResult]) -> EvalResult:
         precision = tp / predicted if predicted else 0.0
         recall = tp / actual if actual else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        metrics[label] = {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
-                          "support": actual}
+        metrics[label] = {
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "f1": round(f1, 4),
+            "support": actual,
+        }
     correct = sum(r.gold == r.predicted for r in results)
-    return EvalResult(results, metrics, confusion, round(correct / len(results), 4) if results else 0.0,
-                      [r for r in results if r.gold != r.predicted])
+    return EvalResult(
+        results,
+        metrics,
+        confusion,
+        round(correct / len(results), 4) if results else 0.0,
+        [r for r in results if r.gold != r.predicted],
+    )
 
 
 def format_text(result: EvalResult) -> str:
-    lines = [f"{len(result.items)} items, accuracy {result.accuracy:.3f}", "",
-             f"{'label':<12} {'precision':>9} {'recall':>7} {'f1':>7} {'n':>4}"]
+    lines = [
+        f"{len(result.items)} items, accuracy {result.accuracy:.3f}",
+        "",
+        f"{'label':<12} {'precision':>9} {'recall':>7} {'f1':>7} {'n':>4}",
+    ]
     for label, m in result.metrics.items():
-        lines.append(f"{label:<12} {m['precision']:>9.3f} {m['recall']:>7.3f} {m['f1']:>7.3f} {m['support']:>4}")
-    lines += ["", "confusion (rows: gold, columns: predicted)", " " * 12 + "".join(f"{p:>12}" for p in LABELS)]
+        lines.append(
+            f"{label:<12} {m['precision']:>9.3f} {m['recall']:>7.3f} {m['f1']:>7.3f} {m['support']:>4}"
+        )
+    lines += [
+        "",
+        "confusion (rows: gold, columns: predicted)",
+        " " * 12 + "".join(f"{p:>12}" for p in LABELS),
+    ]
     for gold in LABELS:
         lines.append(f"{gold:<12}" + "".join(f"{result.confusion[gold][p]:>12}" for p in LABELS))
     threads: dict[int, list[ItemResult]] = {}
@@ -156,9 +189,21 @@ def to_json(result: EvalResult) -> dict[str, Any]:
         "accuracy": result.accuracy,
         "labels": result.metrics,
         "confusion": result.confusion,
-        "items": [{"id": r.id, "label": r.predicted, "gold": r.gold, "score": r.score, "thread": r.thread,
-                   "thread_title": r.thread_title, "follow_up": r.follow_up, "explanation": r.explanation}
-                  for r in result.items],
-        "misclassified": [{"id": r.id, "gold": r.gold, "label": r.predicted, "explanation": r.explanation,
-                           "terms": r.terms} for r in result.misclassified],
+        "items": [
+            {
+                "id": r.id,
+                "label": r.predicted,
+                "gold": r.gold,
+                "score": r.score,
+                "thread": r.thread,
+                "thread_title": r.thread_title,
+                "follow_up": r.follow_up,
+                "explanation": r.explanation,
+            }
+            for r in result.items
+        ],
+        "misclassified": [
+            {"id": r.id, "gold": r.gold, "label": r.predicted, "explanation": r.explanation, "terms": r.terms}
+            for r in result.misclassified
+        ],
     }

@@ -50,8 +50,14 @@ class ThreadAssignment:
     is_follow_up: bool
 
 
-def assign_thread(book: ThreadBook, article_key: str, outlet: str, decision: TopicDecision,
-                  published: str | None, text: str = "") -> ThreadAssignment:
+def assign_thread(
+    book: ThreadBook,
+    article_key: str,
+    outlet: str,
+    decision: TopicDecision,
+    published: str | None,
+    text: str = "",
+) -> ThreadAssignment:
     """File one article (version) into its event thread; see the module doc for the rules.
 
     ``text`` is accepted for callers that hold it; the decision's event signature already carries what the
@@ -137,7 +143,9 @@ def _same_talks(candidates: list[ThreadRef], signature: dict, day: dt.date) -> T
             continue
         distance = _distance(thread, signature, day)
         if distance is not None:
-            shared = len(set(signature.get("participants") or ()) & set(thread.signature.get("participants") or ()))
+            shared = len(
+                set(signature.get("participants") or ()) & set(thread.signature.get("participants") or ())
+            )
             scored.append((-shared, distance, -thread.id, thread))
     return min(scored, key=lambda s: s[:3])[3] if scored else None
 
@@ -146,8 +154,11 @@ def _back_reference(candidates: list[ThreadRef], signature: dict, day: dt.date) 
     """「先の日米外相会談」: the latest earlier thread of that kind, when the article dates no new talks."""
     if not signature.get("back_reference") or signature.get("date"):
         return None
-    earlier = [t for t in candidates if _compatible(signature, t.signature)
-               and 0 <= (day - _talk_day(t)[0]).days <= BACK_REFERENCE_DAYS]
+    earlier = [
+        t
+        for t in candidates
+        if _compatible(signature, t.signature) and 0 <= (day - _talk_day(t)[0]).days <= BACK_REFERENCE_DAYS
+    ]
     return max(earlier, key=lambda t: (_talk_day(t)[0], t.id)) if earlier else None
 
 
@@ -197,8 +208,10 @@ class InMemoryThreadBook:
         return sorted(self._threads.values(), key=lambda t: t.id)
 
     def members(self, thread_id: int) -> list[Membership]:
-        return sorted((m for m in self._members.values() if m.thread_id == thread_id),
-                      key=lambda m: (_instant(m.published), m.article_key))
+        return sorted(
+            (m for m in self._members.values() if m.thread_id == thread_id),
+            key=lambda m: (_instant(m.published), m.article_key),
+        )
 
 
 def _instant(iso: str) -> dt.datetime:

@@ -33,7 +33,9 @@ class Period:
 
     def covers(self, day: dt.date, margin_days: int) -> bool:
         margin = dt.timedelta(days=margin_days)
-        return (self.start is None or day >= self.start - margin) and (self.end is None or day <= self.end + margin)
+        return (self.start is None or day >= self.start - margin) and (
+            self.end is None or day <= self.end + margin
+        )
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ class Vocabulary:
     foreign_titles: tuple[str, ...]
     foreign_names: tuple[str, ...]
     countries: tuple[str, ...]
-    vice_prefixes: tuple[str, ...]
+    vice_prefixes: dict[str, tuple[str, ...]]
     vice_words: tuple[str, ...]
     ambassador: tuple[str, ...]
     attendance: tuple[str, ...]
@@ -167,8 +169,14 @@ def _roles(node: Any, norm: Folder) -> tuple[Role, ...]:
             raise VocabularyError(f"roles.{side}: expected a mapping of role ids")
         for role_id, spec in side_node.items():
             path = f"roles.{side}.{role_id}"
-            roles.append(Role(side, str(role_id), _strings(_get(spec, "titles", path), f"{path}.titles", norm, False),
-                              _strings(_get(spec, "implied", path, []), f"{path}.implied", norm)))
+            roles.append(
+                Role(
+                    side,
+                    str(role_id),
+                    _strings(_get(spec, "titles", path), f"{path}.titles", norm, False),
+                    _strings(_get(spec, "implied", path, []), f"{path}.implied", norm),
+                )
+            )
     return tuple(roles)
 
 
@@ -194,15 +202,28 @@ def _holders(node: Any, roles: tuple[Role, ...], norm: Folder) -> tuple[OfficeHo
             ppath = f"{path}.periods[{j}]"
             role = str(_get(p, "role", ppath))
             if role != "leader" and (side, role) not in known:
-                raise VocabularyError(f"{ppath}.role: unknown role {role!r} for side {side!r} (see roles.{side})")
-            start, end = _date(_get(p, "from", ppath, None), f"{ppath}.from"), _date(p.get("to"), f"{ppath}.to")
+                raise VocabularyError(
+                    f"{ppath}.role: unknown role {role!r} for side {side!r} (see roles.{side})"
+                )
+            start, end = (
+                _date(_get(p, "from", ppath, None), f"{ppath}.from"),
+                _date(p.get("to"), f"{ppath}.to"),
+            )
             if start and end and end < start:
                 raise VocabularyError(f"{ppath}: 'to' {end} is before 'from' {start}")
             periods.append(Period(role, start, end))
         periods.sort(key=lambda p: p.start or dt.date.min)
         names = _strings(_get(spec, "names", path), f"{path}.names", norm, False)
-        holders.append(OfficeHolder(hid, side, str(_get(spec, "display", path, names[0])), names,
-                                    _strings(spec.get("short_names"), f"{path}.short_names", norm), tuple(periods)))
+        holders.append(
+            OfficeHolder(
+                hid,
+                side,
+                str(_get(spec, "display", path, names[0])),
+                names,
+                _strings(spec.get("short_names"), f"{path}.short_names", norm),
+                tuple(periods),
+            )
+        )
     return tuple(holders)
 
 
@@ -221,9 +242,15 @@ def _meeting_types(node: Any, roles: tuple[Role, ...], norm: Folder) -> tuple[Me
                 if (side, rid) not in known:
                     raise VocabularyError(f"{path}.roles.{side}: unknown role {rid!r}")
             by_side[side] = ids
-        out.append(MeetingType(str(_get(spec, "id", path)), str(_get(spec, "label", path)),
-                               _strings(_get(spec, "surfaces", path), f"{path}.surfaces", norm, False),
-                               by_side["jp"], by_side["us"]))
+        out.append(
+            MeetingType(
+                str(_get(spec, "id", path)),
+                str(_get(spec, "label", path)),
+                _strings(_get(spec, "surfaces", path), f"{path}.surfaces", norm, False),
+                by_side["jp"],
+                by_side["us"],
+            )
+        )
     return tuple(out)
 
 
@@ -232,7 +259,9 @@ def parse_vocabulary(data: Any) -> Vocabulary:
     if not isinstance(data, dict):
         raise VocabularyError("top level: expected a mapping")
     folds = _get(data, "folds", "", {}) or {}
-    if not isinstance(folds, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in folds.items()):
+    if not isinstance(folds, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in folds.items()
+    ):
         raise VocabularyError("folds: expected a mapping of variant -> canonical strings")
     norm = Folder(folds)
     roles = _roles(_get(data, "roles", ""), norm)
@@ -271,7 +300,7 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         foreign_titles=strings("other_countries", "other_countries.titles"),
         foreign_names=strings("other_countries", "other_countries.names", required=False),
         countries=strings("other_countries", "other_countries.countries", required=False),
-        vice_prefixes=strings("vice", "vice.prefixes", required=False),
+        vice_prefixes={side: strings("vice", f"vice.prefixes.{side}") for side in SIDES},
         vice_words=strings("vice", "vice.words"),
         ambassador=strings("ambassador", required=False),
         attendance=strings("attendance", required=False),
