@@ -9,7 +9,8 @@ from typing import Any
 
 # a sentence ends at 。！？!? (keeping closing quotes/brackets with it) or at a line break
 _SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[」』）)]*|\n|$)")
-CORRECTION_MARKERS = ("※当初", "訂正", "おわび", "Correction:", "CORRECTION", "correction:", "(Corrects", "（訂正）")
+CORRECTION_MARKERS = ("※当初", "訂正", "おわび", "Correction:", "CORRECTION", "correction:", "(Corrects",
+                      "（訂正）")
 
 
 def sentences(text: str) -> list[str]:
@@ -43,7 +44,8 @@ def text_diff(old: str, new: str) -> list[dict[str, Any]]:
             out.append({"op": "insert", "text": "".join(b[j1:j2])})
         else:
             old_part, new_part = "".join(a[i1:i2]), "".join(b[j1:j2])
-            out.append({"op": "replace", "old": old_part, "new": new_part, "chars": char_ops(old_part, new_part)})
+            out.append({"op": "replace", "old": old_part, "new": new_part,
+                        "chars": char_ops(old_part, new_part)})
     return out
 
 

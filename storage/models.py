@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -27,13 +28,14 @@ def utcnow() -> datetime:
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}  # noqa: RUF012 - SQLAlchemy reads it
 
 
 class Article(Base):
     """One stable key (``outlet:id``); every URL variant of the article collapses onto it."""
 
     __tablename__ = "articles"
+    __table_args__ = (Index("ix_articles_outlet_kind_published", "outlet", "kind", "published"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -45,8 +47,13 @@ class Article(Base):
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     label: Mapped[str | None] = mapped_column(String(20))
-    # syndication: this article is a copy of another outlet's story
+    kind: Mapped[str] = mapped_column(String(20), default="article", server_default="article")  # or "flash"
+    # syndication: this article is a copy of another outlet's story (the original was published first)
     copy_of_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
+    # a jiji 速報 (flash) merged into the full story that followed it
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL", name="fk_articles_merged_into_id"))
+    # the revisit schedule: when to fetch this article again to catch edits (None: stop)
     next_visit_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
 
     versions: Mapped[list[Version]] = relationship(
@@ -120,6 +127,31 @@ class Fetch(Base):
     article_key: Mapped[str | None] = mapped_column(String(200))
     snapshot_sha: Mapped[str | None] = mapped_column(String(64))
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Signature(Base):
+    """The MinHash signature of an article's latest text, for near-duplicate lookups."""
+
+    __tablename__ = "signatures"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    outlet: Mapped[str] = mapped_column(String(40))
+    published: Mapped[str | None] = mapped_column(String(40))
+    credit: Mapped[str | None] = mapped_column(String(40))  # the wire the text credits: jiji, kyodo, reuters
+    minhash: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SignatureBand(Base):
+    """One LSH band of a signature: articles sharing a bucket are near-duplicate candidates.
+
+    The index on ``bucket`` makes a lookup a handful of B-tree probes, whatever the number of articles.
+    """
+
+    __tablename__ = "signature_bands"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    bucket: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
 class TopicMatch(Base):

@@ -1,10 +1,14 @@
-"""The one small storage API the crawler, the scheduler and the reports use."""
+"""The one small storage API the crawler, the scheduler and the reports use.
+
+``Store`` is the single entry point; its parts live beside it by concern: the fetch log and snapshots
+(:mod:`storage.fetchlog`), topic decisions and threads (:mod:`storage.threads`), alerts
+(:mod:`storage.alerts`), copies and flashes (:mod:`storage.syndication`), re-extraction
+(:mod:`storage.rebuild`). Versions and the revisit schedule are here.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,22 +18,18 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.alerts import Alerts, AlertView
 from storage.db import database_url, make_engine
 from storage.diff import version_diff
-from storage.models import (
-    Alert,
-    Article,
-    Base,
-    Delivery,
-    Fetch,
-    Snapshot,
-    Thread,
-    ThreadMember,
-    TopicMatch,
-    Version,
-    utcnow,
-)
-from storage.normalize import fingerprint
+from storage.fetchlog import FetchLog
+from storage.models import Alert, Article, Fetch, Thread, Version, utcnow
+from storage.normalize import fingerprint, normalized_parts
+from storage.rebuild import Rebuild
+from storage.schedule import RevisitSchedule, as_utc, parse_published
+from storage.syndication import Syndication
+from storage.threads import ThreadRow, Threads
+
+__all__ = ["AlertView", "ArticleText", "DueVisit", "SaveResult", "Store", "ThreadRow"]
 
 
 @dataclass(frozen=True)
@@ -48,69 +48,55 @@ class ArticleText:
     lang: str
     body_complete: bool
     sources: dict[str, str]
+    kind: str = "article"  # or "flash" (jiji 速報)
 
     @property
     def key(self) -> str:
         return f"{self.outlet}:{self.stable_key}"
 
+    @property
+    def body(self) -> str:
+        return "\n".join(self.paragraphs)
+
     @classmethod
     def of(cls, parsed: Any) -> ArticleText:
-        return cls(**{name: getattr(parsed, name) for name in cls.__dataclass_fields__})
+        fields = cls.__dataclass_fields__
+        return cls(**{name: getattr(parsed, name) for name in fields if hasattr(parsed, name)})
 
 
 @dataclass(frozen=True)
 class SaveResult:
-    status: str  # "new" (first version), "changed" (a new version), "unchanged"
+    # "new" (first version), "changed" (a new version), "unchanged" (the same text, or a revert to a
+    # text already held), "trivial" (differs only in width, spacing or punctuation: no version)
+    status: str
     article_id: int
     version_id: int | None
     change_kind: str | None = None
 
 
 @dataclass(frozen=True)
-class ThreadRow:
-    """A thread as the topic threader sees it (``crawler.topics.threads.ThreadRef`` shape)."""
+class DueVisit:
+    """An article the revisit schedule says to fetch again."""
 
-    id: int
-    title: str
-    signature: dict[str, Any]
-    first_published: str
-    last_published: str
-
-
-@dataclass(frozen=True)
-class AlertView:
-    """One alert with everything a report prints about it."""
-
-    alert_id: int
-    kind: str  # new, follow-up, changed
-    created_at: datetime
-    article_key: str
-    outlet: str
+    key: str
     url: str
-    title: str
-    published: str | None
-    version_seq: int
-    change_kind: str
-    chars_added: int
-    chars_removed: int
-    diff: dict[str, Any]
-    body_complete: bool
-    label: str | None
-    explanation: str
-    thread_id: int | None
-    thread_title: str | None
-    role: str | None  # thread role: opener, follow-up, official
-    copy_of: str | None  # key of the original when this is a syndicated copy
+    next_visit_at: datetime
 
 
-class Store:
-    def __init__(self, url: str | None = None, engine: Engine | None = None) -> None:
+class Store(FetchLog, Threads, Alerts, Syndication, Rebuild):
+    def __init__(self, url: str | None = None, engine: Engine | None = None,
+                 schedule: RevisitSchedule | None = None, clock: Callable[[], datetime] = utcnow) -> None:
         self.url = database_url(url)
         self.engine = engine or make_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.schedule = schedule or RevisitSchedule.from_env()
+        self.clock = clock  # the revisit schedule's "now" (tests pass a fake clock)
 
     def create_schema(self) -> None:
-        Base.metadata.create_all(self.engine)
+        """The database at the head revision, through the Alembic migrations."""
+        from storage.migrate import ensure_schema  # migrate imports alembic: only when asked
+
+        ensure_schema(self.engine)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -121,59 +107,6 @@ class Store:
         with self._sessions.begin() as session:
             yield session
 
-    # --- fetch log -----------------------------------------------------------------
-
-    def record_fetch(self, **fields: Any) -> int:
-        with self.session() as s:
-            fetch = Fetch(**fields)
-            s.add(fetch)
-            s.flush()
-            return fetch.id
-
-    def update_fetch(self, fetch_id: int, outcome: str, reason: str | None = None,
-                     article_key: str | None = None) -> None:
-        with self.session() as s:
-            fetch = s.get(Fetch, fetch_id)
-            if fetch is None:
-                return
-            fetch.outcome = outcome
-            fetch.reason = reason if reason is not None else fetch.reason
-            fetch.article_key = article_key or fetch.article_key
-
-    def validators(self, url: str) -> tuple[str | None, str | None] | None:
-        """ETag and Last-Modified of the last successful fetch of ``url`` (for a conditional GET)."""
-        with self.session() as s:
-            row = s.execute(
-                select(Fetch.etag, Fetch.last_modified)
-                .where(Fetch.url == url, Fetch.status == 200)
-                .where((Fetch.etag.is_not(None)) | (Fetch.last_modified.is_not(None)))
-                .order_by(Fetch.id.desc())
-                .limit(1)
-            ).first()
-        return (row.etag, row.last_modified) if row else None
-
-    def fetches(self, **filters: Any) -> list[Fetch]:
-        with self.session() as s:
-            query = select(Fetch).filter_by(**filters).order_by(Fetch.id)
-            return list(s.scalars(query))
-
-    # --- raw snapshots ---------------------------------------------------------------
-
-    def save_snapshot(self, url: str, body: bytes, content_type: str | None) -> str:
-        sha = hashlib.sha256(body).hexdigest()
-        with self.session() as s:
-            if s.get(Snapshot, sha) is None:
-                s.add(Snapshot(sha256=sha, url=url, content_type=content_type, size=len(body),
-                               data=zlib.compress(body, 6)))
-        return sha
-
-    def load_snapshot(self, sha: str) -> tuple[str, str | None, bytes]:
-        with self.session() as s:
-            snap = s.get(Snapshot, sha)
-            if snap is None:
-                raise KeyError(sha)
-            return snap.url, snap.content_type, zlib.decompress(snap.data)
-
     # --- articles and versions -----------------------------------------------------------
 
     def latest_fingerprint(self, key: str) -> str | None:
@@ -182,6 +115,18 @@ class Store:
                 select(Version.fingerprint).join(Article).where(Article.key == key)
                 .order_by(Version.seq.desc()).limit(1)
             )
+
+    def visit_if_unchanged(self, text: ArticleText) -> str | None:
+        """"unchanged" or "trivial" when ``text`` adds nothing to what is stored (the visit is recorded
+        and the next one scheduled); None when it is new or changed (then call :meth:`save_version`)."""
+        with self.session() as s:
+            article = s.scalar(select(Article).where(Article.key == text.key))
+            if article is None:
+                return None
+            status = _compare(_latest(s, article.id), text)
+            if status is not None:
+                self._visited(article)
+            return status
 
     def save_version(self, text: ArticleText, snapshot_sha: str | None = None) -> SaveResult:
         """Store a version if the normalized text changed; safe against two crawls at once."""
@@ -198,36 +143,32 @@ class Store:
             article = s.scalar(select(Article).where(Article.key == text.key))
             if article is None:
                 article = Article(key=text.key, outlet=text.outlet, stable_key=text.stable_key,
-                                  canonical_url=text.canonical_url, lang=text.lang, published=text.published)
+                                  canonical_url=text.canonical_url, lang=text.lang, published=text.published,
+                                  kind=text.kind, first_seen=self.clock())
                 s.add(article)
                 s.flush()
-            article.last_seen = utcnow()
-            previous = s.scalar(
-                select(Version).where(Version.article_id == article.id).order_by(Version.seq.desc()).limit(1)
-            )
-            if previous is not None and (previous.fingerprint == fp or s.scalar(
+            article.kind = text.kind
+            self._visited(article)
+            previous = _latest(s, article.id)
+            status = _compare(previous, text)
+            if status is None and previous is not None and s.scalar(
                 select(Version.id).where(Version.article_id == article.id, Version.fingerprint == fp)
-            )):
-                # the same text again (or a revert to an older state we already hold)
-                return SaveResult("unchanged", article.id, None)
-            body = "\n".join(text.paragraphs)
-            if previous is None:
-                diff, kind, added, removed = {}, "first", len(body), 0
-            else:
-                diff, kind, added, removed = version_diff(
-                    {"title": previous.title, "lead": previous.lead or "", "body": previous.body},
-                    {"title": text.title, "lead": text.description or "", "body": body},
-                )
-            version = Version(
-                article_id=article.id, seq=(previous.seq + 1) if previous else 1, fingerprint=fp,
-                title=text.title, lead=text.description, body=body, published=text.published,
-                modified=text.modified, body_complete=text.body_complete, change_kind=kind,
-                chars_added=added, chars_removed=removed, diff=diff, url=text.url,
-                snapshot_sha=snapshot_sha, sources=dict(text.sources),
-            )
+            ):
+                status = "unchanged"  # a revert to an older state we already hold
+            if status is not None:
+                return SaveResult(status, article.id, None)
+            version = new_version(article.id, previous, text, fp, snapshot_sha)
             s.add(version)
             s.flush()
-            return SaveResult("new" if previous is None else "changed", article.id, version.id, kind)
+            self.after_new_text(s, article, text)
+            return SaveResult("new" if previous is None else "changed", article.id, version.id,
+                              version.change_kind)
+
+    def after_new_text(self, s: Session, article: Article, text: ArticleText) -> None:
+        """Keep the near-duplicate index, the copy links and the flash merges in step with the text."""
+        values = self.index_text(s, article, text.title, text.body)
+        self.link_copies(s, article, values)
+        self.merge_flash(s, article, text.title, text.description or "", text.body)
 
     def article(self, key: str) -> Article | None:
         with self.session() as s:
@@ -249,108 +190,77 @@ class Store:
                 "alerts": s.scalar(select(func.count(Alert.id))) or 0,
             }
 
-    # --- topic decisions ----------------------------------------------------------------
+    # --- the revisit schedule ------------------------------------------------------------------
 
-    def record_decision(self, article_id: int, version_id: int, label: str, score: float,
-                        terms: list[Any], explanation: str) -> None:
+    def _visited(self, article: Article, now: datetime | None = None) -> None:
+        now = now or self.clock()
+        article.last_seen = now
+        published = parse_published(article.published) or as_utc(article.first_seen or now)
+        article.next_visit_at = self.schedule.next_visit(published, now)
+
+    def claim_due(self, outlet: str, limit: int = 500, now: datetime | None = None) -> list[DueVisit]:
+        """Articles of ``outlet`` due for a revisit, oldest appointment first. Claiming moves each one's
+        next visit along the schedule, so a second crawl running at once does not fetch them too."""
+        now = now or self.clock()
         with self.session() as s:
-            s.add(TopicMatch(version_id=version_id, article_id=article_id, label=label, score=score,
-                             terms=terms, explanation=explanation))
-            article = s.get(Article, article_id)
-            if article is not None:
-                article.label = label
+            due = list(s.scalars(
+                select(Article).where(Article.outlet == outlet, Article.next_visit_at.is_not(None),
+                                      Article.next_visit_at <= now, Article.merged_into_id.is_(None))
+                .order_by(Article.next_visit_at).limit(limit)
+            ))
+            visits = [DueVisit(a.key, a.canonical_url, as_utc(a.next_visit_at)) for a in due
+                      if a.next_visit_at is not None]
+            for article in due:
+                self._visited(article, now)
+            return visits
 
-    # --- event threads (the topic threader's ThreadBook protocol) ---------------------------
-
-    @staticmethod
-    def _row(thread: Thread) -> ThreadRow:
-        return ThreadRow(thread.id, thread.title, dict(thread.signature), thread.first_published,
-                         thread.last_published)
-
-    def thread_of(self, article_key: str) -> ThreadRow | None:
+    def due_counts(self, now: datetime | None = None) -> dict[str, int]:
+        """How many articles of each outlet are due for a revisit (the scheduler's question)."""
+        now = now or self.clock()
         with self.session() as s:
-            thread = s.scalar(select(Thread).join(ThreadMember, ThreadMember.thread_id == Thread.id)
-                              .where(ThreadMember.article_key == article_key))
-            return self._row(thread) if thread else None
+            rows = s.execute(select(Article.outlet, func.count(Article.id))
+                             .where(Article.next_visit_at.is_not(None), Article.next_visit_at <= now,
+                                    Article.merged_into_id.is_(None))
+                             .group_by(Article.outlet)).all()
+        return {outlet: count for outlet, count in rows}
 
-    def recent_threads(self, since: str) -> list[ThreadRow]:
-        with self.session() as s:
-            rows = s.scalars(select(Thread).where(Thread.last_published >= since).order_by(Thread.id))
-            return [self._row(t) for t in rows]
 
-    def open_thread(self, title: str, signature: dict[str, Any], published: str) -> ThreadRow:
-        with self.session() as s:
-            thread = Thread(title=title, signature=signature, first_published=published,
-                            last_published=published)
-            s.add(thread)
-            s.flush()
-            return self._row(thread)
+def _latest(s: Session, article_id: int) -> Version | None:
+    return s.scalar(select(Version).where(Version.article_id == article_id)
+                    .order_by(Version.seq.desc()).limit(1))
 
-    def join_thread(self, thread_id: int, article_key: str, published: str, role: str) -> None:
-        with self.session() as s:
-            s.add(ThreadMember(thread_id=thread_id, article_key=article_key, role=role, published=published))
-            thread = s.get(Thread, thread_id)
-            if thread is not None:
-                thread.last_published = max(thread.last_published, published)
-                thread.first_published = min(thread.first_published, published)
 
-    def leave_thread(self, article_key: str) -> None:
-        with self.session() as s:
-            member = s.scalar(select(ThreadMember).where(ThreadMember.article_key == article_key))
-            if member is not None:
-                s.delete(member)
+def _compare(previous: Version | None, text: ArticleText) -> str | None:
+    """"unchanged" (the same raw text), "trivial" (the same once normalized) or None (new or changed)."""
+    if previous is None:
+        return None
+    old = (previous.title, previous.lead or "", previous.body)
+    if old == (text.title, text.description or "", text.body):
+        return "unchanged"
+    # compared on the normalized text, not the stored fingerprint: a fingerprint made by an older
+    # normalization must not turn a trivial change into a version
+    if normalized_parts(previous.title, previous.lead, [previous.body]) == normalized_parts(
+            text.title, text.description, text.paragraphs):
+        return "trivial"
+    return None
 
-    def thread_members(self, thread_id: int) -> list[ThreadMember]:
-        with self.session() as s:
-            return list(s.scalars(select(ThreadMember).where(ThreadMember.thread_id == thread_id)
-                                  .order_by(ThreadMember.published, ThreadMember.id)))
 
-    # --- alerts and deliveries --------------------------------------------------------------
-
-    def add_alert(self, kind: str, article_id: int, version_id: int, thread_id: int | None = None) -> None:
-        try:
-            with self.session() as s:
-                s.add(Alert(kind=kind, article_id=article_id, version_id=version_id, thread_id=thread_id))
-        except IntegrityError:
-            pass  # this alert exists already
-
-    def undelivered_alerts(self, channel: str, since: datetime | None = None) -> list[Alert]:
-        with self.session() as s:
-            delivered = select(Delivery.alert_id).where(Delivery.channel == channel)
-            query = select(Alert).where(Alert.id.not_in(delivered)).order_by(Alert.id)
-            if since is not None:
-                query = query.where(Alert.created_at >= since)
-            return list(s.scalars(query))
-
-    def alert_views(self, channel: str, since: datetime | None = None) -> list[AlertView]:
-        """Undelivered alerts for ``channel`` with what a report shows of each."""
-        alerts = self.undelivered_alerts(channel, since)
-        views: list[AlertView] = []
-        with self.session() as s:
-            for alert in alerts:
-                version = s.get(Version, alert.version_id)
-                article = s.get(Article, alert.article_id)
-                if version is None or article is None:
-                    continue
-                match = s.scalar(select(TopicMatch).where(TopicMatch.version_id == version.id))
-                thread = s.get(Thread, alert.thread_id) if alert.thread_id else None
-                member = s.scalar(select(ThreadMember).where(ThreadMember.article_key == article.key))
-                views.append(AlertView(
-                    alert_id=alert.id, kind=alert.kind, created_at=alert.created_at, article_key=article.key,
-                    outlet=article.outlet, url=article.canonical_url, title=version.title,
-                    published=version.published, version_seq=version.seq, change_kind=version.change_kind,
-                    chars_added=version.chars_added, chars_removed=version.chars_removed,
-                    diff=dict(version.diff or {}), body_complete=version.body_complete,
-                    label=match.label if match else None, explanation=match.explanation if match else "",
-                    thread_id=thread.id if thread else None, thread_title=thread.title if thread else None,
-                    role=member.role if member else None, copy_of=None,
-                ))
-        return views
-
-    def mark_delivered(self, alert_ids: list[int], channel: str) -> None:
-        for alert_id in alert_ids:
-            try:
-                with self.session() as s:
-                    s.add(Delivery(alert_id=alert_id, channel=channel))
-            except IntegrityError:
-                continue
+def new_version(article_id: int, previous: Version | None, text: ArticleText, fp: str,
+                snapshot_sha: str | None, seq: int | None = None) -> Version:
+    """A version with its diff to ``previous``, change kind and size."""
+    body = text.body
+    if previous is None:
+        diff: dict[str, Any] = {}
+        kind, added, removed = "first", len(body), 0
+    else:
+        diff, kind, added, removed = version_diff(
+            {"title": previous.title, "lead": previous.lead or "", "body": previous.body},
+            {"title": text.title, "lead": text.description or "", "body": body},
+        )
+    return Version(
+        article_id=article_id, seq=seq or ((previous.seq + 1) if previous else 1), fingerprint=fp,
+        title=text.title, lead=text.description, body=body, published=text.published,
+        modified=text.modified, body_complete=text.body_complete, change_kind=kind,
+        chars_added=added, chars_removed=removed, diff=diff, url=text.url,
+        snapshot_sha=snapshot_sha, sources=dict(text.sources),
+    )

@@ -1,4 +1,8 @@
-"""Store a new version (with its diff and change kind) when the text changed."""
+"""Store a new version (with its diff and change kind) when the text changed.
+
+``Store.save_version`` also keeps the near-duplicate index, the copy links (syndication), the jiji
+速報 merges and the revisit schedule in step.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +23,12 @@ class VersionPipeline(StorePipeline):
         result = self.store.save_version(ArticleText.of(article), snapshot_sha=item.snapshot_sha)
         if item.fetch_id is not None:
             self.store.update_fetch(item.fetch_id, result.status, result.change_kind, article_key=article.key)
-        if result.status == "unchanged":
-            raise DropItem(f"{article.key}: text unchanged", log_level="DEBUG")
-        item.article_id, item.version_id, item.save_status = result.article_id, result.version_id, result.status
+        if result.status in ("unchanged", "trivial"):
+            # another crawl stored this text between the dedupe check and now
+            self.count(result.status)
+            raise DropItem(f"{article.key}: text {result.status}", log_level="DEBUG")
+        item.article_id, item.version_id = result.article_id, result.version_id
+        item.save_status = result.status
         self.count(f"versions/{result.status}")
         log.info("%s version of %s (%s): %s", result.status, article.key, result.change_kind, article.title)
         return item

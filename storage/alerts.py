@@ -1,0 +1,100 @@
+"""Alerts and their deliveries (part of :class:`storage.store.Store`)."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import Alert, Article, Delivery, Thread, ThreadMember, TopicMatch, Version
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """One alert with everything a report prints about it."""
+
+    alert_id: int
+    kind: str  # new, follow-up, changed
+    created_at: datetime
+    article_key: str
+    outlet: str
+    url: str
+    title: str
+    published: str | None
+    version_seq: int
+    change_kind: str
+    chars_added: int
+    chars_removed: int
+    diff: dict[str, Any]
+    body_complete: bool
+    label: str | None
+    explanation: str
+    thread_id: int | None
+    thread_title: str | None
+    role: str | None  # thread role: opener, follow-up, official
+    copy_of: str | None  # key of the original when this is a syndicated copy
+
+
+class Alerts:
+    """Mixin: needs ``self.session()``."""
+
+    def session(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError
+
+    def add_alert(self, kind: str, article_id: int, version_id: int, thread_id: int | None = None) -> None:
+        try:
+            with self.session() as s:
+                s.add(Alert(kind=kind, article_id=article_id, version_id=version_id, thread_id=thread_id))
+        except IntegrityError:
+            pass  # this alert exists already
+
+    def undelivered_alerts(self, channel: str, since: datetime | None = None) -> list[Alert]:
+        with self.session() as s:
+            delivered = select(Delivery.alert_id).where(Delivery.channel == channel)
+            query = select(Alert).where(Alert.id.not_in(delivered)).order_by(Alert.id)
+            if since is not None:
+                query = query.where(Alert.created_at >= since)
+            return list(s.scalars(query))
+
+    def alert_views(self, channel: str, since: datetime | None = None) -> list[AlertView]:
+        """Undelivered alerts for ``channel`` with what a report shows of each.
+
+        A syndicated copy carries the key of its original in ``copy_of``. A jiji 速報 merged into the full
+        story that followed it is left out: the full story's own alert tells the news.
+        """
+        alerts = self.undelivered_alerts(channel, since)
+        views: list[AlertView] = []
+        with self.session() as s:
+            for alert in alerts:
+                version = s.get(Version, alert.version_id)
+                article = s.get(Article, alert.article_id)
+                if version is None or article is None or article.merged_into_id is not None:
+                    continue
+                original = s.get(Article, article.copy_of_id) if article.copy_of_id else None
+                match = s.scalar(select(TopicMatch).where(TopicMatch.version_id == version.id))
+                thread = s.get(Thread, alert.thread_id) if alert.thread_id else None
+                member = s.scalar(select(ThreadMember).where(ThreadMember.article_key == article.key))
+                views.append(AlertView(
+                    alert_id=alert.id, kind=alert.kind, created_at=alert.created_at, article_key=article.key,
+                    outlet=article.outlet, url=article.canonical_url, title=version.title,
+                    published=version.published, version_seq=version.seq, change_kind=version.change_kind,
+                    chars_added=version.chars_added, chars_removed=version.chars_removed,
+                    diff=dict(version.diff or {}), body_complete=version.body_complete,
+                    label=match.label if match else None, explanation=match.explanation if match else "",
+                    thread_id=thread.id if thread else None, thread_title=thread.title if thread else None,
+                    role=member.role if member else None, copy_of=original.key if original else None,
+                ))
+        return views
+
+    def mark_delivered(self, alert_ids: list[int], channel: str) -> None:
+        for alert_id in alert_ids:
+            try:
+                with self.session() as s:
+                    s.add(Delivery(alert_id=alert_id, channel=channel))
+            except IntegrityError:
+                continue

@@ -1,0 +1,228 @@
+"""Syndication and duplicates (part of :class:`storage.store.Store`).
+
+**Copies across outlets.** Each article's latest text gets a MinHash signature over character 4-gram
+shingles (datasketch). The signature is cut into LSH bands; each band's hash is one row of
+``signature_bands``, indexed on ``bucket``. A lookup is one indexed ``IN`` query over the new text's
+band hashes plus a comparison with the few candidates' signatures, so its cost does not grow with
+the number of stored articles, and the index lives in the database (persisted, shared by every crawl
+process, nothing to rebuild). A match on another outlet with estimated Jaccard >= ``COPY_THRESHOLD`` is
+a copy: ``Article.copy_of_id`` points every member of the group at the original — the article of the
+outlet a wire credit names (（時事）, 【ワシントン時事】, （共同）, ［東京　ロイター］), else the one
+published first.
+
+**jiji 速報 (flash).** A flash is a one-line story that is later replaced by a full story. When both
+exist (same outlet, same day, the full story not earlier, and most of the flash headline's character
+bigrams found in the full story's headline/lead/body), ``merged_into_id`` links the flash to the full
+story, and reports leave the flash out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from datasketch import MinHash
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from storage.models import Article, Signature, SignatureBand, Version
+from storage.normalize import normalize_text
+from storage.schedule import parse_published
+
+SHINGLE = 4
+NUM_PERM = 120
+BANDS, ROWS = 20, 6  # P(candidate) = 1-(1-J^6)^20: 0.6 -> 0.62, 0.7 -> 0.92, 0.8 -> 0.996, 0.2 -> 0.001
+COPY_THRESHOLD = 0.7
+FLASH_CONTAINMENT = 0.5
+_SEED = 20250121
+
+# wire credits, e.g. （時事）, 【ワシントン時事】, （共同）, ［東京　２１日　ロイター］, (Reuters)
+_CREDIT = re.compile(
+    r"[（(【［\[][^（）()【】［］\[\]]{0,16}?(時事|共同|ロイター|Reuters|REUTERS)\s*[）)】］\]]"
+)
+CREDIT_OUTLETS = {"時事": "jiji", "共同": "kyodo", "ロイター": "reuters", "Reuters": "reuters",
+                  "REUTERS": "reuters"}
+_FLASH_PREFIX = re.compile(r"^\s*[【\[［]\s*速報\s*[】\]］]\s*")
+
+
+@dataclass(frozen=True)
+class NearDuplicate:
+    article_id: int
+    key: str
+    outlet: str
+    published: str | None
+    similarity: float  # estimated Jaccard of the shingle sets
+
+
+def credit_of(text: str) -> str | None:
+    """The wire or outlet a text credits (``jiji``, ``kyodo``, ``reuters``), if any."""
+    match = _CREDIT.search(text)
+    return CREDIT_OUTLETS[match.group(1)] if match else None
+
+
+def signature_text(title: str, body: str) -> str:
+    # credits differ between the original and its copies: leave them out of the comparison
+    return normalize_text(_CREDIT.sub("", f"{title}\n{body}"))
+
+
+def minhash(text: str) -> np.ndarray:
+    """The MinHash of ``text``'s character shingles (uint32, ``NUM_PERM`` values)."""
+    shingles = {text[i:i + SHINGLE].encode("utf-8") for i in range(max(len(text) - SHINGLE + 1, 1))}
+    mh = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32)
+    mh.update_batch(list(shingles))
+    return mh.hashvalues.astype(np.uint32)
+
+
+def band_buckets(values: np.ndarray) -> list[int]:
+    """One signed 64-bit hash per band (the band's number is part of the hash)."""
+    buckets = []
+    for band in range(BANDS):
+        chunk = values[band * ROWS:(band + 1) * ROWS].tobytes()
+        digest = hashlib.blake2b(bytes([band]) + chunk, digest_size=8).digest()
+        buckets.append(int.from_bytes(digest, "big", signed=True))
+    return buckets
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def flash_headline(title: str) -> str:
+    return normalize_text(_FLASH_PREFIX.sub("", title))
+
+
+def containment(short: str, long: str) -> float:
+    grams = _bigrams(short)
+    return len(grams & _bigrams(long)) / len(grams) if grams else 0.0
+
+
+class Syndication:
+    """Mixin: needs ``self.session()``. Called by ``Store.save_version`` for every new text."""
+
+    def index_text(self, s: Session, article: Article, title: str, body: str) -> np.ndarray:
+        """(Re)write the article's signature and its LSH bands."""
+        values = minhash(signature_text(title, body))
+        s.execute(delete(SignatureBand).where(SignatureBand.article_id == article.id))
+        s.execute(delete(Signature).where(Signature.article_id == article.id))
+        s.add(Signature(article_id=article.id, outlet=article.outlet, published=article.published,
+                        credit=credit_of(f"{title}\n{body}"), minhash=values.tobytes()))
+        rows = [{"article_id": article.id, "bucket": bucket} for bucket in band_buckets(values)]
+        s.execute(insert(SignatureBand), rows)
+        return values
+
+    def near_duplicates(self, title: str, body: str, threshold: float = COPY_THRESHOLD,
+                        exclude_article_id: int | None = None) -> list[NearDuplicate]:
+        """Stored articles whose text is a near-duplicate of ``title`` + ``body``, most similar first."""
+        values = minhash(signature_text(title, body))
+        with self.session() as s:  # type: ignore[attr-defined]
+            return self._near_duplicates(s, values, threshold, exclude_article_id)
+
+    @staticmethod
+    def _near_duplicates(s: Session, values: np.ndarray, threshold: float,
+                         exclude_article_id: int | None) -> list[NearDuplicate]:
+        candidates = (select(SignatureBand.article_id)
+                      .where(SignatureBand.bucket.in_(band_buckets(values))).distinct())
+        rows = s.execute(
+            select(Signature.article_id, Signature.minhash, Article.key, Article.outlet, Article.published)
+            .join(Article, Article.id == Signature.article_id)
+            .where(Signature.article_id.in_(candidates))
+        ).all()
+        found = []
+        for row in rows:
+            if row.article_id == exclude_article_id:
+                continue
+            sim = similarity(values, np.frombuffer(row.minhash, dtype=np.uint32))
+            if sim >= threshold:
+                found.append(NearDuplicate(row.article_id, row.key, row.outlet, row.published, sim))
+        return sorted(found, key=lambda d: -d.similarity)
+
+    def link_copies(self, s: Session, article: Article, values: np.ndarray) -> int | None:
+        """Link ``article`` and its near-duplicates on other outlets to their original; its id, or None."""
+        matches = [d for d in self._near_duplicates(s, values, COPY_THRESHOLD, article.id)
+                   if d.outlet != article.outlet]
+        if not matches:
+            return None
+        group: dict[int, Article] = {article.id: article}
+        for match in matches:
+            other = s.get(Article, match.article_id)
+            if other is None:
+                continue
+            group[other.id] = other
+            if other.copy_of_id and (original := s.get(Article, other.copy_of_id)) is not None:
+                group[original.id] = original
+        credits = dict(s.execute(select(Signature.article_id, Signature.credit)
+                                 .where(Signature.article_id.in_(list(group)))).all())
+        original = _original(list(group.values()), credits)
+        for member in group.values():
+            member.copy_of_id = None if member.id == original.id else original.id
+        # copies of a former original follow it
+        for copy in s.scalars(select(Article).where(Article.copy_of_id.in_(list(group)),
+                                                    Article.id != original.id)):
+            copy.copy_of_id = original.id
+        return original.id
+
+    # --- jiji 速報 -------------------------------------------------------------------------
+
+    def merge_flash(self, s: Session, article: Article, title: str, lead: str, body: str) -> int | None:
+        """Link a flash and the full story of the same day; the full story's id, or None."""
+        published = parse_published(article.published)
+        if published is None or not article.published:
+            return None
+        day = article.published[:10]
+        query = select(Article).where(Article.outlet == article.outlet, Article.id != article.id,
+                                      Article.published >= day, Article.published < _next_day(day))
+        if article.kind == "flash":
+            headline = flash_headline(title)
+            fulls = s.scalars(query.where(Article.kind == "article",
+                                          Article.published >= article.published)).all()
+            best = max(fulls, key=lambda a: containment(headline, _story_text(s, a)), default=None)
+            if best is not None and containment(headline, _story_text(s, best)) >= FLASH_CONTAINMENT:
+                article.merged_into_id = best.id
+                return best.id
+            return None
+        story = normalize_text(f"{title}{lead}{body[:1000]}")
+        merged = None
+        for flash in s.scalars(query.where(Article.kind == "flash", Article.merged_into_id.is_(None),
+                                           Article.published <= article.published)):
+            latest = _latest(s, flash)
+            if latest is not None and containment(flash_headline(latest.title), story) >= FLASH_CONTAINMENT:
+                flash.merged_into_id = merged = article.id
+        return merged
+
+
+def _original(members: list[Article], credits: dict[int, Any]) -> Article:
+    """The outlet a copy credits, else the earliest published (then the first stored)."""
+    credited = {credit for credit in credits.values() if credit}
+    named = [m for m in members if m.outlet in credited and credits.get(m.id) in (None, m.outlet)]
+    pool = named or members
+    return min(pool, key=lambda m: (_when(m.published), m.id))
+
+
+def _when(published: str | None) -> datetime:
+    return parse_published(published) or datetime.max.replace(tzinfo=UTC)
+
+
+def _next_day(day: str) -> str:
+    try:
+        return (datetime.fromisoformat(day) + timedelta(days=1)).date().isoformat()
+    except ValueError:
+        return day + "~"
+
+
+def _latest(s: Session, article: Article) -> Version | None:
+    return s.scalar(select(Version).where(Version.article_id == article.id)
+                    .order_by(Version.seq.desc()).limit(1))
+
+
+def _story_text(s: Session, article: Article) -> str:
+    latest = _latest(s, article)
+    return normalize_text(f"{latest.title}{latest.lead or ''}{latest.body[:1000]}") if latest else ""
