@@ -6,6 +6,8 @@ even when the same feed file is read again.
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from crawler.reports import html
 from crawler.reports.common import article_marks, safe_url
 from crawler.reports.data import Report
@@ -46,7 +48,8 @@ def _entry(feed, alert: AlertView, title: str, tag: str, thread: str | None) -> 
     entry = feed.add_entry(order="append")
     entry.id(f"tag:talkwatch,2025:alert/{alert.alert_id}")
     entry.title(title)  # feedgen escapes text; readers show it as text
-    entry.updated(alert.created_at)
+    created = alert.created_at
+    entry.updated(created if created.tzinfo else created.replace(tzinfo=UTC))  # SQLite gives naive UTC
     if safe_url(alert.url):
         entry.link(href=alert.url, rel="alternate")
     entry.category(term=alert.kind)

@@ -45,7 +45,7 @@ Health fields are ``0`` / ``null`` before the monitor's first run of an outlet.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from crawler.reports.data import Report
@@ -74,7 +74,9 @@ def render(report: Report) -> str:
 
 
 def _time(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()  # SQLite gives naive UTC
 
 
 def _article(alert: AlertView) -> dict[str, Any]:

@@ -1,0 +1,137 @@
+"""Reports in every format over a seeded store: grouping, escaping, diffs, copies, since / per-channel."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from crawler.cli import main
+from crawler.commands.report import write_report
+from crawler.reports import atom, html, jsondoc, markdown
+from crawler.reports.data import build_report
+from storage import Store
+from storage.models import Alert
+from tests.service.helpers import EVIL_URL, SCRIPT_TITLE, seed
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def seeded(store: Store) -> Store:
+    seed(store)
+    return store
+
+
+def test_grouped_by_thread(seeded: Store) -> None:
+    report = build_report(seeded)
+    talks = next(t for t in report.threads if t.title.startswith("岩屋・ルビオ"))
+    assert [a.outlet for a in talks.new] == ["jiji", "mofa"]
+    assert [a.outlet for a in talks.follow_ups] == ["nhk"]
+    assert [(a.outlet, a.change_kind, a.version_seq) for a in report.changed] == [("mofa", "body", 2)]
+    assert report.counts == {"new": 3, "follow_up": 1, "changed": 1, "alarms": 0}
+
+
+def test_markdown_has_sections_and_diff(seeded: Store) -> None:
+    text = markdown.render(build_report(seeded))
+    assert "## New talks" in text and "## Follow-ups" in text and "## Changed articles" in text
+    assert "{+6+}" in text and "[-5+}" not in text  # 約50分 → 約60分 at character level
+    assert "[-5-]" in text
+    assert "official readout" in text
+
+
+def test_html_escapes_outlet_text(seeded: Store) -> None:
+    page = html.render(build_report(seeded))
+    assert "<script>" not in page
+    assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in page
+    assert "&lt;b&gt;bold&lt;/b&gt; thread" in page  # thread titles come from articles too
+
+
+def test_html_links_only_http(seeded: Store) -> None:
+    page = html.render(build_report(seeded))
+    assert 'href="javascript' not in page.lower()
+    assert 'href="https://www.mofa.go.jp/mofaj/na/na1/us/pageit_000001_01515.html"' in page
+
+
+def test_html_inline_diff(seeded: Store) -> None:
+    page = html.render(build_report(seeded))
+    assert "<ins>6</ins>" in page and "<del>5</del>" in page
+    assert "<ins>両外相は北朝鮮の核・ミサイル問題についても意見交換を行った。</ins>" in page
+    assert 'class="change-kind">body<' in page
+
+
+def test_html_is_self_contained(seeded: Store) -> None:
+    page = html.render(build_report(seeded))
+    assert "<link" not in page and "src=" not in page and "@import" not in page
+    assert "Content-Security-Policy" in page
+
+
+def test_copies_shown_as_copies(seeded: Store) -> None:
+    report = build_report(seeded)
+    talks = next(t for t in report.threads if t.title.startswith("岩屋・ルビオ"))
+    talks.new[0] = replace(talks.new[0], copy_of="kyodo:abc")
+    assert "copy of kyodo:abc" in markdown.render(report)
+    assert '<span class="mark copy">copy of kyodo:abc</span>' in html.render(report)
+    assert jsondoc.to_data(report)["threads"][0]["new"][0]["copy_of"] == "kyodo:abc"
+
+
+def test_json_schema(seeded: Store) -> None:
+    data = json.loads(jsondoc.render(build_report(seeded)))
+    assert data["schema"] == "talkwatch-report/1"
+    assert data["counts"] == {"new": 3, "follow_up": 1, "changed": 1, "alarms": 0}
+    changed = data["changed"][0]
+    assert changed["change"]["kind"] == "body" and changed["change"]["chars_added"] > 0
+    assert {op["op"] for op in changed["change"]["diff"]["body"]} >= {"replace", "insert"}
+    article = data["threads"][0]["new"][0]
+    assert set(article) == {"alert_id", "kind", "alerted_at", "key", "outlet", "url", "title", "published",
+                            "label", "explanation", "thread_id", "thread_title", "role", "copy_of",
+                            "body_complete", "version", "change"}
+    assert article["change"] is None
+    assert datetime.fromisoformat(data["generated_at"]).tzinfo is not None
+    assert sorted(h["outlet"] for h in data["health"]) == ["jiji", "mofa", "nhk", "reuters"]
+
+
+def test_atom_feed(seeded: Store) -> None:
+    root = ET.fromstring(atom.render(build_report(seeded)).encode())
+    entries = root.findall(f"{ATOM}entry")
+    assert len(entries) == 5
+    titles = [e.findtext(f"{ATOM}title") for e in entries]
+    assert f"New: {SCRIPT_TITLE}" in titles  # text, escaped by the XML writer, not markup
+    assert any(t.startswith("Changed (body): 日米外相会談") for t in titles)
+    ids = {e.findtext(f"{ATOM}id") for e in entries}
+    assert len(ids) == 5 and all(i.startswith("tag:talkwatch,2025:alert/") for i in ids)
+    hrefs = [link.get("href") for e in entries for link in e.findall(f"{ATOM}link")]
+    assert EVIL_URL not in hrefs
+    assert "https://www.mofa.go.jp/mofaj/na/na1/us/pageit_000001_01515.html" in hrefs
+
+
+def test_same_alert_never_twice_to_a_channel(seeded: Store, tmp_path: Path) -> None:
+    write_report(seeded, tmp_path / "a.md", channel="desk")
+    assert build_report(seeded, channel="desk").is_empty
+    assert build_report(seeded, channel="other").counts["new"] == 3  # another channel still gets them
+    write_report(seeded, tmp_path / "b.md", channel="desk")
+    assert "Nothing new" in (tmp_path / "b.md").read_text("utf-8")
+
+
+def test_since(seeded: Store) -> None:
+    old = datetime.now(UTC) - timedelta(days=3)
+    with seeded.session() as s:
+        s.execute(update(Alert).where(Alert.kind != "changed").values(created_at=old))
+    report = build_report(seeded, since=datetime.now(UTC) - timedelta(days=1))
+    assert report.counts == {"new": 0, "follow_up": 0, "changed": 1, "alarms": 0}
+
+
+def test_cli_formats(seeded: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--db", seeded.url, "--format", "json", "--out", "-", "--channel", "cli"]) == 0
+    assert json.loads(capsys.readouterr().out)["counts"]["new"] == 3
+    out = tmp_path / "r.html"
+    assert main(["report", "--db", seeded.url, "--out", str(out), "--channel", "cli2"]) == 0
+    assert out.read_text("utf-8").startswith("<!DOCTYPE html>")
+    assert main(["report", "--db", seeded.url, "--format", "atom", "--out", str(tmp_path / "f.xml"),
+                 "--since", "2000-01-01"]) == 0
+    assert ET.parse(tmp_path / "f.xml").getroot().tag == f"{ATOM}feed"
