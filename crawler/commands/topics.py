@@ -1,0 +1,66 @@
+"""``talkwatch classify`` and ``talkwatch eval-topics``: the topic flag, by hand and on a labelled set."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from crawler.topics.classifier import classify
+from crawler.topics.evaluate import EvalInputError, evaluate, format_text, load_jsonl, to_json
+from storage import Store
+from storage.migrate import ensure_schema
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("classify", help="label a text: ministerial, related or other, with the terms that fired")
+    parser.add_argument("file", nargs="?", type=Path, help="text file: first line title, rest body (default: stdin)")
+    parser.add_argument("--title", help="the headline (then the file/stdin is the body)")
+    parser.add_argument("--published", help="ISO date, for office holders' periods")
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(handler=run_classify)
+
+    parser = sub.add_parser("eval-topics", help="precision, recall and F1 of the topic flag on a labelled JSONL file")
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(handler=run_eval)
+
+
+def run_classify(args: argparse.Namespace) -> int:
+    raw = args.file.read_text("utf-8") if args.file else sys.stdin.read()
+    title, body = (args.title, raw) if args.title else (raw.partition("\n")[0], raw.partition("\n")[2])
+    decision = classify(title, body, published=args.published)
+    if args.json:
+        print(json.dumps({"label": decision.label, "score": decision.score, "explanation": decision.explain(),
+                          "terms": [t.__dict__ for t in decision.terms]}, ensure_ascii=False, default=str))
+    else:
+        print(f"{decision.label} (score {decision.score:.2f}) — {decision.explain()}")
+    return 0
+
+
+@contextmanager
+def throwaway_store() -> Iterator[Store]:
+    """The crawler's own storage, in a temporary SQLite file, for threading during an evaluation."""
+    with tempfile.TemporaryDirectory(prefix="talkwatch-eval-") as tmp:
+        store = Store(f"sqlite:///{Path(tmp) / 'eval.sqlite3'}")
+        ensure_schema(store)
+        try:
+            yield store
+        finally:
+            store.dispose()
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    try:
+        items = load_jsonl(args.file)
+    except (EvalInputError, OSError) as exc:
+        print(f"talkwatch eval-topics: {exc}", file=sys.stderr)
+        return 2
+    with throwaway_store() as store:
+        result = evaluate(items, book_factory=lambda: store)
+    print(json.dumps(to_json(result), ensure_ascii=False) if args.json else format_text(result))
+    return 0
