@@ -1,0 +1,220 @@
+"""Delivery over real loopback servers: a file, SMTP (aiosmtpd), a webhook and an apprise URL (http.server).
+
+The tests check what arrived, that a channel never gets an alert twice, that failures are retried with
+backoff and recorded, and that secrets (from the environment) never reach the log or the delivery log.
+"""
+
+from __future__ import annotations
+
+import email
+import json
+import logging
+import socket
+import threading
+from collections.abc import Iterator
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.config import ChannelConfig, parse_config
+from crawler.delivery import deliver
+from storage import Store
+from storage.health import deliveries
+from tests.service.helpers import seed
+
+SECRET = "s3cr3t-Passw0rd-XYZ"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def seeded(sqlite_url: str) -> Iterator[Store]:
+    store = Store(sqlite_url)
+    store.create_schema()
+    seed(store)
+    yield store
+    store.dispose()
+
+
+class Hook(ThreadingHTTPServer):
+    """Records every POST; answers the status codes in ``plan`` first, then 200."""
+
+    def __init__(self, plan: list[int] | None = None) -> None:
+        super().__init__(("127.0.0.1", 0), HookHandler)
+        self.received: list[dict[str, Any]] = []
+        self.plan = list(plan or [])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class HookHandler(BaseHTTPRequestHandler):
+    server: Hook
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.received.append({"path": self.path, "headers": dict(self.headers), "body": body})
+        status = self.server.plan.pop(0) if self.server.plan else 200
+        self.send_response(status)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def hook() -> Iterator[Hook]:
+    server = Hook()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], Message]] = []
+        self.logins: list[tuple[bytes, bytes]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
+                              email.message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    inbox = Inbox()
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        assert isinstance(data, LoginPassword)
+        inbox.logins.append((data.login, data.password))
+        return AuthResult(success=data.login == b"desk" and data.password == SECRET.encode())
+
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=authenticator,
+                            auth_require_tls=False)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+def test_file_channel(seeded: Store, tmp_path: Path) -> None:
+    out = tmp_path / "out" / "desk.html"
+    channel = ChannelConfig(name="desk", kind="file", path=str(out), format="html")
+    result = deliver(seeded, channel)
+    assert (result.outcome, result.alerts, result.attempts) == ("sent", 5, 1)
+    assert "岩屋外相、ルビオ米国務長官と初会談" in out.read_text("utf-8")
+    again = deliver(seeded, channel)
+    assert (again.outcome, again.alerts) == ("skipped", 0)  # nothing is reported twice to a channel
+    assert [d["outcome"] for d in deliveries(seeded, "file:desk")] == ["skipped", "sent"]
+
+
+def test_email_arrives(seeded: Store, smtp: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch,
+                       caplog: pytest.LogCaptureFixture) -> None:
+    inbox, port = smtp
+    monkeypatch.setenv("TALKWATCH_SMTP_PASSWORD", SECRET)
+    channel = ChannelConfig(name="mail", kind="email", smtp_host="127.0.0.1", smtp_port=port, username="desk",
+                            sender="talkwatch@example.org", to=["analyst@example.org"], format="html")
+    with caplog.at_level(logging.DEBUG):
+        result = deliver(seeded, channel)
+    assert result.outcome == "sent"
+    assert inbox.logins == [(b"desk", SECRET.encode())]
+    sender, rcpts, message = inbox.messages[0]
+    assert (sender, rcpts) == ("talkwatch@example.org", ["analyst@example.org"])
+    assert message["Subject"] == "talkwatch: 3 new, 1 follow-ups, 1 changed"
+    parts = {part.get_content_type(): part.get_payload(decode=True).decode("utf-8")
+             for part in message.walk() if not part.is_multipart()}
+    assert "岩屋外相、ルビオ米国務長官と初会談" in parts["text/plain"]
+    assert "<ins>6</ins>" in parts["text/html"]
+    assert SECRET not in caplog.text
+
+
+def test_email_without_password_fails_and_is_recorded(seeded: Store, smtp: tuple[Inbox, int],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    inbox, port = smtp
+    monkeypatch.delenv("TALKWATCH_SMTP_PASSWORD", raising=False)
+    channel = ChannelConfig(name="mail", kind="email", smtp_host="127.0.0.1", smtp_port=port, username="desk",
+                            to=["analyst@example.org"], attempts=2, backoff_seconds=0.01)
+    result = deliver(seeded, channel)
+    assert (result.outcome, result.attempts) == ("failed", 2)
+    assert "TALKWATCH_SMTP_PASSWORD is not set" in (result.error or "")
+    assert inbox.messages == []
+    assert deliveries(seeded, "email:mail")[0]["outcome"] == "failed"
+    assert len(seeded.undelivered_alerts("email:mail")) == 5  # not marked: the next run tries again
+
+
+def test_webhook_posts_json(seeded: Store, hook: Hook, monkeypatch: pytest.MonkeyPatch,
+                            caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setenv("TALKWATCH_WEBHOOK_TOKEN", SECRET)
+    channel = ChannelConfig(name="hook", kind="webhook", url=f"{hook.url}/alerts",
+                            token_env="TALKWATCH_WEBHOOK_TOKEN")
+    with caplog.at_level(logging.DEBUG):
+        assert deliver(seeded, channel).outcome == "sent"
+    [got] = hook.received
+    assert got["path"] == "/alerts"
+    assert got["headers"]["Authorization"] == f"Bearer {SECRET}"
+    data = json.loads(got["body"])
+    assert data["schema"] == "talkwatch-report/1" and data["channel"] == "webhook:hook"
+    assert data["counts"] == {"new": 3, "follow_up": 1, "changed": 1, "alarms": 0}
+    assert SECRET not in caplog.text
+
+
+def test_webhook_retried_with_backoff(seeded: Store, hook: Hook) -> None:
+    hook.plan = [500, 503]
+    waits: list[float] = []
+    channel = ChannelConfig(name="hook", kind="webhook", url=hook.url, attempts=4, backoff_seconds=0.5)
+    result = deliver(seeded, channel, sleep=waits.append)
+    assert (result.outcome, result.attempts) == ("sent", 3)
+    assert waits == [0.5, 1.0]
+    assert len(hook.received) == 3
+
+
+def test_webhook_failure_recorded_without_secret(seeded: Store, hook: Hook, monkeypatch: pytest.MonkeyPatch,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    hook.plan = [500] * 5
+    monkeypatch.setenv("TALKWATCH_HOOK_URL", f"{hook.url}/hook?token={SECRET}")
+    channel = ChannelConfig(name="hook", kind="webhook", url_env="TALKWATCH_HOOK_URL", attempts=3,
+                            backoff_seconds=0.01)
+    with caplog.at_level(logging.DEBUG):
+        result = deliver(seeded, channel)
+    assert (result.outcome, result.attempts) == ("failed", 3)
+    [row] = deliveries(seeded, "webhook:hook")
+    assert row["outcome"] == "failed" and row["attempts"] == 3 and "HTTP 500" in row["error"]
+    assert SECRET not in row["error"] and SECRET not in caplog.text
+    assert len(seeded.undelivered_alerts("webhook:hook")) == 5
+
+
+def test_apprise_url(seeded: Store, hook: Hook, monkeypatch: pytest.MonkeyPatch) -> None:
+    port = hook.server_address[1]
+    monkeypatch.setenv("TALKWATCH_APPRISE_URL", f"json://127.0.0.1:{port}/notify")
+    channel = ChannelConfig(name="ops", kind="apprise", url_env="TALKWATCH_APPRISE_URL")
+    assert deliver(seeded, channel).outcome == "sent"
+    [got] = hook.received
+    assert got["path"] == "/notify"
+    data = json.loads(got["body"])
+    assert data["title"] == "talkwatch: 3 new, 1 follow-ups, 1 changed"
+    assert "岩屋外相、ルビオ米国務長官と初会談" in data["message"]
+
+
+def test_config_refuses_secrets_in_the_file() -> None:
+    from crawler.config import ConfigError
+
+    with pytest.raises(ConfigError, match="password_env"):
+        parse_config({"delivery": [{"kind": "email", "to": ["a@b"], "password": "x"}]})
+    config = parse_config({"delivery": [{"kind": "webhook", "name": "h", "url_env": "HOOK"}]})
+    assert config.channels[0].channel_id == "webhook:h"
