@@ -19,6 +19,8 @@ COMMANDS = (
     "topics",
     "monitor",
     "status",
+    "db",
+    "reextract",
 )
 
 

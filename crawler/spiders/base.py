@@ -16,6 +16,7 @@ from scrapy.http import Response, TextResponse
 from crawler.items import ArticleItem, RejectedPage
 from crawler.outlets import get_outlet
 from crawler.outlets.base import Discovered, OutletModule, ParseError
+from crawler.revisit import claim_due, revisit_mode
 
 log = logging.getLogger(__name__)
 
@@ -23,16 +24,34 @@ log = logging.getLogger(__name__)
 class OutletSpider(scrapy.Spider):
     outlet_name: ClassVar[str]
 
-    def __init__(self, *args: Any, start_urls: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, start_urls: str | None = None, revisit: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.outlet: OutletModule = get_outlet(self.outlet_name)
         # ``-a start_urls=url1,url2`` replaces the outlet's discovery documents
         self.discovery_urls = start_urls.split(",") if start_urls else list(self.outlet.OUTLET.start_urls)
         self.requested_keys: set[str] = set()
+        # ``-a revisit=1``: also fetch this outlet's articles the revisit schedule says are due
+        self.revisit_argument = revisit
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        mode = revisit_mode(self.revisit_argument, self.settings.get("TALKWATCH_REVISIT"))
+        if mode:
+            for request in self.revisit_requests():
+                yield request
+        if mode == "only":
+            return
         for url in self.discovery_urls:
             yield self.discovery_request(url)
+
+    def revisit_requests(self) -> list[scrapy.Request]:
+        requests = []
+        for visit in claim_due(self.crawler, self.outlet_name):
+            self.requested_keys.add(visit.key.split(":", 1)[1])
+            requests.append(scrapy.Request(visit.url, callback=self.parse_article,
+                                           meta={"talkwatch_role": "article", "revisit": True}))
+        log.info("%s: %d articles due for a revisit", self.name, len(requests))
+        return requests
 
     def discovery_request(self, url: str) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_discovery, meta={"talkwatch_role": "discovery"})

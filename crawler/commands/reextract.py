@@ -1,0 +1,28 @@
+"""``talkwatch reextract [--outlet X]``: rebuild versions from the raw snapshots after a parser fix."""
+
+from __future__ import annotations
+
+import argparse
+
+from crawler.outlets import OUTLET_NAMES
+from crawler.reextract import reextract
+from storage import Store
+from storage.migrate import ensure_schema
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("reextract", help="re-parse stored raw pages and rebuild versions (no refetch)")
+    parser.add_argument("--outlet", choices=OUTLET_NAMES, help="only this outlet (default: all)")
+    parser.add_argument("--db", help="SQLAlchemy database URL "
+                        "(default: TALKWATCH_DATABASE_URL or the SQLite file)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    store = Store(args.db)
+    try:
+        ensure_schema(store)
+        print(reextract(store, args.outlet).summary())
+    finally:
+        store.dispose()
+    return 0

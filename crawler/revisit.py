@@ -1,0 +1,59 @@
+"""Revisits: fetch recently published articles again on the decaying schedule kept in the database
+(``articles.next_visit_at``, see :mod:`storage.schedule`), to catch edits without re-discovering them.
+
+- a crawl with ``-a revisit=1`` (or the setting ``TALKWATCH_REVISIT=1``) also requests its outlet's due
+  articles; ``revisit=only`` requests nothing else;
+- :func:`run_revisits` is the scheduler's entry point: one ``revisit=only`` crawl per outlet with due
+  articles.
+
+The schedule is configurable with ``TALKWATCH_REVISIT_SCHEDULE`` (e.g. ``3h:15m,1d:1h,30d:1d``); the
+setting ``TALKWATCH_NOW`` (ISO 8601) pins "now" for tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from scrapy.crawler import Crawler
+
+from crawler.crawl import CrawlResult, run_crawl
+from crawler.runtime import store_for
+from storage import DueVisit, Store
+from storage.migrate import ensure_schema
+from storage.schedule import as_utc
+
+OFF = {"", "0", "false", "no", "off"}
+
+
+def revisit_mode(argument: str | None, setting: str | None = None) -> str | None:
+    """None (no revisits), "also" (due articles plus discovery) or "only" (due articles alone)."""
+    value = (argument if argument is not None else setting or "").strip().lower()
+    if value in OFF:
+        return None
+    return "only" if value == "only" else "also"
+
+
+def pinned_now(value: str | None) -> datetime | None:
+    return as_utc(datetime.fromisoformat(value)) if value else None
+
+
+def claim_due(crawler: Crawler, outlet: str) -> list[DueVisit]:
+    """The outlet's due articles, claimed for this crawl (their next visit moves along the schedule)."""
+    settings = crawler.settings
+    return store_for(crawler).claim_due(outlet, limit=settings.getint("TALKWATCH_REVISIT_LIMIT", 500),
+                                        now=pinned_now(settings.get("TALKWATCH_NOW")))
+
+
+def run_revisits(database_url: str, mirror_url: str | None = None, now: datetime | None = None,
+                 outlets: list[str] | None = None, timeout: float = 1800) -> list[CrawlResult]:
+    """Run a revisit-only crawl of every outlet (of ``outlets``) that has due articles."""
+    store = Store(database_url)
+    try:
+        ensure_schema(store)
+        due = store.due_counts(now)
+    finally:
+        store.dispose()
+    settings = {"TALKWATCH_NOW": now.isoformat()} if now else {}
+    return [run_crawl(outlet, database_url, mirror_url=mirror_url, timeout=timeout, settings=settings,
+                      spider_args={"revisit": "only"})
+            for outlet, count in sorted(due.items()) if count and (outlets is None or outlet in outlets)]
