@@ -1,6 +1,12 @@
-"""Conditional GET: ask only for what changed since the last successful fetch."""
+"""Conditional GET: ask only for what changed since the last successful fetch.
+
+Never for robots.txt: Scrapy's robots middleware reads the body of every answer, and a 304's
+empty body would read as "everything allowed".
+"""
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -18,6 +24,8 @@ class ConditionalGetMiddleware:
 
     def process_request(self, request: Request) -> None:
         if request.meta.get("unconditional") or b"If-None-Match" in request.headers:
+            return
+        if urlsplit(request.url).path == "/robots.txt":
             return
         validators = store_for(self.crawler).validators(request.url)
         if validators is None:

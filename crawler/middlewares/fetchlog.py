@@ -1,5 +1,10 @@
 """Record every HTTP exchange in the fetch log; keep raw article pages; stop at bot walls.
 
+A discovery document's validators (ETag, Last-Modified) are written to the fetch log only when
+the crawl finishes cleanly with no article left waiting for a retry. Until then the next run
+asks for the whole listing (no 304), so articles a killed crawl never reached, or that failed
+with a timeout or a 5xx, are requested again.
+
 Besides HTTP outcomes it records what a policy refused: a redirect not followed (``refused``,
 set by :mod:`crawler.middlewares.redirects`), a body over the size cap (``refused``) and a URL
 robots.txt disallows (``disallowed``). Reasons never carry a URL's password.
@@ -11,7 +16,7 @@ import logging
 import re
 import time
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
@@ -20,6 +25,7 @@ from scrapy.utils.defer import deferred_from_coro
 from crawler.middlewares.secrets import mask_secrets
 from crawler.outlets.blocks import detect_block
 from crawler.runtime import outlet_name, store_for
+from storage.models import Fetch
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +40,29 @@ class FetchLogMiddleware:
         self.run_id = crawler.settings.get("TALKWATCH_RUN_ID") or None
         self.max_blocks = crawler.settings.getint("TALKWATCH_MAX_CONSECUTIVE_BLOCKS", 3)
         self.consecutive_blocks = 0
+        # discovery rows whose validators wait for a clean finish: fetch id -> (etag, last-modified)
+        self.listing_validators: dict[int, tuple[str | None, str | None]] = {}
+        # article URL -> its last answer in this run failed in a way a later retry can fix
+        self.retry_pending: dict[str, bool] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FetchLogMiddleware:
-        return cls(crawler)
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_closed(self, reason: str) -> None:
+        pending = sorted(url for url, waiting in self.retry_pending.items() if waiting)
+        if reason != "finished" or pending:
+            log.info("listing validators not kept (crawl %s, %d article(s) to retry): the next run "
+                     "reads every listing in full", reason, len(pending))
+            return
+        store = store_for(self.crawler)
+        with store.session() as session:
+            for fetch_id, (etag, last_modified) in self.listing_validators.items():
+                fetch = session.get(Fetch, fetch_id)
+                if fetch is not None:
+                    fetch.etag, fetch.last_modified = etag, last_modified
 
     def process_request(self, request: Request) -> None:
         request.meta["talkwatch_started"] = time.monotonic()
@@ -54,12 +79,18 @@ class FetchLogMiddleware:
         if outcome == "fetched" and role == "article":
             content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
             snapshot_sha = store.save_snapshot(request.url, response.body, content_type)
+        etag, last_modified = _header(response, b"ETag"), _header(response, b"Last-Modified")
+        deferred = role == "discovery" and outcome == "fetched" and (etag or last_modified)
         fetch_id = store.record_fetch(
             run_id=self.run_id, outlet=outlet_name(self.crawler), url=request.url, role=role,
             status=response.status, bytes=len(response.body),
-            etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
+            etag=None if deferred else etag, last_modified=None if deferred else last_modified,
             duration_ms=_elapsed_ms(request), outcome=outcome, reason=reason, snapshot_sha=snapshot_sha,
         )
+        if deferred:
+            self.listing_validators[fetch_id] = (etag, last_modified)
+        if role == "article":
+            self.retry_pending[request.url] = outcome == "error" and _retryable_status(response.status)
         request.meta["fetch_id"] = fetch_id
         request.meta["snapshot_sha"] = snapshot_sha
         self.crawler.stats.inc_value(f"talkwatch/fetch/{outcome}")
@@ -72,11 +103,14 @@ class FetchLogMiddleware:
         outcome, reason = _exception_outcome(exception)
         if outcome is None:
             return
+        role = request.meta.get("talkwatch_role", "other")
         request.meta["fetch_id"] = store_for(self.crawler).record_fetch(
             run_id=self.run_id, outlet=outlet_name(self.crawler), url=request.url,
-            role=request.meta.get("talkwatch_role", "other"), status=None, bytes=0,
+            role=role, status=None, bytes=0,
             duration_ms=_elapsed_ms(request), outcome=outcome, reason=mask_secrets(reason)[:500],
         )
+        if role == "article":
+            self.retry_pending[request.url] = outcome == "error"  # timeouts, resets, data loss
         self.crawler.stats.inc_value(f"talkwatch/fetch/{outcome}")
 
     def _on_block(self, request: Request, reason: str) -> None:
@@ -98,6 +132,11 @@ def _outcome(status: int, block: str | None) -> tuple[str, str | None]:
     if status >= 400:
         return "error", f"HTTP {status}"
     return "fetched", None
+
+
+def _retryable_status(status: int) -> bool:
+    """A failure the server may not repeat later: 5xx, 408 and 429 (a 404 will stay a 404)."""
+    return status >= 500 or status in {408, 429}
 
 
 def _exception_outcome(exception: Exception) -> tuple[str | None, str]:

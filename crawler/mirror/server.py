@@ -152,6 +152,7 @@ def _route(routes_file: Path, index: int, entry: Any) -> Route:
 
 class MirrorServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # a crawl opens many connections at once; the default 5 drops SYNs
 
     def __init__(self, site_dirs: list[Path] | None = None, host: str = "127.0.0.1", port: int = 0,
                  state: int = 1) -> None:
