@@ -21,6 +21,7 @@ COMMANDS = (
     "status",
     "db",
     "reextract",
+    "selftest",
 )
 
 
