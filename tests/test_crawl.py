@@ -86,7 +86,15 @@ def _article_keys(store: Store) -> list[str]:
     return sorted({f.article_key for f in store.fetches() if f.article_key})
 
 
-def test_no_version_from_a_blocked_or_failed_fetch(crawled: Crawled):
-    bad = {f.url for f in crawled.store.fetches() if f.outcome in {"blocked", "error", "rejected"}}
-    stored_urls = {v.url for key in _article_keys(crawled.store) for v in crawled.store.versions(key)}
-    assert not bad & stored_urls
+def test_versions_come_only_from_good_fetches(crawled: Crawled):
+    fetches = crawled.store.fetches()
+    stored = sum(f.outcome in {"new", "changed"} for f in fetches)
+    assert stored == crawled.store.counts()["versions"]
+    assert all(f.article_key is None for f in fetches if f.outcome in {"blocked", "error"})
+
+
+@pytest.mark.parametrize("crawled", ["reuters"], indirect=True)
+def test_reuters_bot_wall_is_recorded_as_a_block(crawled: Crawled):
+    blocked = [f for f in crawled.store.fetches() if f.outcome == "blocked"]
+    assert blocked and all(f.reason == "datadome" and f.status == 401 for f in blocked)
+    assert crawled.store.article("reuters:WD4NCQ7ZHKR2LXJ5VMB3TYAPGE") is None
