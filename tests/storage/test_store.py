@@ -9,7 +9,8 @@ from storage import ArticleText, Store
 
 def text(body: list[str], title: str = "日米外相会談", key: str = "pageit_000001_01515") -> ArticleText:
     return ArticleText(outlet="mofa", stable_key=key, canonical_url=f"https://www.mofa.go.jp/{key}.html",
-                       url=f"https://www.mofa.go.jp/{key}.html", title=title, published="2025-01-21T00:00:00+09:00",
+                       url=f"https://www.mofa.go.jp/{key}.html", title=title,
+                       published="2025-01-21T00:00:00+09:00",
                        modified=None, description=None, paragraphs=body, lang="ja", body_complete=True,
                        sources={"title": "dom"})
 
@@ -87,7 +88,8 @@ def test_snapshot_round_trip_is_content_addressed(store: Store):
 
 
 def test_threads(store: Store):
-    thread = store.open_thread("日米外相会談 2025-01-21 岩屋–ルビオ", {"type": "foreign"}, "2025-01-21T00:00:00+09:00")
+    thread = store.open_thread("日米外相会談 2025-01-21 岩屋–ルビオ", {"type": "foreign"},
+                               "2025-01-21T00:00:00+09:00")
     store.join_thread(thread.id, "mofa:a", "2025-01-21T00:00:00+09:00", "official")
     store.join_thread(thread.id, "jiji:b", "2025-01-22T12:51:00+09:00", "follow-up")
     assert store.thread_of("jiji:b").id == thread.id

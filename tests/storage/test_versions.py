@@ -1,0 +1,121 @@
+"""Versions: what is trivial, what each change kind is, and how big the change was."""
+
+from __future__ import annotations
+
+import pytest
+
+from storage import Store
+from storage.diff import sentences, text_diff
+from storage.normalize import fingerprint, normalize_text
+from tests.storage.helpers import STORY, text
+
+KEY = "mofa:pageit_000001_01515"
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("日米２＋２を開催", "日米2+2を開催"),                  # full-width / half-width
+    ("ｶﾞｲﾑｼｮｳ", "ガイムショウ"),                            # half-width katakana
+    ("会談した 。 両氏は", "会談した。両氏は"),             # spacing around punctuation
+    ("米国 、日本", "米国、日本"),
+    ("日米，豪", "日米、豪"),                                # comma variants
+    ("日米･豪", "日米・豪"),                                 # middle dots
+    ("“関税”—見直し", '"関税"-見直し'),                    # quotes and dashes
+    ("同盟\u200bの強化", "同盟の強化"),                      # zero-width space
+])
+def test_fingerprint_folds(a: str, b: str):
+    assert normalize_text(a) == normalize_text(b)
+
+
+def test_fingerprint_keeps_real_edits():
+    assert fingerprint("日米外相会談", None, ["40分間"]) != fingerprint("日米外相会談", None, ["30分間"])
+
+
+def test_resplit_paragraphs_are_the_same_text():
+    assert fingerprint("t", None, ["一文目。", "二文目。"]) == fingerprint("t", None, ["一文目。二文目。"])
+
+
+def test_trivial_change_stores_no_version(store: Store):
+    store.save_version(text(STORY))
+    respaced = [p.replace("２１日", "21日").replace("、", " 、") for p in STORY]
+    result = store.save_version(text(respaced))
+    assert (result.status, result.version_id) == ("trivial", None)
+    assert len(store.versions(KEY)) == 1
+
+
+def test_visit_if_unchanged_tells_unchanged_from_trivial(store: Store):
+    assert store.visit_if_unchanged(text(STORY)) is None  # not stored yet
+    store.save_version(text(STORY))
+    assert store.visit_if_unchanged(text(STORY)) == "unchanged"
+    assert store.visit_if_unchanged(text([STORY[0] + " ", *STORY[1:]])) == "trivial"
+    assert store.visit_if_unchanged(text(STORY[:-1])) is None
+
+
+def test_revert_to_an_older_text_is_not_a_version(store: Store):
+    store.save_version(text(STORY))
+    store.save_version(text(STORY[:-1]))
+    assert store.save_version(text(STORY)).status == "unchanged"
+    assert [v.seq for v in store.versions(KEY)] == [1, 2]
+
+
+def test_first_version_kind(store: Store):
+    assert store.save_version(text(STORY)).change_kind == "first"
+
+
+def test_title_kind(store: Store):
+    store.save_version(text(STORY))
+    assert store.save_version(text(STORY, title="日米外相が初会談　同盟強化で一致")).change_kind == "title"
+
+
+def test_lead_kind(store: Store):
+    store.save_version(text(STORY, lead="岩屋外相がルビオ長官と会談。"))
+    assert store.save_version(text(STORY, lead="岩屋外相がルビオ長官と初会談。")).change_kind == "lead"
+
+
+def test_body_kind_and_size(store: Store):
+    store.save_version(text(STORY))
+    edited = [*STORY[:5], "会談は約５０分間行われ、経済安全保障や関税措置を巡っても意見を交わした。"]
+    result = store.save_version(text(edited))
+    version = store.versions(KEY)[-1]
+    assert result.change_kind == "body"
+    assert (version.chars_added, version.chars_removed) == (1, 1)  # ４ -> ５
+
+
+@pytest.mark.parametrize("note", [
+    "※当初、会談時間を約３０分と掲載していましたが、約４０分の誤りでした。",  # NHK
+    "【訂正】２１日配信の記事で、会談の場所に誤りがありました。",              # 訂正
+    "Correction: An earlier version misstated the length of the meeting.",
+])
+def test_correction_kind(store: Store, note: str):
+    store.save_version(text(STORY))
+    result = store.save_version(text([*STORY, note]))
+    version = store.versions(KEY)[-1]
+    assert result.change_kind == "correction"
+    assert (version.chars_added, version.chars_removed) == (len(note), 0)
+
+
+def test_a_correction_marker_already_there_is_not_a_new_correction(store: Store):
+    note = "※当初、会談時間を約３０分と掲載していましたが、約４０分の誤りでした。"
+    store.save_version(text([*STORY, note]))
+    later = text([*STORY, note, "両氏は今後も緊密に意思疎通を図る。"])
+    assert store.save_version(later).change_kind == "body"
+
+
+def test_diff_is_stored_once_with_the_version(store: Store):
+    store.save_version(text(STORY))
+    edited = [STORY[0], STORY[1].replace("一致し", "改めて一致し"), *STORY[2:]]
+    store.save_version(text(edited))
+    first, second = store.versions(KEY)
+    assert first.diff == {}
+    replaced = [op for op in second.diff["body"] if op["op"] == "replace"]
+    assert len(replaced) == 1
+    assert ["insert", "改めて"] in replaced[0]["chars"]
+
+
+def test_sentences_split_on_japanese_stops_and_line_breaks():
+    assert sentences("会談した。「一致した」と述べた！本当か？\n次へ") == [
+        "会談した。", "「一致した」と述べた！", "本当か？", "次へ"]
+
+
+def test_sentence_diff_keeps_unchanged_sentences_whole():
+    ops = text_diff("一文目。二文目。三文目。", "一文目。二文目だ。三文目。")
+    assert [op["op"] for op in ops] == ["equal", "replace", "equal"]
