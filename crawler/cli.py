@@ -7,6 +7,7 @@ import logging
 import sys
 from importlib import import_module
 
+from crawler.errors import ENVIRONMENT_ERRORS, describe_error
 from crawler.outlets import UnknownOutlet
 from storage.db import BadDatabaseURL
 
@@ -47,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, BadDatabaseURL, UnknownOutlet) as exc:
         print(f"talkwatch: {exc}", file=sys.stderr)
         return 2
+    except ENVIRONMENT_ERRORS as exc:  # a read-only or full database, a full disk: no traceback
+        print(f"talkwatch: {describe_error(exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
