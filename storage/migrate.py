@@ -44,10 +44,21 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Upgrade (or, for an older ``revision``, only go as far as it) on one connection."""
     config = alembic_config(engine)
-    with engine.begin() as conn:
-        _adopt_unversioned(conn, config)
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite:
+            # batch mode copies a table and drops the old one: with foreign keys on, that drop would
+            # cascade into the rows that point at it (every version of every article). The pragma
+            # only takes effect outside a transaction.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        with conn.begin():
+            _adopt_unversioned(conn, config)
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            conn.commit()
 
 
 def ensure_schema(store_or_engine: object) -> None:

@@ -1,0 +1,127 @@
+"""Alembic migrations: an old database is brought forward with its data, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from crawler.cli import main
+from storage import Store
+from storage.db import make_engine
+from storage.migrate import FIRST_REVISION, current_revision, ensure_schema, head_revision, upgrade
+from storage.models import Base
+from tests.storage.helpers import STORY
+from tests.storage.helpers import text as article_text
+
+POSTGRES_URL = os.environ.get("TALKWATCH_TEST_DATABASE_URL")
+MOFA_KEY = "mofa:pageit_000001_01515"
+OLD_BODY = "岩屋外務大臣はルビオ国務長官と会談した。"
+NOW = datetime(2025, 3, 13, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """An empty database of its own (PostgreSQL: a scratch database, so other tests' tables are untouched)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("TALKWATCH_TEST_DATABASE_URL is not set")
+    name = f"talkwatch_migrations_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _old_database(url: str) -> None:
+    """A database at the first revision with an article, a 速報, a version each, a fetch and a snapshot."""
+    engine = make_engine(url)
+    upgrade(engine, FIRST_REVISION)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO articles (id, key, outlet, stable_key, canonical_url, lang, published, first_seen,"
+            " last_seen) VALUES (:id, :key, :outlet, :stable, :url, 'ja', :published, :now, :now)"), [
+            {"id": 1, "key": "jiji:2025031300148", "outlet": "jiji", "stable": "2025031300148", "url": "u1",
+             "published": "2025-03-13T08:05:00+09:00", "now": NOW},
+            {"id": 2, "key": MOFA_KEY, "outlet": "mofa", "stable": "pageit_000001_01515", "url": "u2",
+             "published": "2025-01-21T00:00:00+09:00", "now": NOW}])
+        conn.execute(text(
+            "INSERT INTO versions (article_id, seq, fingerprint, title, body, body_complete, change_kind,"
+            " chars_added, chars_removed, diff, url, sources, created_at) VALUES"
+            " (:article, 1, :fp, :title, :body, true, 'first', 0, 0, '{}', 'u', '{}', :now)"), [
+            {"article": 1, "fp": "f1", "title": "【速報】日米外相がカナダで会談",
+             "body": "日米外相がカナダで会談", "now": NOW},
+            {"article": 2, "fp": "f2", "title": "日米外相会談", "body": OLD_BODY, "now": NOW}])
+    assert current_revision(engine) == FIRST_REVISION
+    engine.dispose()
+
+
+def test_upgrade_keeps_the_data_and_reaches_head(empty_url: str):
+    _old_database(empty_url)
+    store = Store(empty_url)
+    ensure_schema(store)
+    assert current_revision(store.engine) == head_revision()
+    assert [v.body for v in store.versions(MOFA_KEY)] == [OLD_BODY]
+    assert store.article(MOFA_KEY).kind == "article"
+    assert store.article("jiji:2025031300148").kind == "flash"  # the data migration read the headline
+    # the upgraded database works: a new version with a signature and copy links
+    result = store.save_version(article_text(STORY))
+    assert result.status == "changed"
+    store.dispose()
+
+
+def test_db_upgrade_command(empty_url: str, capsys: pytest.CaptureFixture[str]):
+    _old_database(empty_url)
+    assert main(["db", "upgrade", "--db", empty_url]) == 0
+    assert f"revision {head_revision()} (was {FIRST_REVISION})" in capsys.readouterr().out
+
+
+def test_empty_database_is_created_by_the_migrations(empty_url: str):
+    engine = make_engine(empty_url)
+    ensure_schema(engine)
+    assert current_revision(engine) == head_revision()
+    assert {"articles", "versions", "signatures", "signature_bands"} <= set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_migrations_match_the_models(empty_url: str):
+    engine = make_engine(empty_url)
+    upgrade(engine)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_database_made_without_migrations_is_adopted(sqlite_url: str):
+    # a database made by create_all of the first schema (before migrations existed): no alembic_version
+    engine = make_engine(sqlite_url)
+    upgrade(engine, FIRST_REVISION)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))
+    ensure_schema(engine)
+    assert current_revision(engine) == head_revision()
+    assert "merged_into_id" in {c["name"] for c in inspect(engine).get_columns("articles")}
+    engine.dispose()
+
+
+def test_migrations_are_packaged():
+    from importlib.resources import files
+
+    versions = files("storage").joinpath("migrations", "versions")
+    assert {"0001_initial_schema.py", "env.py"} <= {p.name for p in versions.iterdir()} | {
+        p.name for p in files("storage").joinpath("migrations").iterdir()}
