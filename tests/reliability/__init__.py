@@ -1,0 +1,1 @@
+"""Reliability: faults, crash safety, concurrency, fuzzing, safe errors."""
