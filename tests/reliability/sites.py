@@ -1,0 +1,51 @@
+"""Small MOFA-format sites written on the fly (the project's own invented text), for crawls that
+need many articles: crash safety and concurrency."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+INDEX_URL = "https://www.mofa.go.jp/mofaj/reliability/index.html"
+MINISTERS = [("岩屋外務大臣", "ルビオ国務長官"), ("中谷防衛大臣", "ヘグセス国防長官"),
+             ("赤沢経済再生担当大臣", "ベッセント財務長官"), ("武藤経済産業大臣", "ラトニック商務長官")]
+
+
+def article_url(number: int) -> str:
+    return f"https://www.mofa.go.jp/mofaj/reliability/pageit_000008_{number:05d}.html"
+
+
+def article_page(number: int) -> str:
+    japanese, american = MINISTERS[number % len(MINISTERS)]
+    title = f"日米閣僚協議（第{number}回）"
+    return f"""<!DOCTYPE html>
+<html lang="ja"><head><meta charset="UTF-8"><title>{title}｜外務省</title></head>
+<body><div id="header"><p class="logo"><a href="/mofaj/index.html">外務省</a></p></div>
+<div id="main"><div id="maincontents">
+<h1 class="title2"><span>{title}</span></h1>
+<p class="rtxt">令和7年9月{number % 28 + 1}日</p>
+<div class="any-area">
+<p>{japanese}は、{american}と第{number}回の協議を行いました。</p>
+<p>双方は、日米同盟の強化と経済協力の推進に向けて、引き続き緊密に連携することで一致しました。</p>
+</div></div></div></body></html>
+"""
+
+
+def write_site(root: Path, count: int, delay: float | None = None) -> Path:
+    """A site folder with an index listing ``count`` articles, each answered after ``delay`` s."""
+    folder = root / "mofa"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "robots.txt").write_text("User-agent: *\nAllow: /\n", encoding="utf-8")
+    links = "\n".join(f'<li><a href="{article_url(n)}">協議 {n}</a></li>' for n in range(1, count + 1))
+    (folder / "index.html").write_text(
+        f'<!DOCTYPE html><html lang="ja"><head><meta charset="UTF-8"><title>一覧｜外務省</title></head>'
+        f'<body><div id="maincontents"><h1>一覧</h1><ul>{links}</ul></div></body></html>', encoding="utf-8")
+    routes = ["- url: https://www.mofa.go.jp/robots.txt\n  file: robots.txt",
+              f"- url: {INDEX_URL}\n  file: index.html"]
+    for number in range(1, count + 1):
+        (folder / f"a{number}.html").write_text(article_page(number), encoding="utf-8")
+        route = f"- url: {article_url(number)}\n  file: a{number}.html"
+        if delay:
+            route += f"\n  fault: slow\n  delay: {delay}"
+        routes.append(route)
+    (folder / "routes.yaml").write_text("\n".join(routes) + "\n", encoding="utf-8")
+    return root
