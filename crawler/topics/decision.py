@@ -1,0 +1,56 @@
+"""The classifier's public records: fired terms, the event signature used for threading, the decision."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Term:
+    """One vocabulary hit: ``category`` (jp_official, us_official, meeting, pair, marker, negative, ...),
+    the matched ``surface`` (normalized text) and a ``ref`` (holder id, meeting type, side, cue kind)."""
+
+    category: str
+    surface: str
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
+class EventSignature:
+    """What identifies the talks, for threading: pairing, meeting type, participants, date."""
+
+    pair: str
+    type: str
+    label: str
+    participants: tuple[str, ...]
+    date: str | None  # ISO date of the talks when the text says so (「21日」 resolved against `published`)
+    modality: str  # "meeting" | "call"
+    preview: bool = False
+    back_reference: bool = False
+    names: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["participants"] = list(self.participants)
+        data["names"] = list(self.names)
+        return data
+
+
+@dataclass
+class TopicDecision:
+    label: str  # "ministerial" | "related" | "other"
+    score: float
+    terms: list[Term] = field(default_factory=list)
+    event: EventSignature | None = None
+    evidence: list[Term] = field(default_factory=list)  # the terms of the deciding sentence(s)
+    reason: str = ""
+
+    def explain(self) -> str:
+        """e.g. ``flagged: 岩屋外相 + ルビオ国務長官 + 会談``."""
+        shown = self.evidence or [t for t in self.terms if t.category != "marker"][:6]
+        parts = " + ".join(dict.fromkeys(t.surface for t in shown))
+        head = "flagged" if self.label == "ministerial" else self.label
+        tail = f" ({self.reason})" if self.reason else ""
+        return f"{head}: {parts or 'no vocabulary hit'}{tail}"
+

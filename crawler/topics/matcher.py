@@ -1,0 +1,257 @@
+"""Vocabulary compiled to regexes, and the two scanning passes over normalized text.
+
+1. :meth:`Matcher.mask` blanks look-alikes (multilateral forums, other countries' officials and pairings,
+   vice ranks, ambassadors, leader summits), each recorded as a ``negative`` hit.
+2. :meth:`Matcher.officials` and :meth:`Matcher.others` find office holders, implied titles, meeting types,
+   the country pair and markers in what is left.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from crawler.topics.decision import Term
+from crawler.topics.normalize import alternation, compile_surfaces, lookup_key
+from crawler.topics.vocabulary import OfficeHolder, Vocabulary
+
+MASK = "\u3013"  # 〓: same length as the masked text, matches no vocabulary entry
+_NO_GAP = "。、,.\n" + MASK
+
+
+@dataclass(frozen=True)
+class Hit:
+    category: str
+    surface: str
+    start: int
+    end: int
+    ref: str | None = None
+    side: str | None = None
+    role: str | None = None
+
+    def term(self) -> Term:
+        return Term(self.category, self.surface, self.ref)
+
+
+# --- compiled vocabulary ---------------------------------------------------------------------------------
+
+
+def _opt(surfaces: tuple[str, ...]) -> str:
+    return f"(?:{alternation(surfaces)})?" if surfaces else ""
+
+
+class Matcher:
+    def __init__(self, v: Vocabulary) -> None:
+        self.v = v
+        jp_titles = tuple(t for r in v.roles if r.side == "jp" for t in r.titles)
+        gap = rf"(?:\s?(?:[A-Za-z'-]+\s){{0,2}}|[^\s{re.escape(_NO_GAP)}]{{0,{v.pair_max_gap}}}?)"
+        connector = r"[」』\"]?(?:の|'s|\s)?\s?"
+        self.masks: list[tuple[str, re.Pattern[str]]] = [
+            (
+                "multilateral",
+                self._re(alternation(v.forums) + connector + _opt(v.forum_roles) + _opt(v.forum_meetings)),
+            ),
+            (
+                "foreign_official",
+                self._re(
+                    f"{alternation(v.foreign_prefixes)}{connector}{alternation(v.foreign_titles)}"
+                    f"|{alternation(v.foreign_names)}"
+                ),
+            ),
+            (
+                "other_pair",
+                self._re(
+                    alternation(v.other_pairs, v.pair_not_after)
+                    + r"(?:の)?"
+                    + _opt(jp_titles + v.forum_roles)
+                    + _opt(v.forum_meetings + v.meeting_words)
+                ),
+            ),
+            *[
+                (
+                    f"vice:{side}",
+                    self._re(
+                        f"{alternation(v.vice_prefixes[side])}\\s?{alternation(v.vice_words)}"
+                        f"(?:\\s+of\\s+(?:State|Defense|Commerce|the Treasury))?"
+                    ),
+                )
+                for side in ("jp", "us")
+            ],
+            (
+                "vice",
+                self._re(alternation(v.vice_words) + r"(?:\s+of\s+(?:State|Defense|Commerce|the Treasury))?"),
+            ),
+            ("ambassador", compile_surfaces(v.ambassador)),
+            ("leader", compile_surfaces(v.leader_meetings)),
+        ]
+        self.names = compile_surfaces(n for h in v.holders for n in h.names + h.short_names)
+        self.name_index: dict[str, tuple[OfficeHolder, bool]] = {}
+        for h in v.holders:
+            for n in h.short_names:
+                self.name_index[lookup_key(n)] = (h, True)
+            for n in h.names:
+                self.name_index[lookup_key(n)] = (h, False)
+        self.implied = compile_surfaces(s for r in v.roles for s in r.implied)
+        self.implied_index = {lookup_key(s): r for r in v.roles for s in r.implied}
+        self.types = compile_surfaces(s for t in v.meeting_types for s in t.surfaces)
+        self.type_index = {lookup_key(s): t.id for t in v.meeting_types for s in t.surfaces}
+        type_alt = alternation([s for t in v.meeting_types for s in t.surfaces])
+        word_alt = alternation(v.meeting_words)
+        self.pair_meeting = self._re(
+            f"{alternation(v.pairs, v.pair_not_after)}{gap}(?:(?P<type>{type_alt})|{word_alt})"
+        )
+        self.back = self._re(
+            f"{alternation(v.back_prefixes)}[^{re.escape(_NO_GAP)}]{{0,{v.back_max_gap}}}?"
+            f"(?:{type_alt}|{word_alt})"
+        )
+        self.simple = {
+            "meeting": compile_surfaces(v.meeting_words),
+            "call": compile_surfaces(v.call_words),
+            "pair": compile_surfaces(v.pairs, v.pair_not_after),
+            "marker:jp": compile_surfaces(v.markers["jp"]),
+            "marker:us": compile_surfaces(v.markers["us"]),
+            "country": compile_surfaces(v.countries),
+            "attendance": compile_surfaces(v.attendance),
+            "preview": compile_surfaces(v.preview_words),
+            "separately": compile_surfaces(v.separately),
+        }
+        self.joint = compile_surfaces(v.joint_forums)
+
+    @staticmethod
+    def _re(pattern: str) -> re.Pattern[str]:
+        return re.compile(pattern, re.IGNORECASE)
+
+    # --- scanning ---
+
+    def mask(self, text: str) -> tuple[str, list[Hit]]:
+        hits = []
+        for kind, pattern in self.masks:
+            pieces, last = [], 0
+            for m in pattern.finditer(text):
+                if not m.group(0).strip():
+                    continue
+                kind_id, _, side = kind.partition(":")
+                hits.append(
+                    Hit("negative", m.group(0).strip(), m.start(), m.end(), ref=kind_id, side=side or None)
+                )
+                pieces += [text[last : m.start()], MASK * (m.end() - m.start())]
+                last = m.end()
+            text = "".join([*pieces, text[last:]])
+        return text, hits
+
+    def officials(self, text: str, day: dt.date | None) -> list[Hit]:
+        hits: list[Hit] = []
+        matches = [
+            (m, *self.name_index.get(lookup_key(m.group(0)), (None, False)))
+            for m in self.names.finditer(text)
+        ]
+        named = {holder.id for _, holder, short in matches if holder and not short}
+        for m, holder, short in matches:
+            if holder is None:
+                continue
+            short = short and holder.id not in named  # "Austin" counts once "Lloyd Austin" was named
+            role = holder.role_on(day, self.v.margin_days)
+            titles = self._titles(holder, role)
+            after = title_after(text, m.end(), titles, self.v.title_qualifiers)
+            if short and not after and not title_before(text, m.start(), titles):
+                continue
+            surface = text[m.start() : after or m.end()]
+            end = after or m.end()
+            if role is None:
+                hits.append(Hit("inactive", surface, m.start(), end, ref=holder.id, side=holder.side))
+            elif role == "leader":
+                hits.append(
+                    Hit("leader", surface, m.start(), end, ref=holder.id, side=holder.side, role=role)
+                )
+            else:
+                hits.append(
+                    Hit(
+                        f"{holder.side}_official",
+                        surface,
+                        m.start(),
+                        end,
+                        ref=holder.id,
+                        side=holder.side,
+                        role=role,
+                    )
+                )
+        taken = [(h.start, h.end) for h in hits]
+        for m in self.implied.finditer(text):
+            if any(s <= m.start() < e for s, e in taken):
+                continue
+            role = self.implied_index[lookup_key(m.group(0))]
+            holder = self._holder_for(role.side, role.id, day)
+            hits.append(
+                Hit(
+                    f"{role.side}_official",
+                    m.group(0),
+                    m.start(),
+                    m.end(),
+                    ref=holder.id if holder else f"{role.side}:{role.id}",
+                    side=role.side,
+                    role=role.id,
+                )
+            )
+        return hits
+
+    def _titles(self, holder: OfficeHolder, role: str | None) -> tuple[str, ...]:
+        roles = [role] if role and role != "leader" else [p.role for p in holder.periods]
+        return tuple(t for r in roles if (spec := self.v.role(holder.side, r)) for t in spec.titles)
+
+    def _holder_for(self, side: str, role: str, day: dt.date | None) -> OfficeHolder | None:
+        """The office holder a bare title refers to on ``day`` (トランプ政権の国務長官 → rubio)."""
+        if day is None:
+            return None
+        found = [h for h in self.v.holders if h.side == side and h.role_on(day, 0) == role]
+        return found[0] if len(found) == 1 else None
+
+    def others(self, text: str) -> list[Hit]:
+        hits = []
+        for m in self.pair_meeting.finditer(text):
+            type_surface = m.group("type")
+            ref = self.type_index.get(lookup_key(type_surface)) if type_surface else None
+            hits.append(Hit("pair", m.group(0), m.start(), m.end(), ref=f"meeting:{ref or ''}"))
+        for m in self.types.finditer(text):
+            hits.append(
+                Hit("meeting", m.group(0), m.start(), m.end(), ref=self.type_index[lookup_key(m.group(0))])
+            )
+        for m in self.back.finditer(text):
+            hits.append(Hit("back_reference", m.group(0), m.start(), m.end()))
+        typed = [(h.start, h.end) for h in hits if h.category == "meeting"]
+        for key, pattern in self.simple.items():
+            category, _, side = key.partition(":")
+            for m in pattern.finditer(text):
+                if category == "meeting" and any(s <= m.start() < e for s, e in typed):
+                    continue  # 会談 inside 外相会談
+                ref = side or ("attendance" if category == "attendance" else None)
+                cat = "negative" if category == "attendance" else category
+                hits.append(Hit(cat, m.group(0), m.start(), m.end(), ref=ref, side=side or None))
+        return hits
+
+
+@lru_cache(maxsize=8)
+def matcher_for(vocabulary: Vocabulary) -> Matcher:
+    return Matcher(vocabulary)
+
+
+def title_after(text: str, end: int, titles: tuple[str, ...], qualifiers: tuple[str, ...]) -> int | None:
+    rest = text[end : end + 24]
+    offset = len(rest) - len(rest.lstrip(" ・"))
+    for qualifier in ("", *qualifiers):
+        if not rest.startswith(qualifier, offset):
+            continue
+        at = offset + len(qualifier)
+        for title in sorted(titles, key=len, reverse=True):
+            if rest[at : at + len(title)].casefold() == title.casefold():
+                return end + at + len(title)
+    return None
+
+
+def title_before(text: str, start: int, titles: tuple[str, ...]) -> bool:
+    before = text[max(0, start - 40) : start].rstrip(" ・").casefold()
+    # English puts the title before the (first and) last name: "Finance Minister Katsunobu Kato"
+    before_words = re.sub(r"(?:\s+[A-Z][a-z]+)?$", "", text[max(0, start - 40) : start].rstrip()).casefold()
+    return any(before.endswith(t.casefold()) or before_words.endswith(t.casefold()) for t in titles)
+

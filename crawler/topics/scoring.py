@@ -1,0 +1,103 @@
+"""Scoring sentences and sentence pairs (see the module doc of :mod:`crawler.topics.classifier`)."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from crawler.topics.matcher import Hit
+
+THRESHOLD = 5
+STRONG = 6
+_SENTENCE_END = re.compile(r"(?:[。！？!?]+|\.(?=\s+[A-Z\"“])|\n)\s*")
+
+
+@dataclass
+class Unit:
+    sentences: tuple[int, ...]
+    hits: list[Hit]
+    score: float = 0.0
+
+    def has(self, category: str, ref: str | None = None) -> bool:
+        return any(h.category == category and (ref is None or h.ref == ref) for h in self.hits)
+
+    def negatives(self, *kinds: str) -> bool:
+        return any(h.category == "negative" and h.ref in kinds for h in self.hits)
+
+
+def score_unit(unit: Unit, window: bool) -> float:
+    """Side and meeting strengths, minus a point per look-alike cue in the same unit (see module doc)."""
+    jp_off, us_off = unit.has("jp_official"), unit.has("us_official")
+    pair = unit.has("pair")
+    compound = any(h.category == "pair" and h.ref not in (None, "meeting:") for h in unit.hits)
+    if compound:
+        return STRONG
+    jp = 2 if jp_off else 1 if pair or unit.has("marker", "jp") or _leader(unit, "jp") else 0
+    us = 2 if us_off else 1 if pair or unit.has("marker", "us") or _leader(unit, "us") else 0
+    typed = any(h.category == "meeting" and h.ref for h in unit.hits) or any(
+        h.category == "pair" and h.ref == "meeting:" for h in unit.hits
+    )
+    meet = 2 if typed else 1 if unit.has("meeting") else 0
+    if not (jp and us and meet):
+        return 0.0
+    score = float(jp + us + meet)
+    if pair and typed:
+        score += 1  # 日米 + a bilateral meeting type in one sentence names the talks even without names
+    both_named = jp_off and us_off
+    several = both_named and not window and unit.has("separately")
+    if unit.negatives("other_pair", "foreign_official") and not several:
+        score -= 1
+    if unit.has("country") and not both_named:
+        score -= 1
+    if unit.negatives("attendance"):
+        score -= 1
+    if unit.negatives("vice", "ambassador") and not both_named:
+        score -= 1
+    return score
+
+
+def _leader(unit: Unit, side: str) -> bool:
+    return any(h.category == "leader" and h.side == side for h in unit.hits)
+
+
+def sentence_spans(text: str) -> list[int]:
+    """Start offsets of sentences (the title is the first line, so always its own sentence)."""
+    starts = [0]
+    for m in _SENTENCE_END.finditer(text):
+        if m.end() < len(text):
+            starts.append(m.end())
+    return starts
+
+
+def build_units(hits: list[Hit], starts: list[int]) -> list[Unit]:
+    by_sentence: dict[int, list[Hit]] = {}
+    for h in hits:
+        by_sentence.setdefault(bisect.bisect_right(starts, h.start) - 1, []).append(h)
+    units = []
+    for i in range(len(starts)):
+        one = by_sentence.get(i, [])
+        units.append(Unit((i,), one))
+        units.append(Unit((i, i + 1), one + by_sentence.get(i + 1, [])))
+    for unit in units:
+        unit.score = score_unit(unit, window=len(unit.sentences) > 1)
+    return units
+
+
+def co_mention_fallback(units: list[Unit]) -> list[Hit] | None:
+    """Blog-style texts: both officials named together somewhere, and one of them meets somewhere else."""
+    singles = [
+        u for u in units if len(u.sentences) == 1 and not u.negatives("other_pair", "foreign_official")
+    ]
+    both = [u for u in singles if u.has("jp_official") and u.has("us_official")]
+    meets = [
+        u
+        for u in singles
+        if (u.has("jp_official") or u.has("us_official"))
+        and u.has("meeting")
+        and not u.negatives("vice", "ambassador", "attendance")
+    ]
+    if both and meets:
+        return both[0].hits + meets[0].hits
+    return None
+
