@@ -202,15 +202,20 @@ class Store(FetchLog, Threads, Alerts, Syndication, Rebuild):
         """Articles of ``outlet`` due for a revisit, oldest appointment first. Claiming moves each one's
         next visit along the schedule, so a second crawl running at once does not fetch them too."""
         now = now or self.clock()
+        # the URL the latest version was fetched from: the fetch log holds its validators (a canonical
+        # URL on another host, like NHK's new site for an old-site page, would be a first fetch)
+        fetched_url = (select(Version.url).where(Version.article_id == Article.id)
+                       .order_by(Version.seq.desc()).limit(1).correlate(Article).scalar_subquery())
         with self.session() as s:
-            due = list(s.scalars(
-                select(Article).where(Article.outlet == outlet, Article.next_visit_at.is_not(None),
-                                      Article.next_visit_at <= now, Article.merged_into_id.is_(None))
+            due = s.execute(
+                select(Article, fetched_url)
+                .where(Article.outlet == outlet, Article.next_visit_at.is_not(None),
+                       Article.next_visit_at <= now, Article.merged_into_id.is_(None))
                 .order_by(Article.next_visit_at).limit(limit)
-            ))
-            visits = [DueVisit(a.key, a.canonical_url, as_utc(a.next_visit_at)) for a in due
+            ).all()
+            visits = [DueVisit(a.key, url or a.canonical_url, as_utc(a.next_visit_at)) for a, url in due
                       if a.next_visit_at is not None]
-            for article in due:
+            for article, _url in due:
                 self._visited(article, now)
             return visits
 

@@ -65,9 +65,13 @@ def credit_of(text: str) -> str | None:
     return CREDIT_OUTLETS[match.group(1)] if match else None
 
 
+SIGNATURE_CHARS = 2000
+
+
 def signature_text(title: str, body: str) -> str:
-    # credits differ between the original and its copies: leave them out of the comparison
-    return normalize_text(_CREDIT.sub("", f"{title}\n{body}"))
+    # credits differ between the original and its copies: leave them out of the comparison. The first
+    # 2,000 characters decide: a copy shares its lead and body start, and MinHash cost grows with length
+    return normalize_text(_CREDIT.sub("", f"{title}\n{body}"))[:SIGNATURE_CHARS]
 
 
 def minhash(text: str) -> np.ndarray:

@@ -82,7 +82,7 @@ def test_due_article_is_claimed_once_and_rescheduled(timed_store: Store, clock: 
     assert timed_store.due_counts() == {"mofa": 1}
     [due] = timed_store.claim_due("mofa")
     assert due.key == "mofa:pageit_000001_01515"
-    assert due.url == "https://example.test/mofa/pageit_000001_01515"
+    assert due.url == "https://example.test/mofa/pageit_000001_01515"  # where the version was fetched
     assert timed_store.claim_due("mofa") == []  # a second crawl at the same moment gets nothing
     article = timed_store.article(due.key)
     assert as_utc(article.next_visit_at) == clock.now + timedelta(hours=1)  # 5 h old: hourly

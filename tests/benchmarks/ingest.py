@@ -1,0 +1,311 @@
+"""Ingest benchmark (prints figures; not a test): ``python -m tests.benchmarks.ingest [--pages N]``.
+
+1. Generates N article pages (default 2,000; ~50–150 KB each) in jiji's and NHK's markup, made from the
+   project's own fixture pages with invented text, plus a listing / RSS feed linking them, in a temporary
+   site folder served by the mirror.
+2. Baseline: a do-nothing Scrapy spider fetches the same pages from the same mirror (pages/s).
+3. Full ingest: ``talkwatch`` crawls (fetch → parse → dedupe → version → flag → SQLite), pages/s and the
+   crawl processes' peak RSS.
+4. Second poll over the unchanged mirror, revisiting every article too: bytes downloaded as a share of
+   the first poll's, and versions written.
+5. Near-duplicate lookups with 10k and 100k stored articles (ms per lookup).
+
+The last line printed is one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import insert
+
+from crawler.crawl import run_crawl
+from crawler.mirror import SITE_DIR
+from crawler.mirror.server import MirrorServer
+from crawler.outlets import get_outlet
+from storage import Store
+from storage.models import Article, Signature, SignatureBand
+from storage.syndication import band_buckets, minhash, signature_text
+from tests.support import page_response
+
+REPO = Path(__file__).resolve().parents[2]
+
+# invented sentence parts about US–Japan ministerial talks (no outlet's text)
+_WHO = ["岩屋毅外相", "中谷元防衛相", "赤沢亮正経済再生担当相", "茂木敏充外相", "加藤勝信財務相",
+        "林芳正官房長官"]
+_US = ["ルビオ国務長官", "ヘグセス国防長官", "ベッセント財務長官", "ラトニック商務長官", "グリア通商代表"]
+_WHERE = ["ワシントン", "東京都内", "ニューヨーク", "シンガポール", "ブリュッセル", "マニラ", "オタワ",
+          "ソウル"]
+_TOPIC = ["関税措置", "同盟の抑止力", "経済安全保障", "半導体の供給網", "防衛装備品の共同生産", "為替の動向",
+          "エネルギー協力", "造船分野の協力", "重要鉱物の確保", "在日米軍の再編", "北朝鮮の核・ミサイル開発",
+          "台湾海峡の平和と安定", "南シナ海の情勢", "自由で開かれたインド太平洋"]
+_VERB = ["について意見を交わした", "を巡り協議を続けることで一致した", "で緊密に連携する方針を確認した",
+         "に関する作業部会の設置を提案した", "への懸念を伝えた", "の具体化を急ぐ考えを示した",
+         "を巡る認識のずれを埋める必要があると強調した", "について年内に結論を得たいと述べた"]
+_TAIL = ["会談は約{n}分間行われた。", "両氏は{n}日にも電話で協議する予定だ。",
+         "政府関係者によると、協議は{n}回目となる。", "日本側は{n}項目の提案を示したという。",
+         "同行筋は「{n}点で前進があった」と語った。"]
+
+
+def sentence(rng: random.Random) -> str:
+    if rng.random() < 0.25:
+        return rng.choice(_TAIL).format(n=rng.randint(2, 90))
+    return (f"{rng.choice(_WHO)}は{rng.randint(1, 28)}日、{rng.choice(_WHERE)}で{rng.choice(_US)}と会談し、"
+            f"{rng.choice(_TOPIC)}{rng.choice(_VERB)}。")
+
+
+def paragraph(rng: random.Random, sentences: int) -> str:
+    return "".join(sentence(rng) for _ in range(sentences))
+
+
+def filler(rng: random.Random, size: int) -> str:
+    """Script noise like the ad and analytics code that makes real pages 50–150 KB (parsers skip it)."""
+    lines, total = [], 0
+    while total < size:
+        slot = rng.randint(1000, 9999)
+        line = (f"googletag.defineSlot('/{rng.randint(10**6, 10**7)}/news/pc_article_{slot}', [[300, 250], "
+                f"[336, 280]], 'div-gpt-ad-{slot}-{rng.randint(0, 99)}').addService(googletag.pubads());\n")
+        lines.append(line)
+        total += len(line.encode())
+    return "<script>\n" + "".join(lines) + "</script>\n"
+
+
+@dataclass(frozen=True)
+class Template:
+    outlet: str
+    file: str
+    url: str  # the template page's URL
+    page_id: str  # the id inside the template, replaced by each page's own
+    make_id: Callable[[int], str]
+    make_url: Callable[[str], str]
+    discovery_url: str
+    discovery: Callable[[list[tuple[str, str, str]]], str]  # [(url, title, lead)] -> document
+
+
+def _jiji_listing(items: list[tuple[str, str, str]]) -> str:
+    links = "\n".join(f'<li><a href="{url.replace("https://www.jiji.com", "")}&amp;g=pol"><p>{title}</p>'
+                      f"<span>(01/22 15:20)</span></a></li>" for url, title, _ in items)
+    return ('<!DOCTYPE html><html lang="ja"><head><meta charset="UTF-8">'
+            "<title>政治：時事ドットコム</title></head>"
+            f'<body><div id="Main"><div class="ArticleListMain"><ul class="LinkList">\n{links}\n</ul></div>'
+            f"</div></body></html>\n")
+
+
+def _nhk_feed(items: list[tuple[str, str, str]]) -> str:
+    entries = "\n".join(f"<item><title>{title}</title><link>{url}</link><guid>{url}</guid>"
+                        f"<pubDate>Wed, 24 Sep 2025 08:12:30 +0900</pubDate><description>{lead}</description>"
+                        f"</item>" for url, title, lead in items)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+            "<title>NHKニュース 政治</title>"
+            f"<link>https://news.web.nhk/newsweb</link><description>政治</description>\n{entries}\n"
+            "</channel></rss>\n")
+
+
+TEMPLATES = [
+    Template("jiji", "article_2025012200455.html", "https://www.jiji.com/jc/article?k=2025012200455",
+             "2025012200455", lambda i: f"20250122{50000 + i:05d}",
+             lambda page_id: f"https://www.jiji.com/jc/article?k={page_id}",
+             "https://www.jiji.com/jc/list?g=pol", _jiji_listing),
+    Template("nhk", "www3_k10014920011000.html", "https://www3.nhk.or.jp/news/html/20250924/k10014920011000.html",
+             "k10014920011000", lambda i: f"k10019{i:06d}000",
+             lambda page_id: f"https://www3.nhk.or.jp/news/html/20250924/{page_id}.html",
+             "https://news.web.nhk/n-data/conf/na/rss/cat4.xml", _nhk_feed),
+]
+
+
+def generate_site(site: Path, pages: int, seed: int = 4) -> dict[str, dict[str, Any]]:
+    """Write the pages and routes; returns, per outlet, its discovery URL and article URLs."""
+    rng = random.Random(seed)
+    plan: dict[str, dict[str, Any]] = {}
+    for index, template in enumerate(TEMPLATES):
+        count = pages // len(TEMPLATES) + (1 if index < pages % len(TEMPLATES) else 0)
+        folder = site / template.outlet
+        folder.mkdir(parents=True, exist_ok=True)
+        raw = (SITE_DIR / template.outlet / template.file).read_text("utf-8")
+        parsed = get_outlet(template.outlet).parse_article(
+            page_response(template.outlet, template.file, template.url))
+        routes: list[dict[str, Any]] = [{"url": f"{template.discovery_url.split('/', 3)[0]}//"
+                                                f"{template.discovery_url.split('/')[2]}/robots.txt",
+                                         "file": "robots.txt"}]
+        (folder / "robots.txt").write_text("User-agent: *\nAllow: /\n", "utf-8")
+        items = []
+        for i in range(count):
+            page_id = template.make_id(i)
+            url = template.make_url(page_id)
+            title = f"{rng.choice(_WHO)}、{rng.choice(_US)}と会談　{rng.choice(_TOPIC)}で協議 {i}"
+            lead = paragraph(rng, 2)
+            html = raw.replace(template.page_id, page_id).replace(parsed.title, title)
+            if parsed.description:
+                html = html.replace(parsed.description, lead)
+            for old in parsed.paragraphs:
+                if old != parsed.description:
+                    html = html.replace(old, paragraph(rng, rng.randint(4, 9)), 1)
+            html = html.replace("</body>", filler(rng, rng.randint(45_000, 140_000)) + "</body>", 1)
+            name = f"{page_id}.html"
+            (folder / name).write_text(html, "utf-8")
+            routes.append({"url": url, "file": name})
+            items.append((url, title, lead))
+        discovery_name = "discovery.xml" if template.discovery_url.endswith(".xml") else "discovery.html"
+        (folder / discovery_name).write_text(template.discovery(items), "utf-8")
+        routes.append({"url": template.discovery_url, "file": discovery_name})
+        (folder / "routes.yaml").write_text(yaml.safe_dump(routes, allow_unicode=True), "utf-8")
+        plan[template.outlet] = {"discovery": template.discovery_url, "urls": [u for u, _, _ in items]}
+    return plan
+
+
+def run_baseline(urls: list[str], mirror_url: str, workdir: Path) -> tuple[float, int]:
+    """Pages/s of the do-nothing spider (Scrapy's own elapsed time, like the ingest figure)."""
+    urls_file, stats_file = workdir / "urls.txt", workdir / "baseline_stats.json"
+    urls_file.write_text("\n".join(urls), "utf-8")
+    command = [sys.executable, "-m", "tests.benchmarks.baseline", str(urls_file), mirror_url, str(stats_file)]
+    subprocess.run(command, check=True, cwd=REPO, capture_output=True)
+    stats = json.loads(stats_file.read_text("utf-8"))
+    pages = int(stats.get("response_received_count", 0))
+    return pages / float(stats["elapsed_time_seconds"]), pages
+
+
+def poll(plan: dict[str, dict[str, Any]], db_url: str, mirror: MirrorServer, settings: dict[str, str],
+         revisit: bool = False) -> tuple[float, int, float]:
+    """One crawl per outlet; returns (Scrapy seconds, article pages fetched, body bytes the mirror sent)."""
+    seconds, pages, before = 0.0, 0, mirror.bytes_sent
+    for outlet, entry in plan.items():
+        args = {"start_urls": entry["discovery"]} | ({"revisit": "1"} if revisit else {})
+        result = run_crawl(outlet, db_url, mirror_url=mirror.base_url, timeout=1800, settings=settings,
+                           spider_args=args)
+        if not result.ok:
+            raise RuntimeError(f"{outlet} crawl failed:\n{result.log_tail}")
+        seconds += float(result.stats.get("elapsed_time_seconds", 0))
+        pages += sum(result.stat(f"versions/{s}") for s in ("new", "changed")) + result.stat("unchanged") \
+            + result.stat("trivial") + result.stat("rejected")
+    return seconds, pages, mirror.bytes_sent - before
+
+
+def neardup_timings(sizes: list[int], workdir: Path, lookups: int = 200, seed: int = 7) -> list[float]:
+    """Mean ms per ``Store.near_duplicates`` lookup with ``size`` articles indexed, for each size."""
+    rng = random.Random(seed)
+    store = Store(f"sqlite:///{workdir / 'neardup.sqlite3'}")
+    store.create_schema()
+    stored: list[tuple[str, str]] = []
+    timings = []
+    try:
+        for size in sizes:
+            _index_articles(store, rng, len(stored), size, stored)
+            probes = [(f"probe {i}", paragraph(rng, 3)) for i in range(lookups // 2)]
+            # half the lookups are copies of stored articles (they find their match)
+            probes += [rng.choice(stored) for _ in range(lookups - len(probes))]
+            store.near_duplicates(*probes[0])  # warm the caches
+            started = time.perf_counter()
+            found = sum(1 for title, body in probes if store.near_duplicates(title, body))
+            timings.append((time.perf_counter() - started) * 1000 / len(probes))
+            assert found >= lookups - lookups // 2, f"copies not found: {found}"
+    finally:
+        store.dispose()
+    return timings
+
+
+def _index_articles(store: Store, rng: random.Random, start: int, stop: int,
+                    stored: list[tuple[str, str]], batch: int = 5000) -> None:
+    """Bulk-load articles with their signatures and bands (what save_version writes for each)."""
+    for first in range(start, stop, batch):
+        articles, signatures, bands = [], [], []
+        for i in range(first, min(first + batch, stop)):
+            title, body = f"記事 {i}", paragraph(rng, 3)
+            stored.append((title, body))
+            values = minhash(signature_text(title, body))
+            outlet = ("jiji", "nhk", "reuters", "mofa")[i % 4]
+            articles.append({"id": i + 1, "key": f"{outlet}:{i}", "outlet": outlet, "stable_key": str(i),
+                             "canonical_url": f"https://example.test/{i}", "lang": "ja",
+                             "published": "2025-01-21T12:00:00+09:00"})
+            signatures.append({"article_id": i + 1, "outlet": outlet, "published": None, "credit": None,
+                               "minhash": values.tobytes()})
+            bands += [{"article_id": i + 1, "bucket": bucket} for bucket in band_buckets(values)]
+        with store.session() as s:
+            s.execute(insert(Article), articles)
+            s.execute(insert(Signature), signatures)
+            s.execute(insert(SignatureBand), bands)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.ingest",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=2000, help="article pages to generate (default 2000)")
+    parser.add_argument("--neardup-sizes", default="10000,100000", help="stored articles for the lookups")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.neardup_sizes.split(",")]
+    # the generated pages carry 2025 dates: a schedule long enough to revisit them in the second poll
+    os.environ["TALKWATCH_REVISIT_SCHEDULE"] = "100000d:1d"
+    with tempfile.TemporaryDirectory(prefix="talkwatch-bench-") as tmp:
+        workdir = Path(tmp)
+        started = time.perf_counter()
+        plan = generate_site(workdir / "site", args.pages)
+        page_bytes = sum(p.stat().st_size for p in (workdir / "site").glob("*/*.html"))
+        print(f"generated {args.pages} pages, {page_bytes / args.pages / 1024:.0f} KB on average, "
+              f"in {time.perf_counter() - started:.1f} s", flush=True)
+        mirror = MirrorServer(site_dirs=[workdir / "site"])
+        mirror.start_in_thread()
+        try:
+            db_url = f"sqlite:///{workdir / 'talkwatch.sqlite3'}"
+            ingest_seconds, ingest_pages, first_bytes = poll(plan, db_url, mirror, {})
+            peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # only crawls so far
+            store = Store(db_url)
+            versions = store.counts()["versions"]
+            print(f"ingest: {ingest_pages} pages in {ingest_seconds:.1f} s, {versions} versions, "
+                  f"peak RSS {peak_rss_mb:.0f} MB", flush=True)
+            later = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+            _, _revisited, second_bytes = poll(plan, db_url, mirror, {"TALKWATCH_NOW": later}, revisit=True)
+            not_modified = len([f for f in store.fetches(role="article", outcome="not_modified")])
+            new_versions = store.counts()["versions"] - versions
+            store.dispose()
+            print(f"second poll: {second_bytes} of {first_bytes} bytes, {not_modified} article 304s, "
+                  f"{new_versions} new versions", flush=True)
+            baseline_rate, baseline_pages = run_baseline([u for e in plan.values() for u in e["urls"]],
+                                                         mirror.base_url, workdir)
+            print(f"baseline: {baseline_pages} pages at {baseline_rate:.1f} pages/s", flush=True)
+        finally:
+            mirror.stop()
+        timings = neardup_timings(sizes, workdir)
+        print("near-dup lookups: " + ", ".join(f"{n} articles {ms:.2f} ms" for n, ms in zip(sizes, timings,
+                                                                                             strict=True)))
+    ingest_rate = ingest_pages / ingest_seconds if ingest_seconds else 0.0
+    figures = {
+        "pages": args.pages,
+        "ingest_pages_per_s": round(ingest_rate, 1),
+        "baseline_pages_per_s": round(baseline_rate, 1),
+        "ingest_vs_baseline": round(ingest_rate / baseline_rate, 2) if baseline_rate else None,
+        "peak_rss_mb": round(peak_rss_mb, 1),
+        "first_poll_bytes": first_bytes,
+        "second_poll_bytes": second_bytes,
+        "second_poll_bytes_ratio": round(second_bytes / first_bytes, 4) if first_bytes else None,
+        "second_poll_new_versions": new_versions,
+        "second_poll_articles_304": not_modified,
+        "neardup_sizes": sizes,
+        "neardup_10k_ms": round(timings[0], 3),
+        "neardup_100k_ms": round(timings[-1], 3),
+    }
+    figures["targets_met"] = {
+        "ingest_ge_half_baseline": ingest_rate >= 0.5 * baseline_rate,
+        "second_poll_le_5pct_and_no_versions": (figures["second_poll_bytes_ratio"] or 0) <= 0.05
+        and new_versions == 0,
+        "peak_rss_le_300mb": peak_rss_mb <= 300,
+        "neardup_100k_le_2x_10k": timings[-1] <= 2 * timings[0],
+    }
+    print(json.dumps(figures, ensure_ascii=False))
+    return figures
+
+
+if __name__ == "__main__":
+    main()
