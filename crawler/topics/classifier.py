@@ -21,6 +21,7 @@ from __future__ import annotations
 from crawler.topics.decision import EventSignature, Term, TopicDecision
 from crawler.topics.eventdate import day_of, infer_date
 from crawler.topics.events import build_event
+from crawler.topics.explain import summary
 from crawler.topics.matcher import Hit, matcher_for
 from crawler.topics.normalize import normalize
 from crawler.topics.scoring import STRONG, THRESHOLD, build_units, co_mention_fallback, sentence_spans
@@ -57,9 +58,8 @@ def classify(
         deciding = [u for u in units if u.score >= THRESHOLD]
         evidence_hits = [h for u in deciding for h in u.hits]
         event = build_event(vocab, matcher, evidence_hits, hits, full, starts, deciding, day)
-        return TopicDecision(
-            "ministerial", min(1.0, best.score / STRONG), terms, event, _evidence(best.hits), ""
-        )
+        shown = summary(vocab, event.participants, evidence_hits, best.hits, hits)
+        return TopicDecision("ministerial", min(1.0, best.score / STRONG), terms, event, shown, "")
     fallback = co_mention_fallback(units)
     if fallback:
         event = build_event(vocab, matcher, fallback, hits, full, starts, [], day)
@@ -68,7 +68,7 @@ def classify(
             0.6,
             terms,
             event,
-            _evidence(fallback),
+            summary(vocab, event.participants, fallback, fallback, hits),
             "officials of both sides named together and a meeting reported",
         )
     joint = any(
@@ -77,14 +77,11 @@ def classify(
     return _not_ministerial(hits, terms, best.score if best else 0.0, joint)
 
 
-def _evidence(hits: list[Hit]) -> list[Term]:
-    order = {"jp_official": 0, "us_official": 1, "pair": 2, "meeting": 3}
-    chosen = [h for h in hits if h.category in order]
-    chosen.sort(key=lambda h: (order[h.category], h.start))
-    return list(dict.fromkeys(h.term() for h in chosen))
-
-
 def _not_ministerial(hits: list[Hit], terms: list[Term], best: float, joint_forum: bool) -> TopicDecision:
+    def shown(found: list[Hit]) -> list[Term]:
+        # matched text here: a bare 岩屋 (江の島岩屋) must not read as 岩屋外相
+        return list(dict.fromkeys(h.term() for h in found))
+
     def any_of(category: str, side: str | None = None, kinds: tuple[str, ...] = ()) -> list[Hit]:
         return [
             h
@@ -107,9 +104,9 @@ def _not_ministerial(hits: list[Hit], terms: list[Term], best: float, joint_foru
     cues = [*any_of("negative", kinds=("leader", "vice", "ambassador", "attendance", "multilateral"))]
 
     if counterpart and not pair:
-        shown = counterpart[:2] + (any_of("jp_official") or any_of("us_official"))[:1]
+        picked = counterpart[:2] + (any_of("jp_official") or any_of("us_official"))[:1]
         return TopicDecision(
-            "other", 0.1, terms, None, [h.term() for h in shown], "talks with another country"
+            "other", 0.1, terms, None, shown(picked), "talks with another country"
         )
     multilateral = [h for h in multilateral if jp or joint_forum]  # NATO without Japan is not US–Japan
     officials_level = any_of("negative", kinds=("vice",)) and (jp or us)
@@ -120,11 +117,11 @@ def _not_ministerial(hits: list[Hit], terms: list[Term], best: float, joint_foru
         or (us_meets and not counterpart)
         or (officials_level and not counterpart)
     ):
-        shown = (pair[:1] + jp[:1] + us[:1] + cues[:2]) or multilateral[:1]
+        picked = (pair[:1] + jp[:1] + us[:1] + cues[:2]) or multilateral[:1]
         why = "Japan–US but no bilateral ministerial talk" + (f"; {cues[0].ref} cue" if cues else "")
         return TopicDecision(
-            "related", round(0.3 + best / 20, 2), terms, None, [h.term() for h in shown], why
+            "related", round(0.3 + best / 20, 2), terms, None, shown(picked), why
         )
-    shown = any_of("jp_official")[:1] + any_of("us_official")[:1] + any_of("meeting")[:1]
-    return TopicDecision("other", 0.0, terms, None, [h.term() for h in shown], "no Japan–US talks")
+    picked = any_of("jp_official")[:1] + any_of("us_official")[:1] + any_of("meeting")[:1]
+    return TopicDecision("other", 0.0, terms, None, shown(picked), "no Japan–US talks")
 

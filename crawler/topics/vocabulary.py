@@ -107,6 +107,8 @@ class Vocabulary:
     back_max_gap: int
     preview_words: tuple[str, ...]
     title_qualifiers: tuple[str, ...]
+    # also in meeting_words; kept apart so an explanation prefers 会談 to 一致
+    agreement_words: tuple[str, ...] = ()
 
     def role(self, side: str, role_id: str) -> Role | None:
         return next((r for r in self.roles if r.side == side and r.id == role_id), None)
@@ -281,7 +283,7 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         roles=roles,
         holders=_holders(_get(data, "office_holders", ""), roles, norm),
         meeting_types=_meeting_types(_get(data, "meeting_types", ""), roles, norm),
-        meeting_words=strings("meeting_words"),
+        meeting_words=strings("meeting_words") + strings("agreement_words", required=False),
         call_words=strings("call_words"),
         pair_label=str(_get(pair, "label", "pair")),
         pairs=strings("pair", "pair.surfaces"),
@@ -308,6 +310,7 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         back_max_gap=_int(_get(back, "max_gap", "back_references", 6), "back_references.max_gap"),
         preview_words=strings("preview_words", required=False),
         title_qualifiers=strings("roles", "roles.qualifiers", required=False),
+        agreement_words=strings("agreement_words", required=False),
     )
 
 
