@@ -35,7 +35,7 @@ def test_explanation_terms_keep_their_category_and_holder():
     [
         (
             "Secretary Rubio's Meeting with Japanese Foreign Minister Iwaya",
-            "Secretary of State Marco Rubio met with Japanese Foreign Minister Takeshi Iwaya today in Washington.",
+            "Secretary of State Marco Rubio met with Japanese Foreign Minister Takeshi Iwaya today.",
             "2025-01-21",
             "flagged: 岩屋外相 + ルビオ国務長官 + Meeting",
         ),
@@ -63,6 +63,6 @@ def test_agreement_word_is_not_shown_as_the_meeting():
 
 
 def test_a_bare_name_is_shown_as_printed_when_not_flagged():
-    decision = classify("江の島岩屋　公開再開", "江の島の洞窟「岩屋」が公開を再開した。", published="2025-04-20")
+    decision = classify("江の島岩屋　公開再開", "江の島の洞窟「岩屋」が公開を再開した。", "2025-04-20")
     assert decision.label == "other"
     assert "岩屋外相" not in decision.explain()
