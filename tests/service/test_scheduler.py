@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy import text
 
 from crawler.cli import main
 from crawler.config import Config, parse_config
 from crawler.mirror import SITE_DIR
 from crawler.mirror.server import MirrorServer
-from crawler.scheduler import _outlet_lock, build_scheduler, crawl_job, install_jobs, report_job
+from crawler.scheduler import JOBS_TABLE, _outlet_lock, build_scheduler, crawl_job, install_jobs, report_job
 from storage import Store
 from storage.health import ensure_service_tables, runs
 
@@ -36,9 +37,12 @@ def only(outlet: str, db_url: str, mirror_url: str = "", **extra: object) -> Con
     return config
 
 
-def test_jobs_live_in_the_database(sqlite_url: str) -> None:
+def test_jobs_live_in_the_database(db_url: str) -> None:
+    sqlite_url = db_url  # SQLite, and PostgreSQL when configured
     config = only("mofa", sqlite_url)
     store = Store(sqlite_url)
+    with store.engine.begin() as conn:  # the shared PostgreSQL test database keeps tables between tests
+        conn.execute(text(f"DROP TABLE IF EXISTS {JOBS_TABLE}"))
     scheduler = build_scheduler(config, store)
     scheduler.start(paused=True)
     later = datetime.now(UTC) + timedelta(hours=1)  # nothing is due while the test looks
