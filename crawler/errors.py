@@ -40,7 +40,8 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         where = f" {exc.filename}" if exc.filename else ""
         if exc.errno == errno.ENOSPC:
-            return mask_secrets(f"no space left on the device for{where}; free space or write elsewhere")
+            target = f" for{where}" if where else ""
+            return mask_secrets(f"no space left on the device{target}; free space or write elsewhere")
         if exc.errno in {errno.EROFS, errno.EACCES, errno.EPERM}:
             return mask_secrets(f"cannot write{where}: {exc.strerror}; choose a writable location")
         return mask_secrets(f"cannot use{where}: {exc.strerror or exc}")
