@@ -3,7 +3,9 @@
 Items run in date order through the same :func:`classify` and :func:`assign_thread` the crawler uses, so the
 report shows threads and follow-ups as the crawler would make them. Each line is a JSON object with ``id``,
 ``text`` and ``label``; optional ``title``, ``published`` (ISO), ``outlet``, ``lang``, ``source``. Without
-``published``, a 「公開日:2025/01/22」 line in the text is used; undated items run last, ordered by id.
+``published``, a 「公開日:2025/01/22」 line in the text is used, else the date of the nearest dated item
+(by line) from the same ``source`` file; items still undated run last, ordered by id, are never stamped with
+today's date, and thread by meeting type and participants alone.
 """
 
 from __future__ import annotations
@@ -79,6 +81,24 @@ def published_of(item: dict[str, Any]) -> str | None:
     return f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}T12:00:00+09:00" if m else None
 
 
+def _inherited_dates(items: list[dict[str, Any]]) -> list[str | None]:
+    """Each item's date; an undated one takes the nearest dated item's (same ``source``, earlier on a tie)."""
+    own = [published_of(it) for it in items]
+    result = []
+    for i, item in enumerate(items):
+        source = item.get("source")
+        if own[i] or not source:
+            result.append(own[i])
+            continue
+        near = [
+            (abs(j - i), j > i, own[j])
+            for j, other in enumerate(items)
+            if own[j] and other.get("source") == source
+        ]
+        result.append(min(near)[2] if near else None)
+    return result
+
+
 def _id_key(value: Any) -> tuple:
     # natural order: seed-2 before seed-10
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", str(value)) if p)
@@ -91,7 +111,7 @@ def evaluate(
 ) -> EvalResult:
     """Classify and thread every item in date order; per-label P/R/F1, confusion matrix, misses."""
     book = book_factory()
-    dated = [(published_of(it), it) for it in items]
+    dated = list(zip(_inherited_dates(items), items, strict=True))
     dated.sort(key=lambda pair: (pair[0] is None, pair[0] or "", _id_key(pair[1]["id"])))
     results = []
     for published, item in dated:

@@ -23,6 +23,7 @@ LATE_REPORT_DAYS = 10  # an undated article this long after the talks still repo
 PREVIEW_DAYS = 21  # talks announced in a preview happen within this many days
 BACK_REFERENCE_DAYS = 120
 LOOKBACK_DAYS = max(BACK_REFERENCE_DAYS, PREVIEW_DAYS)
+_EPOCH = "1970-01-01T00:00:00+00:00"
 
 
 @dataclass(frozen=True)
@@ -73,24 +74,30 @@ def assign_thread(
     if decision.label != "ministerial" or decision.event is None:
         return ThreadAssignment(None, False, False)
 
-    published = published or dt.datetime.now(dt.UTC).isoformat()
     signature = decision.event.to_dict()
-    day = _day(published)
-    since = (day - dt.timedelta(days=LOOKBACK_DAYS)).isoformat()
-    candidates = book.recent_threads(since)
-    thread = _same_talks(candidates, signature, day) or _back_reference(candidates, signature, day)
     official = outlet in OFFICIAL_OUTLETS
+    talk_date = signature.get("date")
+    day = _day(published) if published else dt.date.fromisoformat(talk_date) if talk_date else None
+    # the book needs an instant; an undated article gets one for storage only, never in its thread's title
+    stamp = published or (f"{talk_date}T12:00:00+09:00" if talk_date else dt.datetime.now(dt.UTC).isoformat())
+    if day is None:
+        thread = _same_people(book.recent_threads(_EPOCH), signature)
+    else:
+        since = (day - dt.timedelta(days=LOOKBACK_DAYS)).isoformat()
+        candidates = book.recent_threads(since)
+        thread = _same_talks(candidates, signature, day) or _back_reference(candidates, signature, day)
     if thread is None:
-        thread = book.open_thread(thread_title(signature, day), signature, published)
-        book.join_thread(thread.id, article_key, published, "official" if official else "opener")
+        thread = book.open_thread(thread_title(signature, day), signature, stamp)
+        book.join_thread(thread.id, article_key, stamp, "official" if official else "opener")
         return ThreadAssignment(thread, True, False)
-    book.join_thread(thread.id, article_key, published, "official" if official else "follow-up")
+    book.join_thread(thread.id, article_key, stamp, "official" if official else "follow-up")
     return ThreadAssignment(book.thread_of(article_key) or thread, False, True)
 
 
-def thread_title(signature: dict, day: dt.date) -> str:
-    """e.g. "日米外相会談 2025-01-21 岩屋–ルビオ" (previews: "（予定）" and the day announced)."""
-    when = signature.get("date") or day.isoformat()
+def thread_title(signature: dict, day: dt.date | None) -> str:
+    """e.g. "日米外相会談 2025-01-21 岩屋–ルビオ" (previews: "（予定）" and the day announced; no day known:
+    no date, "日米外相会談 岩屋–ルビオ")."""
+    when = signature.get("date") or (day.isoformat() if day else None)
     label = signature.get("label") or "会談"
     if signature.get("preview") and not signature.get("date"):
         label += "（予定）"
@@ -148,6 +155,25 @@ def _same_talks(candidates: list[ThreadRef], signature: dict, day: dt.date) -> T
             )
             scored.append((-shared, distance, -thread.id, thread))
     return min(scored, key=lambda s: s[:3])[3] if scored else None
+
+
+def _same_people(candidates: list[ThreadRef], signature: dict) -> ThreadRef | None:
+    """No date at all (neither published nor in the text): the same meeting type and the same people.
+
+    Without a date two threads of the same people cannot be told apart, so a tie opens a new thread
+    rather than guessing."""
+    mine = set(signature.get("participants") or ())
+    scored: list[tuple[bool, int, ThreadRef]] = []
+    for thread in candidates:
+        theirs = set(thread.signature.get("participants") or ())
+        if thread.signature.get("type") != signature.get("type"):
+            continue
+        if _compatible(signature, thread.signature) and (mine == theirs or mine & theirs):
+            scored.append((mine == theirs, len(mine & theirs), thread))
+    if not scored:
+        return None
+    best = max(scored, key=lambda s: s[:2])
+    return best[2] if [s[:2] for s in scored].count(best[:2]) == 1 else None
 
 
 def _back_reference(candidates: list[ThreadRef], signature: dict, day: dt.date) -> ThreadRef | None:

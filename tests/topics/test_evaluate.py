@@ -103,3 +103,61 @@ def test_missing_text_is_named(tmp_path):
     path = _write(tmp_path, ['{"id": "1", "label": "other"}'])
     with pytest.raises(EvalInputError, match=r":1: missing or empty 'text'"):
         load_jsonl(path)
+
+
+def test_undated_item_inherits_the_nearest_date_of_its_source_file():
+    items = [
+        {
+            "id": "s1",
+            "source": "a.txt",
+            "text": "ブリンケン国務長官と上川外相が会談\n公開日:2024/01/14",
+            "label": "ministerial",
+        },
+        {"id": "s2", "source": "b.txt", "text": "公開日:2025/03/13", "label": "other"},
+        {
+            "id": "s3",
+            "source": "a.txt",
+            "text": "上川外相はブリンケン国務長官と会談した。",
+            "label": "ministerial",
+        },
+    ]
+    by_id = {r.id: r for r in evaluate(items).items}
+    assert by_id["s3"].published == "2024-01-14T12:00:00+09:00"
+    assert by_id["s3"].thread == by_id["s1"].thread
+    assert "2024-01-14" in by_id["s3"].thread_title
+
+
+def test_item_without_any_date_gets_no_date_in_its_thread_title():
+    import datetime as dt
+
+    items = [
+        {"id": "u1", "text": "岩屋外相はルビオ国務長官と会談した。", "label": "ministerial"},
+        {"id": "u2", "text": "岩屋外相、ルビオ国務長官と会談　同盟強化で一致", "label": "ministerial"},
+    ]
+    by_id = {r.id: r for r in evaluate(items).items}
+    assert by_id["u1"].published is None
+    assert by_id["u1"].thread_title == "日米外相会談 岩屋–ルビオ"
+    assert str(dt.date.today().year) not in by_id["u1"].thread_title
+    # threaded by meeting type and participants alone
+    assert by_id["u2"].thread == by_id["u1"].thread and by_id["u2"].follow_up
+
+
+def test_undated_item_that_fits_two_threads_opens_its_own():
+    items = [
+        {
+            "id": "d1",
+            "published": "2025-01-22",
+            "text": "岩屋外相はルビオ国務長官と会談した。",
+            "label": "ministerial",
+        },
+        {
+            "id": "d2",
+            "published": "2025-03-14",
+            "text": "岩屋外相はルビオ国務長官と再び会談した。",
+            "label": "ministerial",
+        },
+        {"id": "d3", "text": "岩屋外相はルビオ国務長官と会談した。", "label": "ministerial"},
+    ]
+    by_id = {r.id: r for r in evaluate(items).items}
+    assert by_id["d1"].thread != by_id["d2"].thread
+    assert by_id["d3"].thread not in {by_id["d1"].thread, by_id["d2"].thread}
