@@ -103,7 +103,9 @@ def _not_ministerial(hits: list[Hit], terms: list[Term], best: float, joint_foru
     us_meets = any_of("us_official") and any_of("meeting") and not any_of("country")
     cues = [*any_of("negative", kinds=("leader", "vice", "ambassador", "attendance", "multilateral"))]
 
-    if counterpart and not pair:
+    # 日米韓外相会合 with Korea's minister named: a meeting Japan and the US both sit in is US–Japan diplomacy
+    in_joint_forum = joint_forum and any_of("jp_official") and any_of("us_official")
+    if counterpart and not pair and not in_joint_forum:
         picked = counterpart[:2] + (any_of("jp_official") or any_of("us_official"))[:1]
         return TopicDecision(
             "other", 0.1, terms, None, shown(picked), "talks with another country"

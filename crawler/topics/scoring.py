@@ -32,7 +32,9 @@ def score_unit(unit: Unit, window: bool) -> float:
     pair = unit.has("pair")
     compound = any(h.category == "pair" and h.ref not in (None, "meeting:") for h in unit.hits)
     if compound:
-        return STRONG
+        # 日米関税交渉の事務レベル協議: the compound names the negotiation, the rank says who sat down
+        vice_level = unit.negatives("vice") and not (jp_off and us_off)
+        return STRONG - 2 if vice_level else STRONG
     jp = 2 if jp_off else 1 if pair or unit.has("marker", "jp") or _leader(unit, "jp") else 0
     us = 2 if us_off else 1 if pair or unit.has("marker", "us") or _leader(unit, "us") else 0
     typed = any(h.category == "meeting" and h.ref for h in unit.hits) or any(
