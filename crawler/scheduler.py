@@ -4,7 +4,8 @@ Jobs (ids are stable, so a restarted monitor finds its schedule again):
 
 - ``crawl:<outlet>``: one crawl of the outlet every ``interval_minutes`` (config), in its own process
   (:func:`crawler.crawl.run_crawl`: Twisted's reactor cannot restart in-process) with a timeout;
-- ``revisit``: re-fetch recent articles of every outlet (spider argument ``revisit=1``) to catch edits;
+- ``revisit``: re-fetch the articles the revisit schedule says are due (``crawler.revisit``), one
+  ``revisit=only`` crawl per outlet that has some, to catch quiet edits;
 - ``report``: write the report files and deliver to every configured channel.
 
 Every job has ``max_instances=1`` and ``coalesce=True`` with a misfire grace time; a process-wide lock per
@@ -89,12 +90,23 @@ def crawl_job(outlet: str, config_data: dict[str, Any], revisit: bool = False) -
 
 
 def revisit_job(config_data: dict[str, Any]) -> None:
-    """Revisit every enabled outlet's recent articles, one outlet after the other."""
+    """Revisit the due articles (``crawler.revisit``'s schedule) of every enabled outlet that has some,
+    one outlet after the other, each as a ``revisit=only`` crawl recorded like any other run."""
     config = Config.from_dict(config_data)
-    for outlet in config.enabled_outlets():
+    store = _store(config)
+    try:
+        due = store.due_counts()
+    finally:
+        store.dispose()
+    waiting = {o.name: due.get(o.name, 0) for o in config.enabled_outlets() if due.get(o.name)}
+    if not waiting:
+        log.info("revisit: no article is due")
+        return
+    log.info("revisit: due %s", ", ".join(f"{name} {count}" for name, count in waiting.items()))
+    for outlet in waiting:
         if STOPPING.is_set():
             return
-        crawl_job(outlet.name, config_data, revisit=True)
+        crawl_job(outlet, config_data, revisit=True)
 
 
 def report_job(config_data: dict[str, Any]) -> None:
@@ -131,7 +143,7 @@ def _run_crawl(store: Store, config: Config, outlet: str, job: str, revisit: boo
         try:
             result = run_crawl(outlet, store.url, mirror_url=config.mirror_url or None,
                                timeout=outlet_config.timeout_minutes * 60, run_id=run_id,
-                               spider_args={"revisit": "1"} if revisit else None)
+                               spider_args={"revisit": "only"} if revisit else None)
         except Exception as exc:  # the run itself could not start
             log.exception("%s: could not run", job)
             finish_run(store, run_id, "failed", message=f"{type(exc).__name__}: {exc}"[:500])

@@ -14,15 +14,24 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from crawler.cli import main
 from crawler.config import Config, parse_config
 from crawler.mirror import SITE_DIR
 from crawler.mirror.server import MirrorServer
-from crawler.scheduler import JOBS_TABLE, _outlet_lock, build_scheduler, crawl_job, install_jobs, report_job
+from crawler.scheduler import (
+    JOBS_TABLE,
+    _outlet_lock,
+    build_scheduler,
+    crawl_job,
+    install_jobs,
+    report_job,
+    revisit_job,
+)
 from storage import Store
 from storage.health import ensure_service_tables, runs
+from storage.models import Article
 
 ALL = ("jiji", "nhk", "reuters", "mofa")
 REPO = Path(__file__).resolve().parents[2]
@@ -76,11 +85,23 @@ def test_crawl_job_records_run_and_health(sqlite_url: str, mirror: MirrorServer)
     assert {f.run_id for f in store.fetches(outlet="mofa")} == {run.run_id}
 
 
-def test_revisit_runs_with_the_spider_argument(sqlite_url: str, mirror: MirrorServer) -> None:
+def test_revisit_job_crawls_only_due_articles(sqlite_url: str, mirror: MirrorServer) -> None:
     config = only("mofa", sqlite_url, mirror.base_url)
-    assert crawl_job("mofa", config.to_dict(), revisit=True) == "ok"
-    [run] = runs(Store(sqlite_url), job="revisit:mofa")
+    crawl_job("mofa", config.to_dict())
+    store = Store(sqlite_url)
+    revisit_job(config.to_dict())  # just crawled: nothing is due yet
+    assert runs(store, job="revisit:mofa") == []
+    due = store.article("mofa:pageit_000001_01515")
+    assert due is not None
+    with store.session() as s:
+        s.execute(update(Article).where(Article.id == due.id)
+                  .values(next_visit_at=datetime.now(UTC) - timedelta(minutes=1)))
+    revisit_job(config.to_dict())
+    [run] = runs(store, job="revisit:mofa")
     assert run.outcome == "ok"
+    fetched = [f for f in store.fetches(run_id=run.run_id) if f.role != "robots"]
+    assert [(f.role, f.url) for f in fetched] == [
+        ("article", "https://www.mofa.go.jp/mofaj/na/na1/us/pageit_000001_01515.html")]
 
 
 def test_never_two_crawls_of_one_outlet(sqlite_url: str) -> None:
