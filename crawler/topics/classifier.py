@@ -51,7 +51,7 @@ def classify(
     hits = sorted(negatives + matcher.officials(masked, day) + matcher.others(masked), key=lambda h: h.start)
     terms = list(dict.fromkeys(h.term() for h in hits))
     starts = sentence_spans(full)
-    units = build_units(hits, starts)
+    units = build_units(hits, starts, frozenset(t.id for t in vocab.meeting_types if t.process))
     best = max(units, key=lambda u: (u.score, -len(u.sentences), -u.sentences[0]), default=None)
 
     if best is not None and best.score >= THRESHOLD:

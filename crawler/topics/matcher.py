@@ -102,6 +102,11 @@ class Matcher:
         self.pair_meeting = self._re(
             f"{alternation(v.pairs, v.pair_not_after)}{gap}(?:(?P<type>{type_alt})|{word_alt})"
         )
+        role_alt = alternation([s for t in v.meeting_types for s in t.pair_roles])
+        self.role_index = {lookup_key(s): t.id for t in v.meeting_types for s in t.pair_roles}
+        self.pair_role = self._re(
+            f"{alternation(v.pairs, v.pair_not_after)}(?:の|両|\\s)?(?P<role>{role_alt})"
+        )
         self.back = self._re(
             f"{alternation(v.back_prefixes)}[^{re.escape(_NO_GAP)}]{{0,{v.back_max_gap}}}?"
             f"(?:{type_alt}|{word_alt})"
@@ -213,6 +218,9 @@ class Matcher:
             type_surface = m.group("type")
             ref = self.type_index.get(lookup_key(type_surface)) if type_surface else None
             hits.append(Hit("pair", m.group(0), m.start(), m.end(), ref=f"meeting:{ref or ''}"))
+        for m in self.pair_role.finditer(text):
+            ref = self.role_index[lookup_key(m.group("role"))]
+            hits.append(_role_hit(m, ref))
         for m in self.types.finditer(text):
             hits.append(
                 Hit("meeting", m.group(0), m.start(), m.end(), ref=self.type_index[lookup_key(m.group(0))])
@@ -229,6 +237,10 @@ class Matcher:
                 cat = "negative" if category == "attendance" else category
                 hits.append(Hit(cat, m.group(0), m.start(), m.end(), ref=ref, side=side or None))
         return hits
+
+
+def _role_hit(m: re.Match[str], type_id: str) -> Hit:
+    return Hit("pair", m.group(0), m.start(), m.end(), ref=f"role:{type_id}")
 
 
 @lru_cache(maxsize=8)
@@ -254,4 +266,3 @@ def title_before(text: str, start: int, titles: tuple[str, ...]) -> bool:
     # English puts the title before the (first and) last name: "Finance Minister Katsunobu Kato"
     before_words = re.sub(r"(?:\s+[A-Z][a-z]+)?$", "", text[max(0, start - 40) : start].rstrip()).casefold()
     return any(before.endswith(t.casefold()) or before_words.endswith(t.casefold()) for t in titles)
-

@@ -26,12 +26,31 @@ class Unit:
         return any(h.category == "negative" and h.ref in kinds for h in self.hits)
 
 
-def score_unit(unit: Unit, window: bool) -> float:
+def score_unit(
+    unit: Unit, window: bool, process: frozenset[str] = frozenset(), named_anywhere: bool = True
+) -> float:
     """Side and meeting strengths, minus a point per look-alike cue in the same unit (see module doc)."""
     jp_off, us_off = unit.has("jp_official"), unit.has("us_official")
     pair = unit.has("pair")
-    compound = any(h.category == "pair" and h.ref not in (None, "meeting:") for h in unit.hits)
-    if compound:
+    meets = unit.has("meeting") or any(
+        h.category == "pair" and (h.ref or "").startswith("meeting:") for h in unit.hits
+    )
+    # 日米防衛相 (+ a meeting word) names both sides' ministers; 日米外相会談 names the talks themselves
+    role_compound = meets and any(
+        h.category == "pair" and (h.ref or "").startswith("role:") for h in unit.hits
+    )
+    compounds = [
+        h
+        for h in unit.hits
+        if h.category == "pair" and (h.ref or "").startswith("meeting:") and h.ref != "meeting:"
+    ]
+    # 日米関税交渉 as the backdrop of market news: the negotiation, not a round of it, unless someone is named
+    process_only = (
+        compounds and not named_anywhere and all(h.ref[len("meeting:") :] in process for h in compounds)
+    )
+    if process_only and not role_compound:
+        return STRONG - 2
+    if compounds or role_compound:
         # 日米関税交渉の事務レベル協議: the compound names the negotiation, the rank says who sat down
         vice_level = unit.negatives("vice") and not (jp_off and us_off)
         return STRONG - 2 if vice_level else STRONG
@@ -72,7 +91,8 @@ def sentence_spans(text: str) -> list[int]:
     return starts
 
 
-def build_units(hits: list[Hit], starts: list[int]) -> list[Unit]:
+def build_units(hits: list[Hit], starts: list[int], process: frozenset[str] = frozenset()) -> list[Unit]:
+    named = any(h.category in ("jp_official", "us_official") for h in hits)
     by_sentence: dict[int, list[Hit]] = {}
     for h in hits:
         by_sentence.setdefault(bisect.bisect_right(starts, h.start) - 1, []).append(h)
@@ -82,7 +102,7 @@ def build_units(hits: list[Hit], starts: list[int]) -> list[Unit]:
         units.append(Unit((i,), one))
         units.append(Unit((i, i + 1), one + by_sentence.get(i + 1, [])))
     for unit in units:
-        unit.score = score_unit(unit, window=len(unit.sentences) > 1)
+        unit.score = score_unit(unit, window=len(unit.sentences) > 1, process=process, named_anywhere=named)
     return units
 
 
@@ -102,4 +122,3 @@ def co_mention_fallback(units: list[Unit]) -> list[Hit] | None:
     if both and meets:
         return both[0].hits + meets[0].hits
     return None
-

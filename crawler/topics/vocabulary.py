@@ -72,6 +72,10 @@ class MeetingType:
     surfaces: tuple[str, ...]
     jp_roles: tuple[str, ...]
     us_roles: tuple[str, ...]
+    # count only right after the pair: 日米外相, 日米両防衛相, US-Japan defense chiefs
+    pair_roles: tuple[str, ...] = ()
+    # a negotiation that runs for months (関税交渉): news about it is not talks unless someone is named
+    process: bool = False
 
 
 @dataclass(frozen=True, eq=False)  # identity hash: compiled matchers are cached per vocabulary
@@ -251,6 +255,8 @@ def _meeting_types(node: Any, roles: tuple[Role, ...], norm: Folder) -> tuple[Me
                 _strings(_get(spec, "surfaces", path), f"{path}.surfaces", norm, False),
                 by_side["jp"],
                 by_side["us"],
+                _strings(spec.get("pair_roles"), f"{path}.pair_roles", norm, True),
+                bool(spec.get("process", False)),
             )
         )
     return tuple(out)

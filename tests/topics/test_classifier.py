@@ -146,3 +146,41 @@ def test_preview_is_ministerial_and_marked():
     assert decision.label == "ministerial"
     assert decision.event.preview is True
     assert decision.event.type == "tariff"
+
+
+@pytest.mark.parametrize(
+    ("title", "published", "meeting_type"),
+    [
+        ("日米防衛相、沖縄の負担軽減で一致", "2025-03-31", "defense"),
+        ("日米両外相が電話で協議", "2025-04-21", "foreign"),
+        ("Japan, US defense chiefs hold call", "2025-05-01", "defense"),
+        ("Japanese and U.S. foreign ministers hold talks in Kuala Lumpur", "2025-07-11", "foreign"),
+        ("U.S., Japan top diplomats meet ahead of Trump visit", "2025-10-27", "foreign"),
+    ],
+)
+def test_pair_with_both_sides_ministers_and_a_meeting_word(title, published, meeting_type):
+    decision = classify(title, "", published=published)
+    assert decision.label == "ministerial", decision.explain()
+    assert decision.event.type == meeting_type
+
+
+def test_pair_with_ministers_but_no_meeting_is_not_talks():
+    assert classify("日米防衛相の人柄", "", published="2025-03-31").label != "ministerial"
+
+
+def test_counterpart_stands_in_for_the_other_side():
+    decision = classify("US Defense Secretary Hegseth meets Japanese counterpart in Tokyo", "", "2025-03-30")
+    assert decision.label == "ministerial"
+    assert decision.event.participants == ("hegseth",)
+
+
+def test_another_countrys_officials_are_counterparts():
+    assert classify("Bessent meets Swiss officials on tariffs", "", "2025-05-10").label == "other"
+
+
+def test_the_tariff_negotiation_as_backdrop_is_related():
+    text = "日米関税交渉の合意を受けて、トヨタ自動車は通期の業績見通しを上方修正した。"
+    assert classify("トヨタが業績見通し修正", text, published="2025-08-07").label == "related"
+    # a round of it, with its negotiator named, is ministerial
+    text = "日米関税交渉の閣僚協議が開かれ、赤沢経済再生相が出席した。"
+    assert classify("", text, published="2025-05-31").label == "ministerial"
