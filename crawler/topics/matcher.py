@@ -19,6 +19,7 @@ from crawler.topics.vocabulary import OfficeHolder, Vocabulary
 
 MASK = "\u3013"  # 〓: same length as the masked text, matches no vocabulary entry
 _NO_GAP = "。、,.\n" + MASK
+_CLAUSE_END = re.compile(r"[。！？!?;\n]|\.\s")
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ class Matcher:
             for m in self.names.finditer(text)
         ]
         named = {holder.id for _, holder, short in matches if holder and not short}
+        untitled: list[tuple[re.Match[str], OfficeHolder, str]] = []
         for m, holder, short in matches:
             if holder is None:
                 continue
@@ -161,6 +163,8 @@ class Matcher:
             titles = self._titles(holder, role)
             after = title_after(text, m.end(), titles, self.v.title_qualifiers)
             if short and not after and not title_before(text, m.start(), titles):
+                if role and role != "leader" and m.group(0).isascii():
+                    untitled.append((m, holder, role))
                 continue
             surface = text[m.start() : after or m.end()]
             end = after or m.end()
@@ -182,6 +186,7 @@ class Matcher:
                         role=role,
                     )
                 )
+        hits += self._counterparts_named_together(text, untitled, hits)
         taken = [(h.start, h.end) for h in hits]
         for m in self.implied.finditer(text):
             if any(s <= m.start() < e for s, e in taken):
@@ -200,6 +205,39 @@ class Matcher:
                 )
             )
         return hits
+
+    def _counterparts_named_together(
+        self, text: str, untitled: list[tuple[re.Match[str], OfficeHolder, str]], found: list[Hit]
+    ) -> list[Hit]:
+        """English headlines drop titles: "Hegseth, Nakatani agree ..." A bare surname counts when the
+        same clause names the other side's holder of a matching office (defense ↔ defense)."""
+        pairs = {(jp, us) for t in self.v.meeting_types for jp in t.jp_roles for us in t.us_roles}
+        out = []
+        for m, holder, role in untitled:
+            for other in found:
+                if (
+                    other.side == holder.side
+                    or not other.category.endswith("_official")
+                    or other.role is None
+                ):
+                    continue
+                lo, hi = sorted((m.start(), other.start))
+                between = text[min(m.end(), other.end) : max(m.start(), other.start)]
+                key = (role, other.role) if holder.side == "jp" else (other.role, role)
+                if hi - lo <= 40 and not _CLAUSE_END.search(between) and key in pairs:
+                    out.append(
+                        Hit(
+                            f"{holder.side}_official",
+                            m.group(0),
+                            m.start(),
+                            m.end(),
+                            holder.id,
+                            holder.side,
+                            role,
+                        )
+                    )
+                    break
+        return out
 
     def _titles(self, holder: OfficeHolder, role: str | None) -> tuple[str, ...]:
         roles = [role] if role and role != "leader" else [p.role for p in holder.periods]

@@ -184,3 +184,16 @@ def test_the_tariff_negotiation_as_backdrop_is_related():
     # a round of it, with its negotiator named, is ministerial
     text = "日米関税交渉の閣僚協議が開かれ、赤沢経済再生相が出席した。"
     assert classify("", text, published="2025-05-31").label == "ministerial"
+
+
+def test_bare_surnames_of_matching_offices_named_together():
+    decision = classify("Hegseth, Nakatani agree to deepen alliance", "", published="2025-03-30")
+    assert decision.label == "ministerial"
+    assert decision.event.participants == ("nakatani", "hegseth")
+    assert decision.explain() == "flagged: 中谷防衛相 + ヘグセス国防長官 + agree"
+
+
+def test_bare_surname_next_to_a_mismatched_office_stays_a_surname():
+    # the boxer Nakatani is no counterpart of the Secretary of State
+    decision = classify("Rubio, Nakatani attend the same gala", "", published="2025-03-30")
+    assert not any(t.ref == "nakatani" for t in decision.terms)
