@@ -68,6 +68,31 @@ def sentence(rng: random.Random) -> str:
             f"{rng.choice(_TOPIC)}{rng.choice(_VERB)}。")
 
 
+_KANJI = ("日米外相会談同盟関税協議政府経済安全保障防衛国務長官首脳貿易交渉合意表明記者問題"
+          "地域平和安定強化連携確認提案意見交換共同声明発表予算国会審議委員会法案改正制度支援対策"
+          "影響市場為替金融政策半導体供給網資源")
+_KANA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン"
+
+
+def vocabulary(rng: random.Random, size: int = 20000) -> list[str]:
+    """Random 'words' (kanji compounds and katakana names): texts drawn from them overlap about as little
+    as unrelated news stories do (template sentences would make every pair ~30 % alike)."""
+    words = []
+    for _ in range(size):
+        alphabet = _KANA if rng.random() < 0.3 else _KANJI
+        words.append("".join(rng.choice(alphabet) for _ in range(rng.randint(2, 4))))
+    return words
+
+
+def diverse_text(rng: random.Random, words: list[str], length: int = 300) -> str:
+    parts, total = [], 0
+    while total < length:
+        part = rng.choice(words) + rng.choice(("は", "が", "を", "に", "で", "と", "の", "、", "。"))
+        parts.append(part)
+        total += len(part)
+    return "".join(parts)
+
+
 def paragraph(rng: random.Random, sentences: int) -> str:
     return "".join(sentence(rng) for _ in range(sentences))
 
@@ -197,14 +222,15 @@ def poll(plan: dict[str, dict[str, Any]], db_url: str, mirror: MirrorServer, set
 def neardup_timings(sizes: list[int], workdir: Path, lookups: int = 200, seed: int = 7) -> list[float]:
     """Mean ms per ``Store.near_duplicates`` lookup with ``size`` articles indexed, for each size."""
     rng = random.Random(seed)
+    words = vocabulary(rng)
     store = Store(f"sqlite:///{workdir / 'neardup.sqlite3'}")
     store.create_schema()
     stored: list[tuple[str, str]] = []
     timings = []
     try:
         for size in sizes:
-            _index_articles(store, rng, len(stored), size, stored)
-            probes = [(f"probe {i}", paragraph(rng, 3)) for i in range(lookups // 2)]
+            _index_articles(store, rng, words, len(stored), size, stored)
+            probes = [(f"probe {i}", diverse_text(rng, words)) for i in range(lookups // 2)]
             # half the lookups are copies of stored articles (they find their match)
             probes += [rng.choice(stored) for _ in range(lookups - len(probes))]
             store.near_duplicates(*probes[0])  # warm the caches
@@ -217,13 +243,13 @@ def neardup_timings(sizes: list[int], workdir: Path, lookups: int = 200, seed: i
     return timings
 
 
-def _index_articles(store: Store, rng: random.Random, start: int, stop: int,
+def _index_articles(store: Store, rng: random.Random, words: list[str], start: int, stop: int,
                     stored: list[tuple[str, str]], batch: int = 5000) -> None:
     """Bulk-load articles with their signatures and bands (what save_version writes for each)."""
     for first in range(start, stop, batch):
         articles, signatures, bands = [], [], []
         for i in range(first, min(first + batch, stop)):
-            title, body = f"記事 {i}", paragraph(rng, 3)
+            title, body = f"記事 {i}", diverse_text(rng, words)
             stored.append((title, body))
             values = minhash(signature_text(title, body))
             outlet = ("jiji", "nhk", "reuters", "mofa")[i % 4]
@@ -266,7 +292,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             print(f"ingest: {ingest_pages} pages in {ingest_seconds:.1f} s, {versions} versions, "
                   f"peak RSS {peak_rss_mb:.0f} MB", flush=True)
             later = (datetime.now(UTC) + timedelta(days=2)).isoformat()
-            _, _revisited, second_bytes = poll(plan, db_url, mirror, {"TALKWATCH_NOW": later}, revisit=True)
+            settings = {"TALKWATCH_NOW": later, "TALKWATCH_REVISIT_LIMIT": str(args.pages)}
+            _, _revisited, second_bytes = poll(plan, db_url, mirror, settings, revisit=True)
             not_modified = len([f for f in store.fetches(role="article", outcome="not_modified")])
             new_versions = store.counts()["versions"] - versions
             store.dispose()
