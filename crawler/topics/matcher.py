@@ -211,7 +211,12 @@ class Matcher:
     ) -> list[Hit]:
         """English headlines drop titles: "Hegseth, Nakatani agree ..." A bare surname counts when the
         same clause names the other side's holder of a matching office (defense ↔ defense)."""
-        pairs = {(jp, us) for t in self.v.meeting_types for jp in t.jp_roles for us in t.us_roles}
+        pairs = set()
+        for t in self.v.meeting_types:
+            if len(t.jp_roles) == len(t.us_roles) > 1:  # a 2+2 pairs office by office
+                pairs |= set(zip(t.jp_roles, t.us_roles, strict=True))
+            else:
+                pairs |= {(jp, us) for jp in t.jp_roles for us in t.us_roles}
         out = []
         for m, holder, role in untitled:
             for other in found:
