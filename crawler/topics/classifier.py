@@ -14,6 +14,10 @@ meeting strength (2 = a bilateral meeting type, 1 = a generic word). A unit scor
 ルビオ国務長官 + 会談) or a 日米 + meeting type compound (日米外相会談, 日米2+2) makes the article
 **ministerial**; other countries' counterparts, a minister merely attending, vice ranks or an ambassador
 in the same unit cost a point. Otherwise Japan–US signals make it **related**, anything else **other**.
+
+Modules: :mod:`~crawler.topics.matcher` (masking and hits), :mod:`~crawler.topics.scoring` (units and
+scores), :mod:`~crawler.topics.events` (the event signature), :mod:`~crawler.topics.eventdate` (talk dates),
+:mod:`~crawler.topics.explain` (who + meeting + pair), :mod:`~crawler.topics.decision` (the records).
 """
 
 from __future__ import annotations
