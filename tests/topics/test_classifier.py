@@ -197,3 +197,13 @@ def test_bare_surname_next_to_a_mismatched_office_stays_a_surname():
     # the boxer Nakatani is no counterpart of the Secretary of State
     decision = classify("Rubio, Nakatani attend the same gala", "", published="2025-03-30")
     assert not any(t.ref == "nakatani" for t in decision.terms)
+
+
+def test_heldout_set_precision_and_recall():
+    # written before the rules were read (first run: ministerial P 0.974 / R 0.974); kept as a regression bar
+    items = load_jsonl(HERE / "heldout.jsonl")
+    labels = [it["label"] for it in items]
+    assert labels.count("related") + labels.count("other") >= labels.count("ministerial")
+    result = evaluate(items)
+    assert result.metrics["ministerial"]["precision"] >= 0.95
+    assert result.metrics["ministerial"]["recall"] >= 0.97
