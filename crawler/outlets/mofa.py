@@ -18,8 +18,8 @@ from crawler.outlets.base import (
     ArticleRef,
     Discovered,
     Outlet,
-    ParseError,
     ParsedArticle,
+    ParseError,
     block_lines,
     clean_text,
     first,
@@ -45,8 +45,12 @@ _NOT_BODY = ("rel-link", "caption", "share", "breadcrumb", "pagetop", "rss")
 
 
 def canonicalize(url: str) -> ArticleRef | None:
-    parts = urlsplit(url)
-    if (parts.hostname or "").lower() not in OUTLET.hosts:
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # a malformed host or port ("https://[www...") is no article URL
+        return None
+    if host not in OUTLET.hosts:
         return None
     filename = parts.path.rsplit("/", 1)[-1]
     match = _PAGE_ID.match(filename)
@@ -137,8 +141,12 @@ def _add(found: dict[str, Discovered], response: TextResponse, link) -> None:  #
     href = link.attrib.get("href")
     if not href:
         return
-    url = urljoin(response.url, href)
+    try:
+        url = urljoin(response.url, href)
+    except ValueError:  # a malformed link is skipped, not a failed listing
+        return
     ref = canonicalize(url)
     if ref is None or ref.stable_key in found:
         return
-    found[ref.stable_key] = Discovered(url=url, title=clean_text(" ".join(link.css("::text").getall())) or None)
+    title = clean_text(" ".join(link.css("::text").getall())) or None
+    found[ref.stable_key] = Discovered(url=url, title=title)

@@ -73,8 +73,12 @@ def canonicalize(url: str) -> ArticleRef | None:
     if not url:
         return None
     # w3lib normalizes percent-encoding and case of the scheme/host; the query goes anyway
-    parts = urlsplit(canonicalize_url(url.strip(), keep_fragments=False))
-    if parts.scheme not in {"http", "https"} or (parts.hostname or "") not in _ARTICLE_HOSTS:
+    try:
+        parts = urlsplit(canonicalize_url(url.strip(), keep_fragments=False))
+        host = parts.hostname or ""
+    except ValueError:  # a malformed host or port ("https://[jp...", ":x") is no article URL
+        return None
+    if parts.scheme not in {"http", "https"} or host not in _ARTICLE_HOSTS:
         return None
     match = _ARTICLE_PATH.match(parts.path)
     if not match:

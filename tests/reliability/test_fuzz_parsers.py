@@ -183,15 +183,7 @@ def _url_mutations(url: str, parts: list[str], positions: list[int]) -> str:
     return url
 
 
-# found by this file: urlsplit's ValueError ("Invalid IPv6 URL", a bad port) escapes these two
-# canonicalizers (crawler/outlets/mofa.py, crawler/outlets/reuters.py); strict, so they flip when fixed
-URL_VALUE_ERROR = "canonicalize lets urlsplit's ValueError escape (e.g. 'https://[host/...')"
-CANONICALIZERS = [pytest.param(name, marks=pytest.mark.xfail(strict=True, raises=(ValueError, ExceptionGroup),
-                                                             reason=URL_VALUE_ERROR))
-                  if name in {"mofa", "reuters"} else name for name in OUTLET_NAMES]
-
-
-@pytest.mark.parametrize("outlet", CANONICALIZERS)
+@pytest.mark.parametrize("outlet", OUTLET_NAMES)
 @FUZZ
 @given(data=st.data())
 def test_canonicalize_returns_a_ref_or_none(outlet: str, data: st.DataObject) -> None:
@@ -202,25 +194,21 @@ def test_canonicalize_returns_a_ref_or_none(outlet: str, data: st.DataObject) ->
     assert ref is None or (isinstance(ref, ArticleRef) and ref.stable_key and ref.canonical_url)
 
 
-# The exact inputs the property test found, kept as plain regression tests.
-BAD_URLS = [
+# The exact inputs the property test found (urlsplit's ValueError escaped), kept as regression tests.
+FOUND_URLS = [
     ("mofa", "https://[www.mofa.go.jp/mofaj/na/na1/us/pageit_000001_01515.html"),
     ("reuters", "https://[jp.reuters.com/world/us/Q7XKZMZTN5LRBVJ4WHCA3DPEYU-2025-04-17/"),
     ("reuters", "https://:jp.reuters.com/world/us/Q7XKZMZTN5LRBVJ4WHCA3DPEYU-2025-04-17/"),
     ("reuters", "https://jp.reuters.com:x/world/us/Q7XKZMZTN5LRBVJ4WHCA3DPEYU-2025-04-17/"),
 ]
-GOOD_URLS = [
+OTHER_URLS = [
     ("nhk", "https://[news.web.nhk/newsweb/na/na-k10014950021000"),
     ("jiji", "https://[www.jiji.com/jc/article?k=2025012100921"),
     ("mofa", "https://www.mofa.go.jp:x/mofaj/na/na1/us/pageit_000001_01515.html"),
 ]
 
 
-@pytest.mark.parametrize("outlet, url", [
-    *[pytest.param(o, u, marks=pytest.mark.xfail(strict=True, raises=ValueError, reason=URL_VALUE_ERROR))
-      for o, u in BAD_URLS],
-    *GOOD_URLS,
-])
+@pytest.mark.parametrize("outlet, url", [*FOUND_URLS, *OTHER_URLS])
 def test_canonicalize_malformed_url(outlet: str, url: str) -> None:
     ref = get_outlet(outlet).canonicalize(url)
     assert ref is None or isinstance(ref, ArticleRef)
@@ -230,7 +218,6 @@ MOFA_INDEX = "https://www.mofa.go.jp/mofaj/press/release/index.html"
 REUTERS_SITEMAP = "https://jp.reuters.com/arc/outboundfeeds/news-sitemap/?outputType=xml"
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="mofa.discover: " + URL_VALUE_ERROR)
 def test_mofa_listing_with_a_malformed_link() -> None:
     body = (b'<html><body><div id="maincontents"><a href="https://[www.mofa.go.jp/x/pageit_000001_00001.html">'
             b'x</a><a href="/mofaj/na/na1/us/pageit_000001_01515.html">y</a></div></body></html>')
@@ -238,7 +225,6 @@ def test_mofa_listing_with_a_malformed_link() -> None:
     assert [d.url for d in found] == ["https://www.mofa.go.jp/mofaj/na/na1/us/pageit_000001_01515.html"]
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="reuters.discover: " + URL_VALUE_ERROR)
 def test_reuters_sitemap_with_a_malformed_loc() -> None:
     body = (b'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
             b"<url><loc>https://[jp.reuters.com/world/us/ZK4TQ8WMLV3XR7NBHC2DYPFA6E-2025-08-06/</loc></url>"
