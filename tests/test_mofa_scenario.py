@@ -61,7 +61,8 @@ def test_unchanged_articles_have_one_version(store: Store):
 def test_japan_us_readout_is_flagged_with_its_terms(store: Store):
     article = store.article(READOUT)
     assert article.label == "ministerial"
-    view = next(a for a in store.alert_views("test") if a.article_key == READOUT and a.kind in {"new", "follow-up"})
+    view = next(a for a in store.alert_views("test")
+                if a.article_key == READOUT and a.kind in {"new", "follow-up"})
     assert "ルビオ" in view.explanation
 
 

@@ -12,7 +12,8 @@ from storage.db import database_url
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("crawl", help="crawl one outlet (or all) into the database")
     parser.add_argument("outlets", nargs="*", default=list(OUTLET_NAMES), help="outlets (default: all)")
-    parser.add_argument("--db", help="SQLAlchemy database URL (default: TALKWATCH_DATABASE_URL or the SQLite file)")
+    parser.add_argument("--db", help="SQLAlchemy database URL (default: TALKWATCH_DATABASE_URL or "
+                        "the SQLite file)")
     parser.add_argument("--mirror", help="crawl this local mirror instead of the live sites")
     parser.set_defaults(handler=run)
 

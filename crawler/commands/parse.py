@@ -17,7 +17,7 @@ ARTICLE_FIELDS = ("title", "published", "modified", "paragraphs", "body_complete
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("parse", help="parse a saved page (article, feed, sitemap or listing) and print JSON")
+    parser = sub.add_parser("parse", help="parse a saved page or feed, print JSON")
     parser.add_argument("file", type=Path)
     parser.add_argument("--outlet", required=True, choices=OUTLET_NAMES)
     parser.add_argument("--url", help="the page's real URL (gives the stable key); default: guessed")
@@ -41,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
 
 def parse_saved(body: bytes, outlet_name: str, url: str | None) -> dict:
     outlet = get_outlet(outlet_name)
-    is_xml = body.lstrip()[:200].lower().startswith((b"<?xml", b"<rss", b"<urlset", b"<sitemapindex", b"<rdf"))
+    head = body.lstrip()[:200].lower()
+    is_xml = head.startswith((b"<?xml", b"<rss", b"<urlset", b"<sitemapindex", b"<rdf"))
     if url is None:
         url = outlet.OUTLET.start_urls[0]
     response_class = XmlResponse if is_xml else HtmlResponse

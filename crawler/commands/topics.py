@@ -17,14 +17,15 @@ from storage.migrate import ensure_schema
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("classify", help="label a text: ministerial, related or other, with the terms that fired")
-    parser.add_argument("file", nargs="?", type=Path, help="text file: first line title, rest body (default: stdin)")
+    parser = sub.add_parser("classify", help="label a text, with the terms that fired")
+    parser.add_argument("file", nargs="?", type=Path,
+                        help="text file: first line title, rest body (default: stdin)")
     parser.add_argument("--title", help="the headline (then the file/stdin is the body)")
     parser.add_argument("--published", help="ISO date, for office holders' periods")
     parser.add_argument("--json", action="store_true")
     parser.set_defaults(handler=run_classify)
 
-    parser = sub.add_parser("eval-topics", help="precision, recall and F1 of the topic flag on a labelled JSONL file")
+    parser = sub.add_parser("eval-topics", help="precision/recall of the flag on labelled JSONL")
     parser.add_argument("file", type=Path)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=run_eval)

@@ -1,4 +1,4 @@
-"""NHK: the 政治, 国際 and 経済 RSS feeds; article bodies of the new site stay teasers (no consent automation)."""
+"""NHK: the 政治, 国際 and 経済 RSS feeds; new-site bodies stay teasers (consent is never automated)."""
 
 from crawler.spiders.base import OutletSpider
 

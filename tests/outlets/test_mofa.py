@@ -48,7 +48,7 @@ def test_paragraphs_leave_out_headings_captions_and_links(readout):
     text = "\n".join(readout.paragraphs)
     assert "1　冒頭" not in text
     assert "写真提供" not in text
-    assert "関連リンク" not in text and "日米関係" != readout.paragraphs[-1]
+    assert "関連リンク" not in text and readout.paragraphs[-1] != "日米関係"
     assert len(readout.paragraphs) == 7
 
 
@@ -109,7 +109,8 @@ def test_us_country_page_lists_us_pages():
 
 
 def test_english_index_lists_english_readout():
-    response = page_response("mofa", "en_press_release_index.html", "https://www.mofa.go.jp/press/release/index.html")
+    url = "https://www.mofa.go.jp/press/release/index.html"
+    response = page_response("mofa", "en_press_release_index.html", url)
     assert [d.title for d in mofa.discover(response)] == ["Japan-U.S. Foreign Ministers' Meeting"]
 
 
@@ -133,7 +134,8 @@ def test_bad_pages_raise_parse_error_with_reason(body, reason):
 def test_shift_jis_page_is_decoded_by_its_declared_charset():
     from scrapy.http import HtmlResponse
     html = ("<html><head><meta charset='shift_jis'></head><body><div id='maincontents'>"
-            "<h1>日米外相会談</h1><p class='rtxt'>令和元年5月1日</p><p>両外相は会談した。</p></div></body></html>")
+            "<h1>日米外相会談</h1><p class='rtxt'>令和元年5月1日</p>"
+            "<p>両外相は会談した。</p></div></body></html>")
     response = HtmlResponse(url=READOUT_URL, body=html.encode("shift_jis"))
     article = mofa.parse_article(response)
     assert (article.title, article.published) == ("日米外相会談", "2019-05-01T00:00:00+09:00")
