@@ -7,7 +7,7 @@ import logging
 import sys
 from importlib import import_module
 
-from crawler.errors import ENVIRONMENT_ERRORS, describe_error
+from crawler.errors import ENVIRONMENT_ERRORS, ConfigError, describe_error
 from crawler.outlets import UnknownOutlet
 from storage.db import BadDatabaseURL
 
@@ -24,10 +24,6 @@ COMMANDS = (
     "reextract",
     "selftest",
 )
-
-
-class ConfigError(ValueError):
-    """Bad configuration: the message names the key and the fix; exit code 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:

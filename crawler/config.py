@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.cli import ConfigError as _CliConfigError
+from crawler.errors import ConfigError as _CliConfigError
 from crawler.outlets import OUTLET_NAMES
 
 # minutes between crawls: wires publish often, the ministry a few times a day

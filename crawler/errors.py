@@ -12,6 +12,11 @@ from sqlalchemy.exc import DBAPIError
 
 from crawler.middlewares.secrets import mask_secrets
 
+
+class ConfigError(ValueError):
+    """Bad configuration: the message names the key and the fix; the CLI exits with code 2."""
+
+
 ENVIRONMENT_ERRORS: tuple[type[BaseException], ...] = (DBAPIError, OSError)
 
 _DB_FIX = "check --db / TALKWATCH_DATABASE_URL"

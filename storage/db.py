@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 DEFAULT_DATABASE_URL = "sqlite:///var/talkwatch.sqlite3"
 
@@ -21,14 +22,27 @@ def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get("TALKWATCH_DATABASE_URL") or DEFAULT_DATABASE_URL
 
 
+def _masked(url: str) -> str:
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)  # never echo a password
+
+
 def make_engine(url: str) -> Engine:
     try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
+        return _make_engine(url)
+    except (ArgumentError, NoSuchModuleError) as exc:
         raise BadDatabaseURL(
-            f"TALKWATCH_DATABASE_URL {url!r} is not a database URL; use e.g. "
+            f"TALKWATCH_DATABASE_URL {_masked(url)!r} is not a database URL talkwatch can open; use e.g. "
             "sqlite:///var/talkwatch.sqlite3 or postgresql+psycopg://user@127.0.0.1:5432/talkwatch"
         ) from exc
+    except ImportError as exc:
+        raise BadDatabaseURL(
+            f"the database driver for {_masked(url)!r} is not installed ({exc.name}); "
+            'for PostgreSQL: pip install -e ".[postgres]"'
+        ) from exc
+
+
+def _make_engine(url: str) -> Engine:
+    parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
