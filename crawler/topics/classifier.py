@@ -28,6 +28,7 @@ from crawler.topics.events import build_event
 from crawler.topics.explain import summary
 from crawler.topics.matcher import Hit, matcher_for
 from crawler.topics.normalize import normalize
+from crawler.topics.position import layout, placed, recalled
 from crawler.topics.scoring import STRONG, THRESHOLD, build_units, co_mention_fallback, sentence_spans
 from crawler.topics.vocabulary import Vocabulary, default_vocabulary
 
@@ -56,15 +57,20 @@ def classify(
     terms = list(dict.fromkeys(h.term() for h in hits))
     starts = sentence_spans(full)
     units = build_units(hits, starts, frozenset(t.id for t in vocab.meeting_types if t.process))
+    where = layout(full, starts)
     best = max(units, key=lambda u: (u.score, -len(u.sentences), -u.sentences[0]), default=None)
 
-    if best is not None and best.score >= THRESHOLD:
+    if best is not None and best.score >= THRESHOLD and placed(vocab, units, where, full, starts):
         deciding = [u for u in units if u.score >= THRESHOLD]
         evidence_hits = [h for u in deciding for h in u.hits]
         event = build_event(vocab, matcher, evidence_hits, hits, full, starts, deciding, day)
         shown = summary(vocab, event.participants, evidence_hits, best.hits, hits)
         return TopicDecision("ministerial", min(1.0, best.score / STRONG), terms, event, shown, "")
-    fallback = co_mention_fallback(units)
+    # the lead names both officials; that they met may come later, but not as a back-reference
+    fallback = co_mention_fallback(
+        [u for u in units if where.in_lead(u)],
+        [u for u in units if where.in_lead(u) or not recalled(vocab, u, full, starts)],
+    )
     if fallback:
         event = build_event(vocab, matcher, fallback, hits, full, starts, [], day)
         return TopicDecision(
@@ -75,10 +81,15 @@ def classify(
             summary(vocab, event.participants, fallback, fallback, hits),
             "officials of both sides named together and a meeting reported",
         )
+    # not ministerial: related or other by what the title and lead are about
+    lead_end = starts[where.lead_end] if where.lead_end < len(starts) else len(full)
+    lead_hits = [h for h in hits if h.start < lead_end]
     joint = any(
-        h.category == "negative" and h.ref == "multilateral" and matcher.joint.search(h.surface) for h in hits
+        h.category == "negative" and h.ref == "multilateral" and matcher.joint.search(h.surface)
+        for h in lead_hits
     )
-    return _not_ministerial(hits, terms, best.score if best else 0.0, joint)
+    lead_best = max((u.score for u in units if where.in_lead(u)), default=0.0)
+    return _not_ministerial(lead_hits, terms, lead_best, joint)
 
 
 def _not_ministerial(hits: list[Hit], terms: list[Term], best: float, joint_forum: bool) -> TopicDecision:

@@ -106,15 +106,19 @@ def build_units(hits: list[Hit], starts: list[int], process: frozenset[str] = fr
     return units
 
 
-def co_mention_fallback(units: list[Unit]) -> list[Hit] | None:
-    """Blog-style texts: both officials named together somewhere, and one of them meets somewhere else."""
-    singles = [
-        u for u in units if len(u.sentences) == 1 and not u.negatives("other_pair", "foreign_official")
-    ]
-    both = [u for u in singles if u.has("jp_official") and u.has("us_official")]
+def co_mention_fallback(units: list[Unit], meeting_units: list[Unit] | None = None) -> list[Hit] | None:
+    """Blog-style texts: both officials named together (in ``units``), and one of them meets somewhere
+    else (in ``meeting_units``, by default the same units)."""
+
+    def singles(pool: list[Unit]) -> list[Unit]:
+        return [
+            u for u in pool if len(u.sentences) == 1 and not u.negatives("other_pair", "foreign_official")
+        ]
+
+    both = [u for u in singles(units) if u.has("jp_official") and u.has("us_official")]
     meets = [
         u
-        for u in singles
+        for u in singles(units if meeting_units is None else meeting_units)
         if (u.has("jp_official") or u.has("us_official"))
         and u.has("meeting")
         and not u.negatives("vice", "ambassador", "attendance")

@@ -113,6 +113,8 @@ class Vocabulary:
     title_qualifiers: tuple[str, ...]
     # also in meeting_words; kept apart so an explanation prefers 会談 to 一致
     agreement_words: tuple[str, ...] = ()
+    # words that put a talk in the past of a background paragraph (先月, last month): see topics.position
+    past_words: tuple[str, ...] = ()
 
     def role(self, side: str, role_id: str) -> Role | None:
         return next((r for r in self.roles if r.side == side and r.id == role_id), None)
@@ -317,6 +319,7 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         preview_words=strings("preview_words", required=False),
         title_qualifiers=strings("roles", "roles.qualifiers", required=False),
         agreement_words=strings("agreement_words", required=False),
+        past_words=strings("past_words", required=False),
     )
 
 
