@@ -273,7 +273,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.neardup_sizes.split(",")]
     # the generated pages carry 2025 dates: a schedule long enough to revisit them in the second poll
+    # (set for the crawl subprocesses, and put back afterwards: pytest runs this in-process)
+    previous = os.environ.get("TALKWATCH_REVISIT_SCHEDULE")
     os.environ["TALKWATCH_REVISIT_SCHEDULE"] = "100000d:1d"
+    try:
+        return _run(args, sizes)
+    finally:
+        if previous is None:
+            os.environ.pop("TALKWATCH_REVISIT_SCHEDULE", None)
+        else:
+            os.environ["TALKWATCH_REVISIT_SCHEDULE"] = previous
+
+
+def _run(args: argparse.Namespace, sizes: list[int]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="talkwatch-bench-") as tmp:
         workdir = Path(tmp)
         started = time.perf_counter()
