@@ -13,11 +13,16 @@ side strength (2 = an office holder, 1 = only a marker such as 米国 or 日米)
 meeting strength (2 = a bilateral meeting type, 1 = a generic word). A unit scoring ≥ 5 (e.g. 岩屋外相 +
 ルビオ国務長官 + 会談) or a 日米 + meeting type compound (日米外相会談, 日米2+2) makes the article
 **ministerial**; other countries' counterparts, a minister merely attending, vice ranks or an ambassador
-in the same unit cost a point. Otherwise Japan–US signals make it **related**, anything else **other**.
+in the same unit cost a point. Such a unit must also state the main subject (:mod:`~crawler.topics.position`):
+it lies in the title or lead, or in a body paragraph that is no back-reference (先月の…, "met in February")
+when the lead already speaks of Japan–US talks, or the talks fill a third of the body; a talk recalled in a
+background paragraph does not make a Japan–China, market or summit story ministerial. Otherwise Japan–US
+signals in the title and lead make it **related**, anything else **other**.
 
 Modules: :mod:`~crawler.topics.matcher` (masking and hits), :mod:`~crawler.topics.scoring` (units and
 scores), :mod:`~crawler.topics.events` (the event signature), :mod:`~crawler.topics.eventdate` (talk dates),
-:mod:`~crawler.topics.explain` (who + meeting + pair), :mod:`~crawler.topics.decision` (the records).
+:mod:`~crawler.topics.explain` (who + meeting + pair), :mod:`~crawler.topics.decision` (the records),
+:mod:`~crawler.topics.position` (title, lead and body).
 """
 
 from __future__ import annotations
