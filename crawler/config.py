@@ -202,7 +202,16 @@ def _channel(table: dict[str, Any], index: int) -> ChannelConfig:
         raise ConfigError(f"{prefix}to: an email channel needs at least one recipient")
     if kind in ("webhook", "apprise") and not (channel.url or channel.url_env):
         raise ConfigError(f"{prefix}url or url_env: a {kind} channel needs a URL")
+    if kind == "apprise" and channel.url and not _apprise_understands(channel.url):
+        raise ConfigError(f"{prefix}url: apprise does not understand this URL; see the apprise wiki for the "
+                          "form of your service's URL (e.g. mailto://, slack://, json://host/path)")
     return channel
+
+
+def _apprise_understands(url: str) -> bool:
+    import apprise  # imported here: loading its plugins costs time every CLI call would pay
+
+    return apprise.Apprise.instantiate(url, suppress_exceptions=True) is not None
 
 
 def _table(raw: dict[str, Any], key: str) -> dict[str, Any]:

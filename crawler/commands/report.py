@@ -10,6 +10,7 @@ from pathlib import Path
 from crawler.config import Config, load_config
 from crawler.reports.data import build_report
 from crawler.reports.formats import RENDERERS, SUFFIXES, render
+from crawler.reports.output import write_text_atomic
 from storage import Store
 from storage.migrate import ensure_schema
 
@@ -68,10 +69,6 @@ def write_report(store: Store, out: Path, channel: str = "report", since: dateti
         sys.stdout.flush()
         path = None
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".part")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
-        path = out
+        path = write_text_atomic(out, text)
     store.mark_delivered(report.alert_ids, channel)
     return path

@@ -24,6 +24,7 @@ from crawler.config import ChannelConfig, Config
 from crawler.reports import jsondoc
 from crawler.reports.data import Report, build_report
 from crawler.reports.formats import render
+from crawler.reports.output import write_text_atomic
 from storage import Store
 from storage.health import ensure_service_tables, record_delivery
 
@@ -100,11 +101,7 @@ def write_report_files(store: Store, out_dir: Path, formats: list[str], config: 
         text = render(report, fmt)
         names = ["latest"] + ([f"report-{report.generated_at:%Y%m%dT%H%M%S}"] if not report.is_empty else [])
         for name in names:
-            path = out_dir / f"{name}{SUFFIXES[fmt]}"
-            tmp = path.with_name(path.name + ".part")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(path)
-            paths.append(path)
+            paths.append(write_text_atomic(out_dir / f"{name}{SUFFIXES[fmt]}", text))
     store.mark_delivered(report.alert_ids, channel)
     return paths
 
@@ -120,11 +117,7 @@ def subject(report: Report) -> str:
 # --- senders -----------------------------------------------------------------------------------------
 
 def send_file(channel: ChannelConfig, report: Report) -> None:
-    path = Path(channel.path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(render(report, channel.format), encoding="utf-8")
-    tmp.replace(path)  # a reader never sees half a report
+    write_text_atomic(Path(channel.path), render(report, channel.format))
 
 
 def send_email(channel: ChannelConfig, report: Report) -> None:
