@@ -5,7 +5,8 @@ Iwaya met in February"); a report whose subject is something else (a Japan–Chi
 market, a faction, a summit) must not become ministerial through such a paragraph. So a deciding unit
 counts when it lies in the **title + lead**; one in the **body** counts only when it is not a
 back-reference (先月の, last month, earlier …) and either the title/lead already speak of Japan–US talks
-(both sides and a meeting word, e.g. "Japan, US agree …" with the names in paragraph two) or the talks
+(both sides and a meeting word, e.g. "Japan, US agree …" with the names in paragraph two; or a minister and
+the other side, 「岩屋外務大臣の米国訪問（結果）」 with the talks in item (1)) or the talks
 fill a substantial share of the body's paragraphs. A short text (headline + description, a teaser) has no
 body: all of it is lead.
 """
@@ -27,7 +28,7 @@ SHORT_TEXT_CHARS = 600
 # a dateline ("WASHINGTON, Jan 21 (Reuters) -"), a date or 「1　冒頭」 alone is not the lead: the next joins
 LEAD_MIN_CHARS = 40
 LEAD_MAX_SENTENCES = 3  # a body flattened into one line still has a lead
-SUPPORT = 3  # title/lead: Japan, the US and a meeting word at least at marker level
+SUPPORT = 3  # title/lead: Japan, the US and a meeting word at least at marker level (see _speaks_of_talks)
 BODY_MIN_PARAGRAPHS = 2
 BODY_SHARE = 1 / 3
 
@@ -92,16 +93,22 @@ def placed(vocab: Vocabulary, units: list[Unit], where: Layout, full: str, start
     body = [u for u in deciding if where.in_body_paragraph(u) and not recalled(vocab, u, full, starts)]
     if not body:
         return False
-    # a lead about leaders (a summit), vice ministers or an ambassador is not about ministers' talks
-    support = max(
-        (
-            u.score
-            for u in units
-            if where.in_lead(u) and not u.has("leader") and not u.negatives("leader", "vice", "ambassador")
-        ),
-        default=0.0,
-    )
-    if support >= SUPPORT:
+    if any(where.in_lead(u) and _speaks_of_talks(u) for u in units):
         return True
     paragraphs = {where.paragraph[u.sentences[0]] for u in body}
     return len(paragraphs) >= max(BODY_MIN_PARAGRAPHS, BODY_SHARE * where.body_paragraphs)
+
+
+def _speaks_of_talks(unit: Unit) -> bool:
+    """Title/lead about Japan–US ministerial diplomacy: both sides and a meeting word ("Japan, US agree"), or
+    a minister of one side with the other side present (「岩屋外相の米国訪問」, "Rubio arrives in Tokyo")."""
+    # a lead about leaders (a summit), vice ministers or an ambassador is not about ministers' talks
+    if unit.has("leader") or unit.negatives("leader", "vice", "ambassador"):
+        return False
+    if unit.score >= SUPPORT:
+        return True
+    if unit.negatives("other_pair", "foreign_official"):
+        return False
+    jp, us = unit.has("jp_official"), unit.has("us_official")
+    pair = unit.has("pair")
+    return (jp and (us or pair or unit.has("marker", "us"))) or (us and (pair or unit.has("marker", "jp")))
