@@ -131,3 +131,19 @@ def test_flattened_body_still_has_a_lead() -> None:
     assert len(one_line) > 600
     assert classify("日経平均が続伸", one_line, published=PUBLISHED).label != "ministerial"
     assert classify("日経平均が続伸", TALK + one_line, published=PUBLISHED).label == "ministerial"
+
+
+def test_visit_readout_lead_lets_a_body_item_report_the_talks() -> None:
+    lead = "岩屋毅外務大臣は、1月20日から23日まで米国ワシントンD.C.を訪問したところ、概要は以下のとおりです。"
+    items = [
+        "（1）21日の日米外相会談では、ルビオ国務長官との間で、日米同盟の一層の強化で一致しました。",
+        "（2）同日、4か国の外相会合に出席し、地域の協力を確認しました。",
+        "（3）今回の訪問の成果を踏まえ、引き続き調整を進めていきます。",
+    ]
+    assert classify("岩屋外務大臣の訪問（結果）", _article(lead, items), published=PUBLISHED).label == (
+        "ministerial"
+    )
+    # the same lead without the talks: a visit alone is not a ministerial talk
+    assert classify("岩屋外務大臣の訪問（結果）", _article(lead, items[1:]), published=PUBLISHED).label != (
+        "ministerial"
+    )
