@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,8 @@ import yaml
 
 from crawler.topics.normalize import Folder, base_normalize
 
-DEFAULT_PATH = Path(__file__).with_name("vocabulary.yaml")
+# read through importlib.resources so the vocabulary loads from a zipped egg (scrapyd) too
+DEFAULT_PATH: Traversable = resources.files("crawler.topics") / "vocabulary.yaml"
 SIDES = ("jp", "us")
 
 
@@ -323,9 +326,9 @@ def parse_vocabulary(data: Any) -> Vocabulary:
     )
 
 
-def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
+def load_vocabulary(path: str | Path | Traversable | None = None) -> Vocabulary:
     """Read and validate a vocabulary file (default: the packaged ``vocabulary.yaml``)."""
-    path = Path(path) if path else DEFAULT_PATH
+    path = Path(path) if isinstance(path, str) else (path or DEFAULT_PATH)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
