@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.db import insert_ignoring_duplicates
 from storage.models import Alert, Article, Delivery, Thread, ThreadMember, TopicMatch, Version
 
 
@@ -47,11 +48,11 @@ class Alerts:
         raise NotImplementedError
 
     def add_alert(self, kind: str, article_id: int, version_id: int, thread_id: int | None = None) -> None:
-        try:
-            with self.session() as s:
-                s.add(Alert(kind=kind, article_id=article_id, version_id=version_id, thread_id=thread_id))
-        except IntegrityError:
-            pass  # this alert exists already
+        # an alert that exists already (same kind and version) is left as it is, without failing a unit
+        # of work this call is part of
+        with self.session() as s:
+            insert_ignoring_duplicates(s, Alert, {"kind": kind, "article_id": article_id,
+                                                  "version_id": version_id, "thread_id": thread_id})
 
     def undelivered_alerts(self, channel: str, since: datetime | None = None) -> list[Alert]:
         with self.session() as s:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
+from sqlalchemy.orm import Session
 
 DEFAULT_DATABASE_URL = "sqlite:///var/talkwatch.sqlite3"
 
@@ -63,3 +65,27 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+_INSERT_IGNORING: dict[tuple[str, Any], Any] = {}
+
+
+def insert_ignoring_duplicates(session: Session, model: Any, values: dict[str, Any]) -> None:
+    """INSERT a row unless a unique constraint already holds it, without failing the transaction
+    (a failed INSERT would abort a unit of work, or a PostgreSQL transaction, around it)."""
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        statement = _INSERT_IGNORING.get((dialect, model))
+        if statement is None:
+            if dialect == "sqlite":
+                from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            else:
+                from sqlalchemy.dialects.postgresql import insert as dialect_insert
+            statement = _INSERT_IGNORING[(dialect, model)] = dialect_insert(model).on_conflict_do_nothing()
+        session.connection().execute(statement, values)
+        return
+    try:
+        with session.begin_nested():
+            session.execute(insert(model).values(**values))
+    except IntegrityError:
+        pass

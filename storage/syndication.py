@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 from datasketch import MinHash
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from storage.models import Article, Signature, SignatureBand, Version
@@ -109,18 +109,36 @@ def containment(short: str, long: str) -> float:
     return len(grams & _bigrams(long)) / len(grams) if grams else 0.0
 
 
+_DELETE_BANDS = delete(SignatureBand).where(SignatureBand.article_id == bindparam("article_id"))
+_DELETE_SIGNATURE = delete(Signature).where(Signature.article_id == bindparam("article_id"))
+_INSERT_SIGNATURE = insert(Signature)
+_INSERT_BAND = insert(SignatureBand)
+# the articles sharing a band bucket with a signature, with what a match reports
+_CANDIDATES = (
+    select(Signature.article_id, Signature.minhash, Article.key, Article.outlet, Article.published)
+    .join(Article, Article.id == Signature.article_id)
+    .where(Signature.article_id.in_(select(SignatureBand.article_id)
+                                    .where(SignatureBand.bucket.in_(bindparam("buckets", expanding=True)))
+                                    .distinct()))
+)
+
+
 class Syndication:
     """Mixin: needs ``self.session()``. Called by ``Store.save_version`` for every new text."""
 
     def index_text(self, s: Session, article: Article, title: str, body: str) -> np.ndarray:
         """(Re)write the article's signature and its LSH bands."""
         values = minhash(signature_text(title, body))
-        s.execute(delete(SignatureBand).where(SignatureBand.article_id == article.id))
-        s.execute(delete(Signature).where(Signature.article_id == article.id))
-        s.add(Signature(article_id=article.id, outlet=article.outlet, published=article.published,
-                        credit=credit_of(f"{title}\n{body}"), minhash=values.tobytes()))
-        rows = [{"article_id": article.id, "bucket": bucket} for bucket in band_buckets(values)]
-        s.execute(insert(SignatureBand), rows)
+        # prepared Core statements, the bands in one executemany: this runs for every new version
+        conn = s.connection()
+        conn.execute(_DELETE_BANDS, {"article_id": article.id})
+        conn.execute(_DELETE_SIGNATURE, {"article_id": article.id})
+        credit = credit_of(f"{title}\n{body}")
+        conn.execute(_INSERT_SIGNATURE, {"article_id": article.id, "outlet": article.outlet,
+                                         "published": article.published, "credit": credit,
+                                         "minhash": values.tobytes()})
+        conn.execute(_INSERT_BAND, [{"article_id": article.id, "bucket": bucket}
+                                    for bucket in band_buckets(values)])
         return values
 
     def near_duplicates(self, title: str, body: str, threshold: float = COPY_THRESHOLD,
@@ -133,13 +151,7 @@ class Syndication:
     @staticmethod
     def _near_duplicates(s: Session, values: np.ndarray, threshold: float,
                          exclude_article_id: int | None) -> list[NearDuplicate]:
-        candidates = (select(SignatureBand.article_id)
-                      .where(SignatureBand.bucket.in_(band_buckets(values))).distinct())
-        rows = s.execute(
-            select(Signature.article_id, Signature.minhash, Article.key, Article.outlet, Article.published)
-            .join(Article, Article.id == Signature.article_id)
-            .where(Signature.article_id.in_(candidates))
-        ).all()
+        rows = s.connection().execute(_CANDIDATES, {"buckets": band_buckets(values)}).all()
         found = []
         for row in rows:
             if row.article_id == exclude_article_id:

@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Article, Thread, ThreadMember, TopicMatch
@@ -24,8 +24,26 @@ class ThreadRow:
     last_published: str
 
 
+# statements built once: building and caching a statement per call costs ten times its execution
+_INSERT_MATCH = insert(TopicMatch)
+_SET_LABEL = update(Article).where(Article.id == bindparam("article_id")).values(label=bindparam("new_label"))
+_THREAD_OF = (select(Thread.id, Thread.title, Thread.signature, Thread.first_published, Thread.last_published)
+              .join(ThreadMember, ThreadMember.thread_id == Thread.id)
+              .where(ThreadMember.article_key == bindparam("key")))
+_RECENT = (select(Thread.id, Thread.title, Thread.first_published, Thread.last_published)
+           .where(Thread.last_published >= bindparam("since")).order_by(Thread.id))
+_INSERT_THREAD = insert(Thread)
+_INSERT_MEMBER = insert(ThreadMember)
+_SPAN = select(Thread.first_published, Thread.last_published).where(Thread.id == bindparam("thread_id"))
+_SET_SPAN = update(Thread).where(Thread.id == bindparam("thread_id")).values(
+    first_published=bindparam("first"), last_published=bindparam("last"))
+
+
 class Threads:
-    """Mixin: needs ``self.session()``."""
+    """Mixin: needs ``self.session()``.
+
+    Core statements rather than ORM objects: the flag step calls these for every new version, and
+    :meth:`recent_threads` returns every thread of the last months each time."""
 
     def session(self) -> AbstractContextManager[Session]:
         raise NotImplementedError
@@ -33,43 +51,48 @@ class Threads:
     def record_decision(self, article_id: int, version_id: int, label: str, score: float,
                         terms: list[Any], explanation: str) -> None:
         with self.session() as s:
-            s.add(TopicMatch(version_id=version_id, article_id=article_id, label=label, score=score,
-                             terms=terms, explanation=explanation))
-            article = s.get(Article, article_id)
-            if article is not None:
-                article.label = label
-
-    @staticmethod
-    def _row(thread: Thread) -> ThreadRow:
-        return ThreadRow(thread.id, thread.title, dict(thread.signature), thread.first_published,
-                         thread.last_published)
+            conn = s.connection()
+            conn.execute(_INSERT_MATCH, {"version_id": version_id, "article_id": article_id, "label": label,
+                                         "score": score, "terms": terms, "explanation": explanation})
+            conn.execute(_SET_LABEL, {"article_id": article_id, "new_label": label})
 
     def thread_of(self, article_key: str) -> ThreadRow | None:
         with self.session() as s:
-            thread = s.scalar(select(Thread).join(ThreadMember, ThreadMember.thread_id == Thread.id)
-                              .where(ThreadMember.article_key == article_key))
-            return self._row(thread) if thread else None
+            row = s.connection().execute(_THREAD_OF, {"key": article_key}).first()
+            return ThreadRow(row.id, row.title, dict(row.signature), row.first_published,
+                             row.last_published) if row else None
 
     def recent_threads(self, since: str) -> list[ThreadRow]:
+        # a thread's title and signature never change once opened: decode each signature once per
+        # Store (keyed by id and title, so a reused id is not mistaken for the old thread)
+        cache: dict[tuple[int, str], dict[str, Any]] = self.__dict__.setdefault("_signatures", {})
         with self.session() as s:
-            rows = s.scalars(select(Thread).where(Thread.last_published >= since).order_by(Thread.id))
-            return [self._row(t) for t in rows]
+            rows = s.connection().execute(_RECENT, {"since": since}).all()
+            missing = [row.id for row in rows if (row.id, row.title) not in cache]
+            for chunk in range(0, len(missing), 500):
+                for row in s.execute(select(Thread.id, Thread.title, Thread.signature)
+                                     .where(Thread.id.in_(missing[chunk:chunk + 500]))):
+                    cache[(row.id, row.title)] = row.signature
+        return [ThreadRow(row.id, row.title, dict(cache[(row.id, row.title)]), row.first_published,
+                          row.last_published) for row in rows]
 
     def open_thread(self, title: str, signature: dict[str, Any], published: str) -> ThreadRow:
         with self.session() as s:
-            thread = Thread(title=title, signature=signature, first_published=published,
-                            last_published=published)
-            s.add(thread)
-            s.flush()
-            return self._row(thread)
+            thread_id = s.connection().execute(_INSERT_THREAD, {
+                "title": title, "signature": signature, "first_published": published,
+                "last_published": published}).inserted_primary_key[0]
+            return ThreadRow(thread_id, title, dict(signature), published, published)
 
     def join_thread(self, thread_id: int, article_key: str, published: str, role: str) -> None:
         with self.session() as s:
-            s.add(ThreadMember(thread_id=thread_id, article_key=article_key, role=role, published=published))
-            thread = s.get(Thread, thread_id)
-            if thread is not None:
-                thread.last_published = max(thread.last_published, published)
-                thread.first_published = min(thread.first_published, published)
+            conn = s.connection()
+            conn.execute(_INSERT_MEMBER, {"thread_id": thread_id, "article_key": article_key, "role": role,
+                                          "published": published})
+            span = conn.execute(_SPAN, {"thread_id": thread_id}).first()
+            if span is not None:  # compared in Python: a database collation may order strings otherwise
+                conn.execute(_SET_SPAN, {"thread_id": thread_id,
+                                         "first": min(span.first_published, published),
+                                         "last": max(span.last_published, published)})
 
     def leave_thread(self, article_key: str) -> None:
         with self.session() as s:

@@ -75,18 +75,19 @@ class FetchLogMiddleware:
         outcome, reason = _outcome(response.status, block)
         if request.meta.get("talkwatch_refused"):
             outcome, reason = "refused", request.meta["talkwatch_refused"]
-        snapshot_sha = None
-        if outcome == "fetched" and role == "article":
-            content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
-            snapshot_sha = store.save_snapshot(request.url, response.body, content_type)
         etag, last_modified = _header(response, b"ETag"), _header(response, b"Last-Modified")
         deferred = role == "discovery" and outcome == "fetched" and (etag or last_modified)
-        fetch_id = store.record_fetch(
-            run_id=self.run_id, outlet=outlet_name(self.crawler), url=request.url, role=role,
-            status=response.status, bytes=len(response.body),
-            etag=None if deferred else etag, last_modified=None if deferred else last_modified,
-            duration_ms=_elapsed_ms(request), outcome=outcome, reason=reason, snapshot_sha=snapshot_sha,
-        )
+        snapshot_sha = None
+        with store.unit():  # the snapshot and its fetch log row: one transaction
+            if outcome == "fetched" and role == "article":
+                content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+                snapshot_sha = store.save_snapshot(request.url, response.body, content_type)
+            fetch_id = store.record_fetch(
+                run_id=self.run_id, outlet=outlet_name(self.crawler), url=request.url, role=role,
+                status=response.status, bytes=len(response.body),
+                etag=None if deferred else etag, last_modified=None if deferred else last_modified,
+                duration_ms=_elapsed_ms(request), outcome=outcome, reason=reason, snapshot_sha=snapshot_sha,
+            )
         if deferred:
             self.listing_validators[fetch_id] = (etag, last_modified)
         if role == "article":

@@ -23,18 +23,21 @@ class FlagPipeline(StorePipeline):
         assert item.article_id is not None and item.version_id is not None  # set by VersionPipeline
         text = "\n".join(part for part in (article.description, article.body) if part)
         decision = classify(article.title, text, published=article.published, lang=article.lang)
-        previous = self.store.article(article.key)
-        previous_label = previous.label if previous else None
-        self.store.record_decision(item.article_id, item.version_id, decision.label, decision.score,
-                                   _jsonable(decision.terms), decision.explain())
-        assignment = assign_thread(self.store, article.key, article.outlet, decision, article.published, text)
-        thread_id = assignment.thread.id if assignment.thread else None
-        if item.save_status == "new" and assignment.is_new_thread:
-            self.store.add_alert("new", item.article_id, item.version_id, thread_id)
-        elif assignment.is_follow_up:
-            self.store.add_alert("follow-up", item.article_id, item.version_id, thread_id)
-        if item.save_status == "changed" and TRACKED_LABELS & {decision.label, previous_label}:
-            self.store.add_alert("changed", item.article_id, item.version_id, thread_id)
+        terms, explanation = _jsonable(decision.terms), decision.explain()
+        # the decision, the thread and the alerts of one version: one transaction
+        with self.store.unit():
+            previous_label = self.store.label_of(article.key)
+            self.store.record_decision(item.article_id, item.version_id, decision.label, decision.score,
+                                       terms, explanation)
+            assignment = assign_thread(self.store, article.key, article.outlet, decision, article.published,
+                                       text)
+            thread_id = assignment.thread.id if assignment.thread else None
+            if item.save_status == "new" and assignment.is_new_thread:
+                self.store.add_alert("new", item.article_id, item.version_id, thread_id)
+            elif assignment.is_follow_up:
+                self.store.add_alert("follow-up", item.article_id, item.version_id, thread_id)
+            if item.save_status == "changed" and TRACKED_LABELS & {decision.label, previous_label}:
+                self.store.add_alert("changed", item.article_id, item.version_id, thread_id)
         if decision.label == "ministerial":
             self.count("flagged")
             log.info("flagged %s: %s", article.key, decision.explain())

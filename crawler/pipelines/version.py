@@ -20,9 +20,9 @@ log = logging.getLogger(__name__)
 class VersionPipeline(StorePipeline):
     def process_item(self, item: ArticleItem) -> ArticleItem:
         article = item.article
-        result = self.store.save_version(ArticleText.of(article), snapshot_sha=item.snapshot_sha)
-        if item.fetch_id is not None:
-            self.store.update_fetch(item.fetch_id, result.status, result.change_kind, article_key=article.key)
+        # the fetch log row gets the outcome in the version's own transaction
+        result = self.store.save_version(ArticleText.of(article), snapshot_sha=item.snapshot_sha,
+                                         fetch_id=item.fetch_id)
         if result.status in ("unchanged", "trivial"):
             # another crawl stored this text between the dedupe check and now
             self.count(result.status)
