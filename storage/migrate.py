@@ -8,6 +8,12 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
+from functools import lru_cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from alembic import command
@@ -16,14 +22,35 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 FIRST_REVISION = "0001"
+
+
+@lru_cache(maxsize=1)
+def migrations_dir() -> Path:
+    """The migrations folder on disk; copied out once when the package runs from a zip (a scrapyd egg)."""
+    source = resources.files("storage") / "migrations"
+    if isinstance(source, Path) and source.is_dir():
+        return source
+    target = Path(tempfile.mkdtemp(prefix="talkwatch-migrations-"))
+    atexit.register(shutil.rmtree, target, ignore_errors=True)
+    _copy_tree(source, target)
+    return target
+
+
+def _copy_tree(source: Traversable, target: Path) -> None:
+    for entry in source.iterdir():
+        if entry.is_dir():
+            if entry.name != "__pycache__":
+                (target / entry.name).mkdir()
+                _copy_tree(entry, target / entry.name)
+        else:
+            (target / entry.name).write_bytes(entry.read_bytes())
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
     """A Config built in code: no alembic.ini in the working directory is needed."""
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(migrations_dir()))
     if engine is not None:
         config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False)
                                .replace("%", "%%"))

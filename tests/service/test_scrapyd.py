@@ -131,10 +131,6 @@ def test_deploy_thin_egg_and_schedule_mofa(scrapyd: str, mirror: MirrorServer, t
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="scrapyd runs eggs zipped; storage/migrate.py (alembic's migrations "
-                   "folder) and crawler/topics/vocabulary.py (vocabulary.yaml) read files via "
-                   "Path(__file__), which do not exist inside a zip — they need importlib.resources "
-                   "(see deploy/README.md)")
 def test_deploy_full_egg_and_schedule_mofa(scrapyd: str, mirror: MirrorServer, tmp_path: Path) -> None:
     check_items(*deploy_and_crawl(scrapyd, mirror, tmp_path))
 
