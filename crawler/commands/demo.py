@@ -7,10 +7,12 @@ import shutil
 import time
 from pathlib import Path
 
-from crawler.commands.report import write_report
 from crawler.crawl import run_crawl
 from crawler.mirror.server import MirrorServer
 from crawler.outlets import OUTLET_NAMES
+from crawler.reports.data import build_report
+from crawler.reports.formats import render
+from crawler.reports.output import write_text_atomic
 from storage import Store
 from storage.migrate import ensure_schema
 
@@ -50,11 +52,15 @@ def run(args: argparse.Namespace) -> int:
                     print(result.log_tail)
     finally:
         mirror.stop()
-    report_path = write_report(store, workdir / "report.md")
+    report = build_report(store, channel="demo")
+    report_path = write_text_atomic(workdir / "report.md", render(report, "md"))
+    html_path = write_text_atomic(workdir / "report.html", render(report, "html"))
+    store.mark_delivered(report.alert_ids, "demo")
     counts = store.counts()
     print(f"[demo] stored {counts['articles']} articles, {counts['versions']} versions, "
           f"{counts['threads']} threads, {counts['alerts']} alerts from {counts['fetches']} fetches")
     print(f"[demo] database: {db_path}")
-    print(f"[demo] report:   {report_path.resolve() if report_path else '-'}")
+    print(f"[demo] report:   {report_path.resolve()}")
+    print(f"[demo] (HTML):   {html_path.resolve()}")
     print(f"[demo] done in {time.monotonic() - started:.1f} s")
     return 1 if failed else 0
