@@ -27,7 +27,7 @@ from storage.models import Alert, Article, Fetch, Thread, Version, utcnow
 from storage.normalize import fingerprint, normalized_parts
 from storage.rebuild import Rebuild
 from storage.schedule import RevisitSchedule, as_utc, parse_published
-from storage.syndication import Syndication
+from storage.syndication import StoredArticle, Syndication
 from storage.threads import ThreadRow, Threads
 
 __all__ = ["AlertView", "ArticleText", "DueVisit", "SaveResult", "Store", "ThreadRow"]
@@ -178,31 +178,37 @@ class Store(FetchLog, Threads, Alerts, Syndication, Rebuild):
             return result
 
     def _save_in(self, s: Session, text: ArticleText, fp: str, snapshot_sha: str | None) -> SaveResult:
-        article = s.scalar(select(Article).where(Article.key == text.key))
-        if article is None:
-            article = Article(key=text.key, outlet=text.outlet, stable_key=text.stable_key,
-                              canonical_url=text.canonical_url, lang=text.lang, published=text.published,
-                              kind=text.kind, first_seen=self.clock())
-            s.add(article)
-            s.flush()
-        article.kind = text.kind
-        self._visited(article)
-        previous = _latest(s, article.id)
+        # prepared Core statements and rows: this runs for every article page that is new or changed
+        conn = s.connection()
+        row = conn.execute(_ARTICLE_ROW, {"key": text.key}).first()
+        if row is None:
+            now = self.clock()
+            article_id = conn.execute(_INSERT_ARTICLE, {
+                "key": text.key, "outlet": text.outlet, "stable_key": text.stable_key,
+                "canonical_url": text.canonical_url, "lang": text.lang, "published": text.published,
+                "kind": text.kind, "first_seen": now, **self._visit(text.published, now, now),
+            }).inserted_primary_key[0]
+            article = StoredArticle(article_id, text.outlet, text.published, text.kind)
+            previous = None
+        else:
+            conn.execute(_SET_VISIT_KIND, {"article_id": row.id, "new_kind": text.kind,
+                                           **self._visit(row.published, row.first_seen)})
+            article = StoredArticle(row.id, row.outlet, row.published, text.kind)
+            previous = conn.execute(_LATEST_VERSION, {"article_id": row.id}).first()
         status = _compare(previous, text)
-        if status is None and previous is not None and s.scalar(
-            select(Version.id).where(Version.article_id == article.id, Version.fingerprint == fp)
-        ):
+        if status is None and previous is not None and conn.execute(
+            _VERSION_WITH, {"article_id": article.id, "fingerprint": fp}
+        ).first():
             status = "unchanged"  # a revert to an older state we already hold
         if status is not None:
             return SaveResult(status, article.id, None)
         version = new_version(article.id, previous, text, fp, snapshot_sha)
-        # a Core INSERT of the version's columns: an ORM flush of it costs ten times as much
-        version_id = s.connection().execute(_INSERT_VERSION, _columns(version)).inserted_primary_key[0]
+        version_id = conn.execute(_INSERT_VERSION, _columns(version)).inserted_primary_key[0]
         self.after_new_text(s, article, text)
         return SaveResult("new" if previous is None else "changed", article.id, version_id,
                           version.change_kind)
 
-    def after_new_text(self, s: Session, article: Article, text: ArticleText) -> None:
+    def after_new_text(self, s: Session, article: Article | StoredArticle, text: ArticleText) -> None:
         """Keep the near-duplicate index, the copy links and the flash merges in step with the text."""
         values = self.index_text(s, article, text.title, text.body)
         self.link_copies(s, article, values)
@@ -285,6 +291,16 @@ _LATEST_TEXT = (select(Version.title, Version.lead, Version.body)
                 .where(Version.article_id == bindparam("article_id")).order_by(Version.seq.desc()).limit(1))
 _SET_VISIT = update(Article).where(Article.id == bindparam("article_id")).values(
     last_seen=bindparam("last_seen"), next_visit_at=bindparam("next_visit_at"))
+_ARTICLE_ROW = (select(Article.id, Article.outlet, Article.published, Article.first_seen)
+                .where(Article.key == bindparam("key")))
+_INSERT_ARTICLE = insert(Article)
+_SET_VISIT_KIND = update(Article).where(Article.id == bindparam("article_id")).values(
+    kind=bindparam("new_kind"), last_seen=bindparam("last_seen"), next_visit_at=bindparam("next_visit_at"))
+_LATEST_VERSION = (select(Version.seq, Version.title, Version.lead, Version.body)
+                   .where(Version.article_id == bindparam("article_id"))
+                   .order_by(Version.seq.desc()).limit(1))
+_VERSION_WITH = select(Version.id).where(Version.article_id == bindparam("article_id"),
+                                         Version.fingerprint == bindparam("fingerprint"))
 _LABEL = select(Article.label).where(Article.key == bindparam("key"))
 _INSERT_VERSION = insert(Version)
 _VERSION_COLUMNS = [(c.key, c.nullable) for c in Version.__table__.columns if c.key != "id"]
@@ -294,11 +310,6 @@ def _columns(version: Version) -> dict[str, Any]:
     """The values an INSERT of ``version`` writes (unset ones take their column defaults)."""
     values = {name: (getattr(version, name), nullable) for name, nullable in _VERSION_COLUMNS}
     return {name: value for name, (value, nullable) in values.items() if value is not None or nullable}
-
-
-def _latest(s: Session, article_id: int) -> Version | None:
-    return s.scalar(select(Version).where(Version.article_id == article_id)
-                    .order_by(Version.seq.desc()).limit(1))
 
 
 def _compare(previous: Version | None, text: ArticleText) -> str | None:

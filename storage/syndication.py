@@ -51,6 +51,17 @@ _FLASH_PREFIX = re.compile(r"^\s*[【\[［]\s*速報\s*[】\]］]\s*")
 
 
 @dataclass(frozen=True)
+class StoredArticle:
+    """What the syndication checks read of an article (an ``Article`` fits too): the version step
+    passes this rather than loading an ORM object for every new text."""
+
+    id: int
+    outlet: str
+    published: str | None
+    kind: str
+
+
+@dataclass(frozen=True)
 class NearDuplicate:
     article_id: int
     key: str
@@ -122,11 +133,16 @@ _CANDIDATES = (
                                     .distinct()))
 )
 
+_UNMERGED_FLASHES = select(Article).where(
+    Article.outlet == bindparam("outlet"), Article.id != bindparam("article_id"),
+    Article.published >= bindparam("day"), Article.published < bindparam("next_day"),
+    Article.kind == "flash", Article.merged_into_id.is_(None), Article.published <= bindparam("published"))
+
 
 class Syndication:
     """Mixin: needs ``self.session()``. Called by ``Store.save_version`` for every new text."""
 
-    def index_text(self, s: Session, article: Article, title: str, body: str) -> np.ndarray:
+    def index_text(self, s: Session, article: Article | StoredArticle, title: str, body: str) -> np.ndarray:
         """(Re)write the article's signature and its LSH bands."""
         values = minhash(signature_text(title, body))
         # prepared Core statements, the bands in one executemany: this runs for every new version
@@ -161,13 +177,15 @@ class Syndication:
                 found.append(NearDuplicate(row.article_id, row.key, row.outlet, row.published, sim))
         return sorted(found, key=lambda d: -d.similarity)
 
-    def link_copies(self, s: Session, article: Article, values: np.ndarray) -> int | None:
+    def link_copies(self, s: Session, article: Article | StoredArticle, values: np.ndarray) -> int | None:
         """Link ``article`` and its near-duplicates on other outlets to their original; its id, or None."""
         matches = [d for d in self._near_duplicates(s, values, COPY_THRESHOLD, article.id)
                    if d.outlet != article.outlet]
         if not matches:
             return None
-        group: dict[int, Article] = {article.id: article}
+        group: dict[int, Article] = {}
+        if (stored := s.get(Article, article.id)) is not None:  # an ORM object only when there are copies
+            group[stored.id] = stored
         for match in matches:
             other = s.get(Article, match.article_id)
             if other is None:
@@ -188,27 +206,34 @@ class Syndication:
 
     # --- jiji 速報 -------------------------------------------------------------------------
 
-    def merge_flash(self, s: Session, article: Article, title: str, lead: str, body: str) -> int | None:
+    def merge_flash(self, s: Session, article: Article | StoredArticle, title: str, lead: str,
+                    body: str) -> int | None:
         """Link a flash and the full story of the same day; the full story's id, or None."""
         published = parse_published(article.published)
         if published is None or not article.published:
             return None
         day = article.published[:10]
-        query = select(Article).where(Article.outlet == article.outlet, Article.id != article.id,
-                                      Article.published >= day, Article.published < _next_day(day))
         if article.kind == "flash":
+            query = select(Article).where(Article.outlet == article.outlet, Article.id != article.id,
+                                          Article.published >= day, Article.published < _next_day(day))
             headline = flash_headline(title)
             fulls = s.scalars(query.where(Article.kind == "article",
                                           Article.published >= article.published)).all()
             best = max(fulls, key=lambda a: containment(headline, _story_text(s, a)), default=None)
             if best is not None and containment(headline, _story_text(s, best)) >= FLASH_CONTAINMENT:
-                article.merged_into_id = best.id
+                if (stored := s.get(Article, article.id)) is not None:
+                    stored.merged_into_id = best.id
                 return best.id
             return None
-        story = normalize_text(f"{title}{lead}{body[:1000]}")
+        # every new full story asks, and most days hold no flash: a prepared statement, and the story's
+        # text only normalized when there is a flash to compare
+        flashes = s.scalars(_UNMERGED_FLASHES, {"outlet": article.outlet, "article_id": article.id,
+                                                "day": day, "next_day": _next_day(day),
+                                                "published": article.published})
+        story = None
         merged = None
-        for flash in s.scalars(query.where(Article.kind == "flash", Article.merged_into_id.is_(None),
-                                           Article.published <= article.published)):
+        for flash in flashes:
+            story = story or normalize_text(f"{title}{lead}{body[:1000]}")
             latest = _latest(s, flash)
             if latest is not None and containment(flash_headline(latest.title), story) >= FLASH_CONTAINMENT:
                 flash.merged_into_id = merged = article.id
