@@ -1,0 +1,100 @@
+"""The operator commands as a person runs them: ``talkwatch parse``, ``classify`` and ``eval-topics``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler.mirror import SITE_DIR
+
+TOPIC_DIR = Path(__file__).parent / "topics"
+READOUT_URL = "https://www.mofa.go.jp/mofaj/na/na1/us/pageit_000001_01515.html"
+
+
+def talkwatch(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], input=stdin, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def parsed_readout() -> dict:
+    done = talkwatch("parse", str(SITE_DIR / "mofa" / "pageit_000001_01515.html"), "--outlet", "mofa",
+                     "--url", READOUT_URL)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_parse_prints_the_article_fields(parsed_readout: dict):
+    assert {"title", "published", "modified", "paragraphs", "body_complete", "stable_key", "canonical_url",
+            "lang"} <= set(parsed_readout)
+
+
+def test_parse_title(parsed_readout: dict):
+    assert parsed_readout["title"] == "日米外相会談"
+
+
+def test_parse_stable_key(parsed_readout: dict):
+    assert parsed_readout["stable_key"] == "pageit_000001_01515"
+
+
+def test_parse_feed_lists_article_urls():
+    done = talkwatch("parse", str(SITE_DIR / "nhk" / "cat4.xml"), "--outlet", "nhk")
+    assert done.returncode == 0, done.stderr
+    urls = json.loads(done.stdout)["urls"]
+    assert urls and all(u.startswith(("https://news.web.nhk/", "https://www3.nhk.or.jp/")) for u in urls)
+
+
+def test_parse_listing_lists_article_urls():
+    done = talkwatch("parse", str(SITE_DIR / "jiji" / "list_pol.html"), "--outlet", "jiji",
+                     "--url", "https://www.jiji.com/jc/list?g=pol")
+    assert done.returncode == 0, done.stderr
+    assert all("/jc/article?k=" in u for u in json.loads(done.stdout)["urls"])
+
+
+def test_parse_of_a_page_it_cannot_read_exits_1_with_the_reason(tmp_path: Path):
+    page = tmp_path / "broken.html"
+    page.write_text("<html><body><h1>日米外相会談</h1></body></html>", encoding="utf-8")
+    done = talkwatch("parse", str(page), "--outlet", "mofa", "--url", READOUT_URL)
+    assert done.returncode == 1
+    assert json.loads(done.stdout) == {"error": "no #maincontents"}
+
+
+def test_classify_flags_japan_us_talks_and_says_why():
+    text = ("茂木外相、ルビオ国務長官と電話会談\n"
+            "茂木敏充外相は5日、ルビオ米国務長官と電話で会談し、同盟強化で一致した。")
+    done = talkwatch("classify", "--published", "2025-11-05", "--json", stdin=text)
+    result = json.loads(done.stdout)
+    assert result["label"] == "ministerial"
+    assert "茂木" in result["explanation"] and "ルビオ" in result["explanation"]
+
+
+def test_classify_leaves_other_pairs_alone():
+    text = "日豪外相が会談\n茂木敏充外相は5日、オーストラリアのウォン外相と会談した。"
+    done = talkwatch("classify", "--published", "2025-11-05", stdin=text)
+    assert done.stdout.startswith("other")
+
+
+def test_eval_topics_json_has_items_and_per_label_figures():
+    done = talkwatch("eval-topics", str(TOPIC_DIR / "labelled.jsonl"), "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    items = result["items"]
+    assert items and {"id", "label", "thread"} <= set(items[0])
+    assert {"precision", "recall", "f1"} <= set(result["labels"]["ministerial"])
+
+
+def test_eval_topics_text_lists_misclassifications_and_the_matrix():
+    done = talkwatch("eval-topics", str(TOPIC_DIR / "labelled.jsonl"))
+    assert "precision" in done.stdout and "confusion" in done.stdout and "misclassified" in done.stdout
+
+
+def test_eval_topics_names_the_bad_line(tmp_path: Path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "text": "x", "label": "ministerial"}\nnot json\n', encoding="utf-8")
+    done = talkwatch("eval-topics", str(bad))
+    assert done.returncode == 2
+    assert ":2" in done.stderr
