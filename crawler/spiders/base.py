@@ -6,9 +6,9 @@ Parsing lives in ``crawler/outlets/<outlet>.py`` (pure functions); storage in th
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import scrapy
 from scrapy.http import Response, TextResponse
@@ -19,6 +19,7 @@ from crawler.outlets.base import Discovered, OutletModule, ParseError
 from crawler.revisit import claim_due, revisit_mode
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class OutletSpider(scrapy.Spider):
@@ -60,11 +61,10 @@ class OutletSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             yield self.rejected(response, "discovery document is not text")
             return
-        try:
-            found = self.outlet.discover(response)
-        except ParseError as exc:
-            log.warning("%s: discovery failed at %s: %s", self.name, response.url, exc.reason)
-            yield self.rejected(response, exc.reason)
+        found, reason = self._run_parser(self.outlet.discover, response)
+        if found is None:
+            log.warning("%s: discovery failed at %s: %s", self.name, response.url, reason)
+            yield self.rejected(response, reason)
             return
         log.info("%s: %d links in %s", self.name, len(found), response.url)
         for item in found:
@@ -90,11 +90,10 @@ class OutletSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             yield self.rejected(response, "article page is not text")
             return
-        try:
-            article = self.outlet.parse_article(response)
-        except ParseError as exc:
-            log.warning("%s: not stored: %s: %s", self.name, response.url, exc.reason)
-            yield self.rejected(response, exc.reason)
+        article, reason = self._run_parser(self.outlet.parse_article, response)
+        if article is None:
+            log.warning("%s: not stored: %s: %s", self.name, response.url, reason)
+            yield self.rejected(response, reason)
             return
         found: Discovered | None = response.meta.get("discovered")
         if not article.description and found is not None and found.description:
@@ -103,6 +102,17 @@ class OutletSpider(scrapy.Spider):
                               sources={**article.sources, "description": "feed"})
         yield ArticleItem(article=article, fetch_id=response.meta.get("fetch_id"),
                           snapshot_sha=response.meta.get("snapshot_sha"))
+
+    def _run_parser(self, parser: Callable[[TextResponse], T],
+                    response: TextResponse) -> tuple[T | None, str]:
+        """The parser's result, or ``None`` and why not; a parser bug rejects the page, never the crawl."""
+        try:
+            return parser(response), ""
+        except ParseError as exc:
+            return None, exc.reason
+        except Exception as exc:
+            log.exception("%s: parser error at %s", self.name, response.url)
+            return None, f"parser error: {type(exc).__name__}: {exc}"[:300]
 
     def rejected(self, response: Response, reason: str) -> RejectedPage:
         return RejectedPage(outlet=self.outlet_name, url=response.url, reason=reason,
