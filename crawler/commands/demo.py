@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import time
 from pathlib import Path
 
@@ -27,9 +26,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     workdir: Path = args.dir
-    if workdir.exists():
-        shutil.rmtree(workdir)
-    workdir.mkdir(parents=True)
+    workdir.mkdir(parents=True, exist_ok=True)
+    # start from nothing, but remove only what an earlier demo wrote: --dir may be any folder
+    for old in [*workdir.glob("talkwatch.sqlite3*"), workdir / "report.md", workdir / "report.html"]:
+        old.unlink(missing_ok=True)
     db_path = (workdir / "talkwatch.sqlite3").resolve()
     db_url = f"sqlite:///{db_path}"
     store = Store(db_url)
