@@ -3,8 +3,9 @@
 
 - a crawl with ``-a revisit=1`` (or the setting ``TALKWATCH_REVISIT=1``) also requests its outlet's due
   articles; ``revisit=only`` requests nothing else;
-- :func:`run_revisits` is the scheduler's entry point: one ``revisit=only`` crawl per outlet with due
-  articles.
+- :func:`outlets_due` says which outlets have due articles; the monitor's revisit job
+  (``crawler.scheduler.revisit_job``) runs one recorded ``revisit=only`` crawl for each, and
+  :func:`run_revisits` does the same without the monitor (scripts, tests).
 
 The schedule is configurable with ``TALKWATCH_REVISIT_SCHEDULE`` (e.g. ``3h:15m,1d:1h,30d:1d``); the
 setting ``TALKWATCH_NOW`` (ISO 8601) pins "now" for tests and benchmarks.
@@ -44,16 +45,24 @@ def claim_due(crawler: Crawler, outlet: str) -> list[DueVisit]:
                                         now=pinned_now(settings.get("TALKWATCH_NOW")))
 
 
+def outlets_due(store: Store, now: datetime | None = None,
+                outlets: list[str] | None = None) -> dict[str, int]:
+    """Outlets (of ``outlets``) with articles due for a revisit, and how many, in name order."""
+    due = store.due_counts(now)
+    return {name: count for name, count in sorted(due.items())
+            if count and (outlets is None or name in outlets)}
+
+
 def run_revisits(database_url: str, mirror_url: str | None = None, now: datetime | None = None,
                  outlets: list[str] | None = None, timeout: float = 1800) -> list[CrawlResult]:
     """Run a revisit-only crawl of every outlet (of ``outlets``) that has due articles."""
     store = Store(database_url)
     try:
         ensure_schema(store)
-        due = store.due_counts(now)
+        due = outlets_due(store, now, outlets)
     finally:
         store.dispose()
     settings = {"TALKWATCH_NOW": now.isoformat()} if now else {}
     return [run_crawl(outlet, database_url, mirror_url=mirror_url, timeout=timeout, settings=settings,
                       spider_args={"revisit": "only"})
-            for outlet, count in sorted(due.items()) if count and (outlets is None or outlet in outlets)]
+            for outlet in due]

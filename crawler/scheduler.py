@@ -39,6 +39,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.config import Config
 from crawler.crawl import CrawlResult, run_crawl
+from crawler.revisit import outlets_due
 from storage import Store
 from storage.db import database_url
 from storage.health import close_stale_runs, ensure_service_tables, finish_run, run_health, start_run
@@ -81,12 +82,14 @@ def crawl_job(outlet: str, config_data: dict[str, Any], revisit: bool = False) -
     if not lock.acquire(blocking=False):
         log.info("%s: skipped, a crawl of %s is still running", job, outlet)
         return "skipped"
-    store = _store(config)
     try:
-        return _run_crawl(store, config, outlet, job, revisit)
+        store = _store(config)  # inside the try: a database that is down must not keep the lock
+        try:
+            return _run_crawl(store, config, outlet, job, revisit)
+        finally:
+            store.dispose()
     finally:
         lock.release()
-        store.dispose()
 
 
 def revisit_job(config_data: dict[str, Any]) -> None:
@@ -95,10 +98,9 @@ def revisit_job(config_data: dict[str, Any]) -> None:
     config = Config.from_dict(config_data)
     store = _store(config)
     try:
-        due = store.due_counts()
+        waiting = outlets_due(store, outlets=[o.name for o in config.enabled_outlets()])
     finally:
         store.dispose()
-    waiting = {o.name: due.get(o.name, 0) for o in config.enabled_outlets() if due.get(o.name)}
     if not waiting:
         log.info("revisit: no article is due")
         return
