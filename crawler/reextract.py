@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from scrapy.http import HtmlResponse, Request
 
+from crawler.middlewares.charset import CharsetMiddleware
 from crawler.outlets import get_outlet
 from crawler.outlets.base import ParsedArticle, ParseError
 from storage import ArticleText, Store
@@ -40,7 +41,10 @@ def parse_snapshot(store: Store, outlet_name: str, sha: str) -> ParsedArticle | 
     url, content_type, body = store.load_snapshot(sha)
     outlet = get_outlet(outlet_name)
     headers = {"Content-Type": content_type} if content_type else {}
-    response = HtmlResponse(url=url, body=body, headers=headers, request=Request(url))
+    request = Request(url)
+    # decoded as the crawl decoded it: an undeclared Shift_JIS / EUC-JP page is sniffed the same way
+    response = CharsetMiddleware().process_response(
+        request, HtmlResponse(url=url, body=body, headers=headers, request=request))
     try:
         article = outlet.parse_article(response)
     except ParseError as exc:

@@ -74,3 +74,19 @@ def test_flash_is_merged_into_the_full_story(crawled):  # type: ignore[no-untype
     flash, full = store.article(FLASH), store.article(FULL)
     assert flash.kind == "flash"
     assert flash.merged_into_id == full.id
+
+
+def test_undeclared_shift_jis_snapshot_is_decoded_as_the_crawl_decoded_it(tmp_path):
+    from crawler.reextract import parse_snapshot
+    from storage import Store
+    from storage.migrate import ensure_schema
+
+    store = Store(f"sqlite:///{tmp_path / 'sjis.sqlite3'}")
+    ensure_schema(store)
+    url = "https://www.mofa.go.jp/mofaj/na/na1/us/pageit_000001_01599.html"
+    html = ("<html><body><div id='maincontents'><h1>日米外相会談</h1><p class='rtxt'>令和7年2月7日</p>"
+            "<p>岩屋外務大臣はルビオ国務長官と会談しました。</p></div></body></html>")
+    sha = store.save_snapshot(url, html.encode("shift_jis"), "text/html")
+    article = parse_snapshot(store, "mofa", sha)
+    store.dispose()
+    assert article is not None and article.title == "日米外相会談"
