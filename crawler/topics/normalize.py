@@ -44,7 +44,8 @@ def alternation(surfaces: Iterable[str], not_after: str = "") -> str:
     ``not_after`` lists characters that must not precede a match (日米 in 21日米国, 訪日米国人).
     """
     parts = []
-    for surface in sorted(set(surfaces), key=lambda s: (-len(s), s)):
+    surfaces_set = set(surfaces)
+    for surface in sorted(surfaces_set, key=lambda s: (-len(s), s)):
         body = re.escape(surface)
         body = f"(?-i:{body})" if is_case_sensitive(surface) else body
         if _ASCII_WORD.match(surface[0]):
@@ -55,7 +56,10 @@ def alternation(surfaces: Iterable[str], not_after: str = "") -> str:
     if not parts:
         return r"(?!x)x"  # matches nothing
     lead = f"(?<![{re.escape(not_after)}])" if not_after else ""
-    return lead + "(?:" + "|".join(parts) + ")"
+    # a match starts with some surface's first character: one class test per position rejects most of the
+    # text before the engine tries each alternative (with its lookbehind) there
+    first = "".join(re.escape(c) for c in sorted({s[0] for s in surfaces_set}))
+    return f"(?=[{first}])" + lead + "(?:" + "|".join(parts) + ")"
 
 
 def compile_surfaces(surfaces: Iterable[str], not_after: str = "") -> re.Pattern[str]:
