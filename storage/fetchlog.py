@@ -96,9 +96,14 @@ def set_outcome(s: Session, fetch_id: int, outcome: str, reason: str | None = No
 
 # statements built once: building and caching a statement per call costs ten times its execution
 _INSERT_FETCH = insert(Fetch)
+# only a fetch whose page was used counts: an article page must have been stored (or found unchanged);
+# a bot wall served as 200, a rejected page or one whose processing broke off is asked for in full again
+STORED_OUTCOMES = ("new", "changed", "unchanged", "trivial")
 _VALIDATORS = (select(Fetch.etag, Fetch.last_modified)
                .where(Fetch.url == bindparam("url"), Fetch.status == 200)
                .where((Fetch.etag.is_not(None)) | (Fetch.last_modified.is_not(None)))
+               .where(Fetch.outcome.not_in(("blocked", "rejected", "error")))
+               .where((Fetch.role != "article") | Fetch.outcome.in_(STORED_OUTCOMES))
                .order_by(Fetch.id.desc()).limit(1))
 _SNAPSHOT_KEY = select(Snapshot.sha256).where(Snapshot.sha256 == bindparam("sha"))
 _SET_OUTCOME = {

@@ -75,7 +75,7 @@ def test_two_writers_store_one_version(store: Store, db_url: str):
 
 def test_fetch_validators_come_from_the_last_good_fetch(store: Store):
     url = "https://www.mofa.go.jp/a.html"
-    store.record_fetch(url=url, status=200, bytes=10, etag='"a"', last_modified=None, outcome="fetched")
+    store.record_fetch(url=url, status=200, bytes=10, etag='"a"', last_modified=None, outcome="new")
     store.record_fetch(url=url, status=500, bytes=0, outcome="error", reason="HTTP 500")
     assert store.validators(url) == ('"a"', None)
 
@@ -107,3 +107,18 @@ def test_alert_is_reported_once_per_channel(store: Store):
     store.mark_delivered([a.alert_id for a in alerts], "file")
     assert store.alert_views("file") == []
     assert len(store.alert_views("email")) == 1
+
+
+def test_no_validators_from_an_article_page_that_was_not_stored(store: Store):
+    url = "https://www.mofa.go.jp/b.html"
+    store.record_fetch(url=url, role="article", status=200, bytes=10, etag='"wall"', outcome="rejected")
+    store.record_fetch(url=url, role="article", status=200, bytes=10, etag='"cut"', outcome="fetched")
+    assert store.validators(url) is None
+    store.record_fetch(url=url, role="article", status=200, bytes=10, etag='"ok"', outcome="new")
+    assert store.validators(url) == ('"ok"', None)
+
+
+def test_discovery_documents_keep_their_validators(store: Store):
+    url = "https://www.mofa.go.jp/mofaj/press/release/index.html"
+    store.record_fetch(url=url, role="discovery", status=200, bytes=10, etag='"idx"', outcome="fetched")
+    assert store.validators(url) == ('"idx"', None)
