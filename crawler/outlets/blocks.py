@@ -19,28 +19,27 @@ _DENIED_STATUSES = {401, 403}
 _DATADOME_HEADERS = {"x-datadome", "x-dd-b", "x-datadome-cid"}
 
 # DataDome's captcha / device-check page: `var dd={'rt':'c',...,'host':'geo.captcha-delivery.com'}`
-_DATADOME_BODY = re.compile(rb"captcha-delivery\.com|\bdd\s*=\s*\{\s*['\"]rt['\"]", re.IGNORECASE)
-_DATADOME_WORD = re.compile(rb"datadome", re.IGNORECASE)
+# All patterns below run over the lower-cased head (bytes.lower() folds ASCII only, as IGNORECASE does on
+# bytes, and keeps offsets): a case-sensitive literal is found with a fast scan, where IGNORECASE tried
+# every alternative at each of the head's 64 KB positions (~1 ms a page).
+_DATADOME_HOST = b"captcha-delivery.com"
+_DATADOME_DD = re.compile(rb"dd\s*=\s*\{\s*['\"]rt['\"]")  # after a word boundary: see _dd_object
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_")
+_DATADOME_WORD = b"datadome"
 
-_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.DOTALL)
 _CAPTCHA_TITLE = re.compile(
     rb"captcha|are you a robot|verify you are human|just a moment|attention required|"
     rb"\xe3\x83\xad\xe3\x83\x9c\xe3\x83\x83\xe3\x83\x88",  # ロボット (「ロボットではありません」)
-    re.IGNORECASE,
 )
-_CAPTCHA_BODY = re.compile(
-    rb"g-recaptcha|h-captcha|hcaptcha\.com/|cf-chl-|challenge-platform|cf_chl_opt", re.IGNORECASE
-)
-_DENIED_TITLE = re.compile(rb"access denied|403 forbidden|request blocked|forbidden", re.IGNORECASE)
+_CAPTCHA_BODY = re.compile(rb"g-recaptcha|h-captcha|hcaptcha\.com/|cf-chl-|challenge-platform|cf_chl_opt")
+_DENIED_TITLE = re.compile(rb"access denied|403 forbidden|request blocked|forbidden")
 # whole titles of wall pages, for walls answered with 200 (news headlines may contain the words)
 _WALL_TITLE_CAPTCHA = re.compile(
     rb"\s*(?:captcha|just a moment\.*|attention required!?(?: \| cloudflare)?|are you a robot\??|"
-    rb"verify you are human)\s*",
-    re.IGNORECASE,
+    rb"verify you are human)\s*"
 )
-_WALL_TITLE_DENIED = re.compile(
-    rb"\s*(?:access denied|403 forbidden|forbidden|request blocked)\s*", re.IGNORECASE
-)
+_WALL_TITLE_DENIED = re.compile(rb"\s*(?:access denied|403 forbidden|forbidden|request blocked)\s*")
 
 
 def _header_names(headers: Mapping[Any, Any] | None) -> set[str]:
@@ -57,10 +56,20 @@ def _title(head: bytes) -> bytes:
     return match.group(1).strip() if match else b""
 
 
+def _dd_object(head: bytes) -> bool:
+    """``\\bdd\\s*=\\s*{'rt'``: the literal start lets the engine skip ahead; the boundary is checked here."""
+    at = 0
+    while (match := _DATADOME_DD.search(head, at)) is not None:
+        if match.start() == 0 or head[match.start() - 1] not in _WORD_BYTES:
+            return True
+        at = match.start() + 1
+    return False
+
+
 def detect_block(status: int, headers: Mapping[Any, Any] | None, body: bytes | None) -> str | None:
     """Why this response is a bot wall (``"datadome"``, ``"captcha"``, ``"access-denied"``,
     ``"rate-limited"``), or ``None`` for an ordinary answer."""
-    head = (body or b"")[:_HEAD_BYTES]
+    head = (body or b"")[:_HEAD_BYTES].lower()
     names = _header_names(headers)
     refused = status in _DENIED_STATUSES or status in {429, 503}
 
@@ -68,7 +77,11 @@ def detect_block(status: int, headers: Mapping[Any, Any] | None, body: bytes | N
         return "datadome"
     # the captcha page itself is unmistakable whatever the status; the bare word "datadome" is
     # not (article pages load DataDome's JS tag), so it counts only on a refusal
-    if _DATADOME_BODY.search(head) or (refused and _DATADOME_WORD.search(head)):
+    if (
+        _DATADOME_HOST in head
+        or _dd_object(head)
+        or (refused and _DATADOME_WORD in head)
+    ):
         return "datadome"
 
     title = _title(head)

@@ -30,6 +30,8 @@ def score_unit(
     unit: Unit, window: bool, process: frozenset[str] = frozenset(), named_anywhere: bool = True
 ) -> float:
     """Side and meeting strengths, minus a point per look-alike cue in the same unit (see module doc)."""
+    if not unit.hits:
+        return 0.0  # most sentences of an article: nothing to weigh
     jp_off, us_off = unit.has("jp_official"), unit.has("us_official")
     pair = unit.has("pair")
     meets = unit.has("meeting") or any(
