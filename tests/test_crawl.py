@@ -98,3 +98,10 @@ def test_reuters_bot_wall_is_recorded_as_a_block(crawled: Crawled):
     blocked = [f for f in crawled.store.fetches() if f.outcome == "blocked"]
     assert blocked and all(f.reason == "datadome" and f.status == 401 for f in blocked)
     assert crawled.store.article("reuters:WD4NCQ7ZHKR2LXJ5VMB3TYAPGE") is None
+
+
+@pytest.mark.parametrize("crawled", ["reuters"], indirect=True)
+def test_a_blocked_article_is_asked_for_again_on_the_next_run(crawled: Crawled):
+    # first run: blocked; the unchanged re-crawl must not take the sitemap's 304 as "nothing to do"
+    tries = [f for f in crawled.store.fetches() if "WD4NCQ7ZHKR2LXJ5VMB3TYAPGE" in f.url]
+    assert len(tries) == 3 and {f.outcome for f in tries} == {"blocked"}

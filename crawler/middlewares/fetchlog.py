@@ -74,7 +74,7 @@ class FetchLogMiddleware:
         block = detect_block(response.status, response.headers, response.body)
         outcome, reason = _outcome(response.status, block)
         if request.meta.get("talkwatch_refused"):
-            outcome, reason = "refused", request.meta["talkwatch_refused"]
+            outcome, reason = "refused", mask_secrets(request.meta["talkwatch_refused"])
         etag, last_modified = _header(response, b"ETag"), _header(response, b"Last-Modified")
         deferred = role == "discovery" and outcome == "fetched" and (etag or last_modified)
         snapshot_sha = None
@@ -91,7 +91,9 @@ class FetchLogMiddleware:
         if deferred:
             self.listing_validators[fetch_id] = (etag, last_modified)
         if role == "article":
-            self.retry_pending[request.url] = outcome == "error" and _retryable_status(response.status)
+            # a blocked article waits for a later run too: keep its listing unconditional until then
+            self.retry_pending[request.url] = outcome == "blocked" or (
+                outcome == "error" and _retryable_status(response.status))
         request.meta["fetch_id"] = fetch_id
         request.meta["snapshot_sha"] = snapshot_sha
         self.crawler.stats.inc_value(f"talkwatch/fetch/{outcome}")
