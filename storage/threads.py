@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
@@ -39,6 +40,16 @@ _SET_SPAN = update(Thread).where(Thread.id == bindparam("thread_id")).values(
     first_published=bindparam("first"), last_published=bindparam("last"))
 
 
+def utc_iso(value: str) -> str:
+    """An ISO 8601 time with an offset, as UTC: outlets write ``Z`` or ``+09:00``, and a thread's span is
+    compared as text (in SQL too), which is only right when every value has the same offset."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return moment.astimezone(UTC).isoformat() if moment.tzinfo else value
+
+
 class Threads:
     """Mixin: needs ``self.session()``.
 
@@ -67,7 +78,7 @@ class Threads:
         # Store (keyed by id and title, so a reused id is not mistaken for the old thread)
         cache: dict[tuple[int, str], dict[str, Any]] = self.__dict__.setdefault("_signatures", {})
         with self.session() as s:
-            rows = s.connection().execute(_RECENT, {"since": since}).all()
+            rows = s.connection().execute(_RECENT, {"since": utc_iso(since)}).all()
             missing = [row.id for row in rows if (row.id, row.title) not in cache]
             for chunk in range(0, len(missing), 500):
                 for row in s.execute(select(Thread.id, Thread.title, Thread.signature)
@@ -77,6 +88,7 @@ class Threads:
                           row.last_published) for row in rows]
 
     def open_thread(self, title: str, signature: dict[str, Any], published: str) -> ThreadRow:
+        published = utc_iso(published)
         with self.session() as s:
             thread_id = s.connection().execute(_INSERT_THREAD, {
                 "title": title, "signature": signature, "first_published": published,
@@ -84,12 +96,13 @@ class Threads:
             return ThreadRow(thread_id, title, dict(signature), published, published)
 
     def join_thread(self, thread_id: int, article_key: str, published: str, role: str) -> None:
+        published = utc_iso(published)
         with self.session() as s:
             conn = s.connection()
             conn.execute(_INSERT_MEMBER, {"thread_id": thread_id, "article_key": article_key, "role": role,
                                           "published": published})
             span = conn.execute(_SPAN, {"thread_id": thread_id}).first()
-            if span is not None:  # compared in Python: a database collation may order strings otherwise
+            if span is not None:  # in Python (all UTC): a database collation may order text otherwise
                 conn.execute(_SET_SPAN, {"thread_id": thread_id,
                                          "first": min(span.first_published, published),
                                          "last": max(span.last_published, published)})

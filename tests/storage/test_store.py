@@ -93,7 +93,7 @@ def test_threads(store: Store):
     store.join_thread(thread.id, "mofa:a", "2025-01-21T00:00:00+09:00", "official")
     store.join_thread(thread.id, "jiji:b", "2025-01-22T12:51:00+09:00", "follow-up")
     assert store.thread_of("jiji:b").id == thread.id
-    assert store.recent_threads("2025-01-22T00:00:00+09:00")[0].last_published == "2025-01-22T12:51:00+09:00"
+    assert store.recent_threads("2025-01-22T00:00:00+09:00")[0].last_published == "2025-01-22T03:51:00+00:00"
     store.leave_thread("jiji:b")
     assert store.thread_of("jiji:b") is None
 
@@ -122,3 +122,12 @@ def test_discovery_documents_keep_their_validators(store: Store):
     url = "https://www.mofa.go.jp/mofaj/press/release/index.html"
     store.record_fetch(url=url, role="discovery", status=200, bytes=10, etag='"idx"', outcome="fetched")
     assert store.validators(url) == ('"idx"', None)
+
+
+def test_thread_span_compares_times_not_offsets(store: Store):
+    thread = store.open_thread("日米関税協議", {"type": "tariff"}, "2025-04-17T09:00:00+09:00")  # 00:00 UTC
+    # earlier than the opener, though it sorts later as text
+    store.join_thread(thread.id, "reuters:A", "2025-04-16T23:30:00Z", "follow-up")
+    [row] = store.recent_threads("2025-04-16T00:00:00+00:00")
+    assert row.first_published == "2025-04-16T23:30:00+00:00"
+    assert row.last_published == "2025-04-17T00:00:00+00:00"
