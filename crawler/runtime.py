@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 
 from storage import Store
@@ -14,6 +15,8 @@ def store_for(crawler: Crawler) -> Store:
         store = Store(crawler.settings.get("TALKWATCH_DATABASE_URL") or None)
         ensure_schema(store)
         crawler._talkwatch_store = store  # type: ignore[attr-defined]
+        # close the pool with the crawl (crawls in one process — tests, scrapyd — would leak it otherwise)
+        crawler.signals.connect(store.dispose, signal=signals.engine_stopped, weak=False)
     return store
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,8 +45,7 @@ class AlertView:
 class Alerts:
     """Mixin: needs ``self.session()``."""
 
-    def session(self) -> AbstractContextManager[Session]:
-        raise NotImplementedError
+    session: Callable[[], AbstractContextManager[Session]]  # provided by Store
 
     def add_alert(self, kind: str, article_id: int, version_id: int, thread_id: int | None = None) -> None:
         # an alert that exists already (same kind and version) is left as it is, without failing a unit

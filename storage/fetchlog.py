@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -22,8 +22,7 @@ SNAPSHOT_ZLIB_LEVEL = 3
 class FetchLog:
     """Mixin: needs ``self.session()``."""
 
-    def session(self) -> AbstractContextManager[Session]:
-        raise NotImplementedError
+    session: Callable[[], AbstractContextManager[Session]]  # provided by Store
 
     def record_fetch(self, **fields: Any) -> int:
         # a prepared Core statement, not an ORM object: one row per response is the crawl's hottest write

@@ -121,7 +121,8 @@ class Fetch(Base):
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[float | None] = mapped_column(Float)
-    # fetched, not_modified, blocked, error, then for articles: new, changed, unchanged, trivial, rejected
+    # fetched, redirect, not_modified, blocked, error, refused (size cap, off-site redirect), disallowed
+    # (robots.txt), retried; then for articles: new, changed, unchanged, trivial, rejected
     outcome: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
     article_key: Mapped[str | None] = mapped_column(String(200))

@@ -3,6 +3,7 @@ ThreadBook protocol."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -56,8 +57,7 @@ class Threads:
     Core statements rather than ORM objects: the flag step calls these for every new version, and
     :meth:`recent_threads` returns every thread of the last months each time."""
 
-    def session(self) -> AbstractContextManager[Session]:
-        raise NotImplementedError
+    session: Callable[[], AbstractContextManager[Session]]  # provided by Store
 
     def record_decision(self, article_id: int, version_id: int, label: str, score: float,
                         terms: list[Any], explanation: str) -> None:
