@@ -39,6 +39,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.config import Config
 from crawler.crawl import CrawlResult, run_crawl
+from crawler.middlewares.secrets import mask_secrets
 from crawler.revisit import outlets_due
 from storage import Store
 from storage.db import database_url
@@ -274,7 +275,7 @@ def run_monitor(config: Config, stop: threading.Event | None = None, install_sig
     scheduler.start(paused=True)
     changed = install_jobs(scheduler, config)
     scheduler.resume()
-    log.info("monitor started: database %s; %s", _safe_db(store.url),
+    log.info("monitor started: database %s; %s", mask_secrets(store.url),
              ", ".join(f"{o.name} every {o.interval_minutes:g} min" for o in config.enabled_outlets()))
     if changed:
         log.info("jobs added or updated: %s", ", ".join(changed))
@@ -331,13 +332,3 @@ def crawl_children() -> list[int]:
 def _signal(pid: int, signum: int) -> None:
     with suppress(ProcessLookupError):
         os.kill(pid, signum)
-
-
-def _safe_db(url: str) -> str:
-    """The database URL without its password, for log lines."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "(database)"

@@ -132,11 +132,16 @@ def block_lines(selector: Any) -> list[str]:
 
     Takes text, not markup, so comments inside names (jiji's ``<!--es-->``) vanish.
     """
+    return node_lines(selector.xpath("./node()"))
+
+
+def node_lines(nodes: Iterable[Any]) -> list[str]:
+    """Text of a run of sibling nodes, one entry per ``<br>``-separated line; comments skipped."""
     parts: list[str] = []
-    for node in selector.xpath("./node()"):
-        if node.root.__class__.__name__ == "HtmlComment" or _is_comment(node):
+    for node in nodes:
+        if _is_comment(node):
             continue
-        tag = _tag(node)
+        tag = tag_name(node)
         if tag == "br":
             parts.append("\n")
         elif tag is None:
@@ -146,9 +151,9 @@ def block_lines(selector: Any) -> list[str]:
     return split_lines(["".join(parts)])
 
 
-def _tag(node: Any) -> str | None:
-    root = node.root
-    tag = getattr(root, "tag", None)
+def tag_name(node: Any) -> str | None:
+    """The element name of a selector's node; ``None`` for text and comments."""
+    tag = getattr(node.root, "tag", None)
     return tag if isinstance(tag, str) else None
 
 

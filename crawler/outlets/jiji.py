@@ -36,7 +36,9 @@ from crawler.outlets.base import (
     meta_content,
     news_article_ld,
     nfkc,
+    node_lines,
     split_lines,
+    tag_name,
 )
 from crawler.outlets.dates import iso_jst, normalize_iso, parse_ja_date
 
@@ -244,11 +246,11 @@ def _block_text(block: Any) -> list[str]:
 
     def flush() -> None:
         if loose:
-            lines.extend(_loose_lines(loose))
+            lines.extend(node_lines(loose))
             loose.clear()
 
     for node in block.xpath("./node()"):
-        tag = _tag(node)
+        tag = tag_name(node)
         if tag is None or tag in {"br", "a", "span", "em", "strong", "b", "i"}:
             loose.append(node)
             continue
@@ -261,30 +263,6 @@ def _block_text(block: Any) -> list[str]:
             lines.extend(_block_text(node))
     flush()
     return lines
-
-
-def _loose_lines(nodes: list[Any]) -> list[str]:
-    parts: list[str] = []
-    for node in nodes:
-        tag = _tag(node)
-        if tag == "br":
-            parts.append("\n")
-        elif tag is None:
-            if not callable(getattr(node.root, "tag", None)):  # skip comments
-                parts.append(node.get())
-        else:
-            parts.append("".join(node.xpath(".//text()").getall()))
-    lines: list[str] = []
-    for line in "".join(parts).split("\n"):
-        cleaned = clean_text(line)
-        if cleaned:
-            lines.append(cleaned)
-    return lines
-
-
-def _tag(node: Any) -> str | None:
-    tag = getattr(node.root, "tag", None)
-    return tag if isinstance(tag, str) else None
 
 
 def _has_class(node: Any, classes: tuple[str, ...]) -> bool:
