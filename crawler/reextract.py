@@ -17,6 +17,8 @@ from scrapy.http import HtmlResponse, Request
 from crawler.middlewares.charset import CharsetMiddleware
 from crawler.outlets import get_outlet
 from crawler.outlets.base import ParsedArticle, ParseError
+from crawler.pipelines.canonicalize import canonical
+from crawler.pipelines.validate import missing_fields
 from storage import ArticleText, Store
 from storage.models import Version
 
@@ -51,13 +53,8 @@ def parse_snapshot(store: Store, outlet_name: str, sha: str) -> ParsedArticle | 
         log.debug("%s: %s", url, exc.reason)
         return None
     # what CanonicalizePipeline and ValidatePipeline do in a crawl
-    ref = outlet.canonicalize(article.canonical_url or article.url) or outlet.canonicalize(article.url)
-    if ref is not None:
-        article = replace(article, stable_key=ref.stable_key, canonical_url=ref.canonical_url)
-    has_body = "".join(article.paragraphs).strip()
-    if not (article.stable_key and article.title and article.published and has_body):
-        return None
-    return article
+    article = canonical(article)
+    return article if article.stable_key and not missing_fields(article) else None
 
 
 def reextract(store: Store, outlet: str | None = None) -> ReextractReport:

@@ -134,13 +134,6 @@ class Store(FetchLog, Threads, Alerts, Syndication, Rebuild):
 
     # --- articles and versions -----------------------------------------------------------
 
-    def latest_fingerprint(self, key: str) -> str | None:
-        with self.session() as s:
-            return s.scalar(
-                select(Version.fingerprint).join(Article).where(Article.key == key)
-                .order_by(Version.seq.desc()).limit(1)
-            )
-
     def visit_if_unchanged(self, text: ArticleText) -> str | None:
         """"unchanged" or "trivial" when ``text`` adds nothing to what is stored (the visit is recorded
         and the next one scheduled); None when it is new or changed (then call :meth:`save_version`)."""

@@ -8,18 +8,25 @@ from scrapy.exceptions import DropItem
 
 from crawler.items import ArticleItem
 from crawler.outlets import get_outlet
+from crawler.outlets.base import ParsedArticle
 from crawler.pipelines.base import StorePipeline
+
+
+def canonical(article: ParsedArticle) -> ParsedArticle:
+    """The article filed under its outlet's stable key and canonical URL (as parsed when the URL
+    does not say)."""
+    outlet = get_outlet(article.outlet)
+    ref = outlet.canonicalize(article.canonical_url or article.url) or outlet.canonicalize(article.url)
+    if ref is None:
+        return article
+    return replace(article, stable_key=ref.stable_key, canonical_url=ref.canonical_url)
 
 
 class CanonicalizePipeline(StorePipeline):
     def process_item(self, item: ArticleItem) -> ArticleItem:
-        article = item.article
-        outlet = get_outlet(article.outlet)
-        ref = outlet.canonicalize(article.canonical_url or article.url) or outlet.canonicalize(article.url)
-        if ref is not None:
-            item.article = replace(article, stable_key=ref.stable_key, canonical_url=ref.canonical_url)
-        elif not article.stable_key:
+        item.article = canonical(item.article)
+        if not item.article.stable_key:
             if item.fetch_id is not None:
                 self.store.update_fetch(item.fetch_id, "rejected", "no stable key")
-            raise DropItem(f"no stable key for {article.url}", log_level="INFO")
+            raise DropItem(f"no stable key for {item.article.url}", log_level="INFO")
         return item

@@ -7,9 +7,16 @@ import logging
 from scrapy.exceptions import DropItem
 
 from crawler.items import ArticleItem, RejectedPage
+from crawler.outlets.base import ParsedArticle
 from crawler.pipelines.base import StorePipeline
 
 log = logging.getLogger(__name__)
+
+
+def missing_fields(article: ParsedArticle) -> list[str]:
+    """What an article lacks to be stored as a version."""
+    return [name for name, value in (("title", article.title), ("published", article.published),
+                                     ("body", "".join(article.paragraphs).strip())) if not value]
 
 
 class ValidatePipeline(StorePipeline):
@@ -17,8 +24,7 @@ class ValidatePipeline(StorePipeline):
         if isinstance(item, RejectedPage):
             self.reject(item.fetch_id, item.url, item.reason)
         article = item.article
-        missing = [name for name, value in (("title", article.title), ("published", article.published),
-                                            ("body", "".join(article.paragraphs).strip())) if not value]
+        missing = missing_fields(article)
         if missing:
             self.reject(item.fetch_id, article.url, f"empty {', '.join(missing)}")
         return item
