@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from crawler.topics.decision import Term
-from crawler.topics.normalize import alternation, compile_surfaces, lookup_key
+from crawler.topics.normalize import alternation, compile_surfaces, lookup, lookup_key
 from crawler.topics.vocabulary import OfficeHolder, Vocabulary
 
 MASK = "\u3013"  # 〓: same length as the masked text, matches no vocabulary entry
@@ -150,7 +150,7 @@ class Matcher:
     def officials(self, text: str, day: dt.date | None) -> list[Hit]:
         hits: list[Hit] = []
         matches = [
-            (m, *self.name_index.get(lookup_key(m.group(0)), (None, False)))
+            (m, *(lookup(self.name_index, m.group(0)) or (None, False)))
             for m in self.names.finditer(text)
         ]
         named = {holder.id for _, holder, short in matches if holder and not short}
@@ -191,7 +191,7 @@ class Matcher:
         for m in self.implied.finditer(text):
             if any(s <= m.start() < e for s, e in taken):
                 continue
-            role = self.implied_index[lookup_key(m.group(0))]
+            role = lookup(self.implied_index, m.group(0))
             holder = self._holder_for(role.side, role.id, day)
             hits.append(
                 Hit(
@@ -259,14 +259,14 @@ class Matcher:
         hits = []
         for m in self.pair_meeting.finditer(text):
             type_surface = m.group("type")
-            ref = self.type_index.get(lookup_key(type_surface)) if type_surface else None
+            ref = lookup(self.type_index, type_surface) if type_surface else None
             hits.append(Hit("pair", m.group(0), m.start(), m.end(), ref=f"meeting:{ref or ''}"))
         for m in self.pair_role.finditer(text):
-            ref = self.role_index[lookup_key(m.group("role"))]
+            ref = lookup(self.role_index, m.group("role"))
             hits.append(_role_hit(m, ref))
         for m in self.types.finditer(text):
             hits.append(
-                Hit("meeting", m.group(0), m.start(), m.end(), ref=self.type_index[lookup_key(m.group(0))])
+                Hit("meeting", m.group(0), m.start(), m.end(), ref=lookup(self.type_index, m.group(0)))
             )
         for m in self.back.finditer(text):
             hits.append(Hit("back_reference", m.group(0), m.start(), m.end()))

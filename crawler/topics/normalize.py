@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from typing import TypeVar
+
+T = TypeVar("T")
 
 _DASHES = re.compile(r"(?<=[A-Za-z.])\s*[\u2010-\u2015\u2212]\s*(?=[A-Za-z])")
 _SPACED_PLUS = re.compile(r"(?<=\d)\s*\+\s*(?=\d)")
@@ -36,6 +39,13 @@ def is_case_sensitive(surface: str) -> bool:
 
 def lookup_key(surface: str) -> str:
     return surface if is_case_sensitive(surface) else surface.casefold()
+
+
+def lookup(index: Mapping[str, T], surface: str) -> T | None:
+    """The ``index`` entry (keyed by :func:`lookup_key`) of a matched surface: its exact-case key first
+    (acronyms), then case-folded — an all-caps headline matches case-insensitive surfaces in capitals."""
+    found = index.get(lookup_key(surface))
+    return found if found is not None else index.get(surface.casefold())
 
 
 def alternation(surfaces: Iterable[str], not_after: str = "") -> str:

@@ -207,3 +207,14 @@ def test_heldout_set_precision_and_recall():
     result = evaluate(items)
     assert result.metrics["ministerial"]["precision"] >= 0.95
     assert result.metrics["ministerial"]["recall"] >= 0.97
+
+
+@pytest.mark.parametrize("headline", [
+    "Japan's top tariff negotiator Akazawa meets U.S. Commerce Secretary Lutnick",
+    "Japan, US foreign ministers hold talks in Washington",
+])
+def test_an_all_caps_wire_headline_reads_like_its_normal_case(headline: str):
+    # wires send bulletins in capitals; the surface lookups used to raise KeyError on them
+    upper = classify(headline.upper(), headline.upper(), published="2025-05-01")
+    normal = classify(headline, headline, published="2025-05-01")
+    assert upper.label == normal.label == "ministerial"
