@@ -14,10 +14,6 @@ TALKWATCH_CONTACT_URL = os.environ.get("TALKWATCH_CONTACT_URL", "https://github.
 TALKWATCH_RUN_ID = os.environ.get("TALKWATCH_RUN_ID", "")
 # stop a crawl after this many bot-wall answers in a row (the rest waits for the next run)
 TALKWATCH_MAX_CONSECUTIVE_BLOCKS = 3
-# processes that run the topic classifier beside the crawl (0: in the crawl's own thread). Classifying is
-# the costliest step per page; on a machine with a spare core one worker takes it off the crawl's thread
-TALKWATCH_CLASSIFY_WORKERS = int(os.environ.get("TALKWATCH_CLASSIFY_WORKERS",
-                                                "1" if (os.cpu_count() or 1) > 1 else "0"))
 
 # --- politeness -----------------------------------------------------------------------------
 USER_AGENT = f"talkwatch/0.1 (+{TALKWATCH_CONTACT_URL})"
