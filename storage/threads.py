@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Article, Thread, ThreadMember, TopicMatch
+from storage.models import Article, Thread, ThreadMember, TopicMatch, Version
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,22 @@ def utc_iso(value: str) -> str:
     return moment.astimezone(UTC).isoformat() if moment.tzinfo else value
 
 
+@dataclass(frozen=True)
+class UnflaggedVersion:
+    """A stored version the topic flag has not decided on (its crawl stopped between the two steps)."""
+
+    article_id: int
+    version_id: int
+    seq: int
+    key: str
+    outlet: str
+    title: str
+    lead: str | None
+    body: str
+    published: str | None
+    lang: str
+
+
 class Threads:
     """Mixin: needs ``self.session()``.
 
@@ -66,6 +82,17 @@ class Threads:
             conn.execute(_INSERT_MATCH, {"version_id": version_id, "article_id": article_id, "label": label,
                                          "score": score, "terms": terms, "explanation": explanation})
             conn.execute(_SET_LABEL, {"article_id": article_id, "new_label": label})
+
+    def unflagged_versions(self, outlet: str, limit: int = 500) -> list[UnflaggedVersion]:
+        query = (select(Version.article_id, Version.id.label("version_id"), Version.seq, Article.key,
+                        Article.outlet, Version.title, Version.lead, Version.body, Version.published,
+                        Article.lang)
+                 .join(Article, Article.id == Version.article_id)
+                 .outerjoin(TopicMatch, TopicMatch.version_id == Version.id)
+                 .where(Article.outlet == outlet, TopicMatch.id.is_(None))
+                 .order_by(Version.id).limit(limit))
+        with self.session() as s:
+            return [UnflaggedVersion(**row._mapping) for row in s.execute(query)]
 
     def thread_of(self, article_key: str) -> ThreadRow | None:
         with self.session() as s:

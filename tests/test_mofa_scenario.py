@@ -86,3 +86,29 @@ def test_the_edit_raises_a_changed_alert(store: Store):
 def test_the_unreachable_page_is_in_the_fetch_log(store: Store):
     missing = [f for f in store.fetches() if f.url.endswith("page22_003912.html")]
     assert missing and missing[0].outcome == "error" and missing[0].reason == "HTTP 404"
+
+
+def test_a_version_left_unflagged_by_a_stopped_crawl_is_flagged_by_the_next(tmp_path):
+    from storage import ArticleText
+
+    db_url = f"sqlite:///{tmp_path / 'talkwatch.sqlite3'}"
+    store = Store(db_url)
+    store.create_schema()
+    key = "pageit_000001_01999"
+    # what a crawl killed between the version and flag steps leaves behind: a version, no decision
+    store.save_version(ArticleText(
+        outlet="mofa", stable_key=key, canonical_url=f"https://www.mofa.go.jp/mofaj/na/na1/us/{key}.html",
+        url=f"https://www.mofa.go.jp/mofaj/na/na1/us/{key}.html", title="日米外相電話会談",
+        published="2025-02-07T00:00:00+09:00", modified=None, description=None,
+        paragraphs=["岩屋毅外務大臣は、マルコ・ルビオ米国国務長官と日米外相電話会談を行いました。"],
+        lang="ja", body_complete=True, sources={}))
+    assert store.label_of(f"mofa:{key}") is None
+    server = MirrorServer()
+    server.start_in_thread()
+    try:
+        assert run_crawl("mofa", db_url, mirror_url=server.base_url, timeout=120).ok
+    finally:
+        server.stop()
+    assert store.label_of(f"mofa:{key}") == "ministerial"
+    assert any(a.article_key == f"mofa:{key}" for a in store.alert_views("test"))
+    store.dispose()

@@ -24,31 +24,45 @@ TRACKED_LABELS = {"ministerial", "related"}
 class FlagPipeline(StorePipeline):
     def open_spider(self) -> None:
         classify("日米外相会談", "", published=None)  # loads the vocabulary and compiles its patterns once
+        # versions an earlier crawl stored but did not get to flag (it stopped between the two steps)
+        outlet = getattr(self.crawler.spider, "outlet_name", None)
+        for missed in self.store.unflagged_versions(outlet) if outlet else []:
+            log.info("flagging %s version %d left unflagged by an earlier crawl", missed.key, missed.seq)
+            status = "new" if missed.seq == 1 else "changed"
+            self.flag(missed.key, missed.outlet, missed.title, missed.lead, missed.body, missed.published,
+                      missed.lang, missed.article_id, missed.version_id, status)
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
         article = item.article
         assert item.article_id is not None and item.version_id is not None  # set by VersionPipeline
-        text = "\n".join(part for part in (article.description, article.body) if part)
-        decision = classify(article.title, text, published=article.published, lang=article.lang)
+        assert item.save_status is not None
+        self.flag(article.key, article.outlet, article.title, article.description, article.body,
+                  article.published, article.lang, item.article_id, item.version_id, item.save_status)
+        return item
+
+    def flag(self, key: str, outlet: str, title: str, lead: str | None, body: str, published: str | None,
+             lang: str, article_id: int, version_id: int, save_status: str) -> None:
+        """Decide, file into a thread and raise the alerts of one stored version (``save_status``: new,
+        changed)."""
+        text = "\n".join(part for part in (lead, body) if part)
+        decision = classify(title, text, published=published, lang=lang)
         terms, explanation = _jsonable(decision.terms), decision.explain()
         # the decision, the thread and the alerts of one version: one transaction
         with self.store.unit():
-            previous_label = self.store.label_of(article.key)
-            self.store.record_decision(item.article_id, item.version_id, decision.label, decision.score,
-                                       terms, explanation)
-            assignment = assign_thread(self.store, article.key, article.outlet, decision, article.published,
-                                       text)
+            previous_label = self.store.label_of(key)
+            self.store.record_decision(article_id, version_id, decision.label, decision.score, terms,
+                                       explanation)
+            assignment = assign_thread(self.store, key, outlet, decision, published, text)
             thread_id = assignment.thread.id if assignment.thread else None
-            if item.save_status == "new" and assignment.is_new_thread:
-                self.store.add_alert("new", item.article_id, item.version_id, thread_id)
+            if save_status == "new" and assignment.is_new_thread:
+                self.store.add_alert("new", article_id, version_id, thread_id)
             elif assignment.is_follow_up:
-                self.store.add_alert("follow-up", item.article_id, item.version_id, thread_id)
-            if item.save_status == "changed" and TRACKED_LABELS & {decision.label, previous_label}:
-                self.store.add_alert("changed", item.article_id, item.version_id, thread_id)
+                self.store.add_alert("follow-up", article_id, version_id, thread_id)
+            if save_status == "changed" and TRACKED_LABELS & {decision.label, previous_label}:
+                self.store.add_alert("changed", article_id, version_id, thread_id)
         if decision.label == "ministerial":
             self.count("flagged")
-            log.info("flagged %s: %s", article.key, decision.explain())
-        return item
+            log.info("flagged %s: %s", key, explanation)
 
 
 def _jsonable(terms: Any) -> list[Any]:
