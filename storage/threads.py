@@ -101,18 +101,24 @@ class Threads:
                              row.last_published) if row else None
 
     def recent_threads(self, since: str) -> list[ThreadRow]:
-        # a thread's title and signature never change once opened: decode each signature once per
-        # Store (keyed by id and title, so a reused id is not mistaken for the old thread)
-        cache: dict[tuple[int, str], dict[str, Any]] = self.__dict__.setdefault("_signatures", {})
+        # called for every ministerial article over every thread of the last months: the rows are kept
+        # per Store and rebuilt only when a thread is new or its span moved (title and signature never
+        # change once a thread is opened); the signatures handed out are shared — read, never written
+        cache: dict[tuple[int, str, str, str], ThreadRow] = self.__dict__.setdefault("_thread_rows", {})
         with self.session() as s:
-            rows = s.connection().execute(_RECENT, {"since": utc_iso(since)}).all()
-            missing = [row.id for row in rows if (row.id, row.title) not in cache]
+            # (id, title, first_published, last_published), as plain tuples: the cheapest rows to key on
+            keys = list(map(tuple, s.connection().execute(_RECENT, {"since": utc_iso(since)})))
+            missing = [key[0] for key in keys if key not in cache]
+            signatures: dict[int, dict[str, Any]] = {}
             for chunk in range(0, len(missing), 500):
-                for row in s.execute(select(Thread.id, Thread.title, Thread.signature)
-                                     .where(Thread.id.in_(missing[chunk:chunk + 500]))):
-                    cache[(row.id, row.title)] = row.signature
-        return [ThreadRow(row.id, row.title, dict(cache[(row.id, row.title)]), row.first_published,
-                          row.last_published) for row in rows]
+                signatures.update(s.execute(select(Thread.id, Thread.signature)
+                                            .where(Thread.id.in_(missing[chunk:chunk + 500]))).all())
+        if len(cache) > 4 * len(keys) + 1000:
+            cache.clear()  # spans that moved on leave stale entries behind
+        for key in keys:
+            if key not in cache:
+                cache[key] = ThreadRow(key[0], key[1], signatures[key[0]], key[2], key[3])
+        return [cache[key] for key in keys]
 
     def open_thread(self, title: str, signature: dict[str, Any], published: str) -> ThreadRow:
         published = utc_iso(published)

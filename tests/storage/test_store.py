@@ -131,3 +131,14 @@ def test_thread_span_compares_times_not_offsets(store: Store):
     [row] = store.recent_threads("2025-04-16T00:00:00+00:00")
     assert row.first_published == "2025-04-16T23:30:00+00:00"
     assert row.last_published == "2025-04-17T00:00:00+00:00"
+
+
+def test_recent_threads_see_a_span_that_moved_and_a_new_thread(store: Store):
+    first = store.open_thread("日米外相会談", {"type": "foreign"}, "2025-01-21T12:00:00+09:00")
+    assert [t.id for t in store.recent_threads("2025-01-01T00:00:00+00:00")] == [first.id]  # now kept
+    store.join_thread(first.id, "jiji:x", "2025-01-25T12:00:00+09:00", "follow-up")
+    second = store.open_thread("日米防衛相会談", {"type": "defense"}, "2025-02-01T12:00:00+09:00")
+    rows = {t.id: t for t in store.recent_threads("2025-01-01T00:00:00+00:00")}
+    assert set(rows) == {first.id, second.id}
+    assert rows[first.id].last_published == "2025-01-25T03:00:00+00:00"
+    assert rows[second.id].signature == {"type": "defense"}
