@@ -1,7 +1,11 @@
 """Syndication and duplicates (part of :class:`storage.store.Store`).
 
 **Copies across outlets.** Each article's latest text gets a MinHash signature over character 4-gram
-shingles (datasketch). The signature is cut into LSH bands; each band's hash is one row of
+shingles: datasketch's MinHash in its default "affine32" scheme (CRC-32 of each shingle, MurmurHash3's
+finalizer, then 120 affine hashes ``a·h + b mod 2^32``), computed here in a few NumPy lines with the
+permutations drawn once. Stored signatures must keep exactly these values (a test checks them against
+datasketch 2.x): importing datasketch in the crawl would add SciPy (~55 MB a process) and redraw the
+permutations on every call. The signature is cut into LSH bands; each band's hash is one row of
 ``signature_bands``, indexed on ``bucket``. A lookup is one indexed ``IN`` query over the new text's
 band hashes plus a comparison with the few candidates' signatures, so its cost does not grow with
 the number of stored articles, and the index lives in the database (persisted, shared by every crawl
@@ -26,7 +30,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from datasketch import MinHash
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
@@ -85,12 +88,35 @@ def signature_text(title: str, body: str) -> str:
     return normalize_text(_CREDIT.sub("", f"{title}\n{body}"))[:SIGNATURE_CHARS]
 
 
+# MurmurHash3's 32-bit finalizer: datasketch mixes each shingle hash with it before the permutations
+_FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+
+
+def _permutations(seed: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``a`` (odd) and ``b`` of each affine hash, drawn as datasketch draws them for ``seed``."""
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 31, count, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, count, dtype=np.uint32)
+    return a, b
+
+
+_A, _B = _permutations(_SEED, NUM_PERM)
+
+
 def minhash(text: str) -> np.ndarray:
     """The MinHash of ``text``'s character shingles (uint32, ``NUM_PERM`` values)."""
     shingles = {text[i:i + SHINGLE].encode("utf-8") for i in range(max(len(text) - SHINGLE + 1, 1))}
-    mh = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32)
-    mh.update_batch(list(shingles))
-    return mh.hashvalues.astype(np.uint32)
+    hashes = np.fromiter(map(zlib.crc32, shingles), dtype=np.uint32, count=len(shingles))
+    shift1, multiplier1, shift2, multiplier2, shift3 = _FMIX
+    hashes ^= hashes >> shift1
+    hashes *= multiplier1
+    hashes ^= hashes >> shift2
+    hashes *= multiplier2
+    hashes ^= hashes >> shift3
+    # one row per permutation; uint32 arithmetic wraps around: that is the hash's "mod 2^32"
+    permuted = np.multiply.outer(_A, hashes)
+    permuted += _B[:, np.newaxis]
+    return permuted.min(axis=1)
 
 
 def band_buckets(values: np.ndarray) -> list[int]:

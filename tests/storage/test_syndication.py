@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import zlib
+
+import numpy as np
+import pytest
+
 from storage import Store
-from storage.syndication import credit_of, minhash, signature_text, similarity
+from storage.syndication import NUM_PERM, SHINGLE, credit_of, minhash, signature_text, similarity
 from tests.storage.helpers import STORY, text
 
 OTHER = [
@@ -29,6 +34,22 @@ def test_signature_ignores_credits_and_spacing():
     a = minhash(signature_text("日米外相会談", "\n".join(STORY)))
     b = minhash(signature_text("日米外相会談 ", "【ワシントン時事】" + "\n".join(STORY) + "（時事）"))
     assert similarity(a, b) == 1.0
+
+
+def test_minhash_keeps_the_values_stored_signatures_hold():
+    # every stored signature was made with these values: a change here orphans the near-duplicate index
+    values = minhash("日米外相会談　岩屋毅外相はルビオ国務長官と会談した。")
+    assert values.dtype == np.uint32 and len(values) == NUM_PERM
+    assert values[:5].tolist() == [238008475, 92168875, 235703884, 62178690, 178584689]
+
+
+@pytest.mark.parametrize("sample", ["", "日米", "日米外相", "\n".join(STORY), "Rubio met Iwaya. " * 40])
+def test_minhash_equals_datasketch(sample: str):
+    datasketch = pytest.importorskip("datasketch", minversion="2.0")  # in the test extra
+    shingles = {sample[i:i + SHINGLE].encode("utf-8") for i in range(max(len(sample) - SHINGLE + 1, 1))}
+    reference = datasketch.MinHash(num_perm=NUM_PERM, seed=20250121, hashfunc=zlib.crc32)
+    reference.update_batch(list(shingles))
+    assert minhash(sample).tolist() == reference.hashvalues.tolist()
 
 
 def test_unrelated_texts_are_not_near_duplicates(store: Store):
