@@ -151,10 +151,11 @@ class Store(FetchLog, Threads, Alerts, Syndication, Rebuild):
             return status
 
     def save_version(self, text: ArticleText, snapshot_sha: str | None = None,
-                     fetch_id: int | None = None) -> SaveResult:
+                     fetch_id: int | None = None, text_fingerprint: str | None = None) -> SaveResult:
         """Store a version if the normalized text changed; safe against two crawls at once. With
-        ``fetch_id``, the fetch log row of the page gets the outcome in the same transaction."""
-        fp = fingerprint(text.title, text.description, text.paragraphs)
+        ``fetch_id``, the fetch log row of the page gets the outcome in the same transaction;
+        ``text_fingerprint`` is the text's :func:`~storage.normalize.fingerprint` when the caller has it."""
+        fp = text_fingerprint or fingerprint(text.title, text.description, text.paragraphs)
         for _attempt in range(3):
             try:
                 return self._save_version(text, fp, snapshot_sha, fetch_id)
@@ -197,13 +198,15 @@ class Store(FetchLog, Threads, Alerts, Syndication, Rebuild):
             return SaveResult(status, article.id, None)
         version = new_version(article.id, previous, text, fp, snapshot_sha)
         version_id = conn.execute(_INSERT_VERSION, _columns(version)).inserted_primary_key[0]
-        self.after_new_text(s, article, text)
+        self.after_new_text(s, article, text, first=previous is None)
         return SaveResult("new" if previous is None else "changed", article.id, version_id,
                           version.change_kind)
 
-    def after_new_text(self, s: Session, article: Article | StoredArticle, text: ArticleText) -> None:
-        """Keep the near-duplicate index, the copy links and the flash merges in step with the text."""
-        values = self.index_text(s, article, text.title, text.body)
+    def after_new_text(self, s: Session, article: Article | StoredArticle, text: ArticleText,
+                       first: bool = False) -> None:
+        """Keep the near-duplicate index, the copy links and the flash merges in step with the text
+        (``first``: the article's first version, so nothing of it is indexed yet)."""
+        values = self.index_text(s, article, text.title, text.body, replace=not first)
         self.link_copies(s, article, values)
         self.merge_flash(s, article, text.title, text.description or "", text.body)
 

@@ -168,13 +168,15 @@ _UNMERGED_FLASHES = select(Article).where(
 class Syndication:
     """Mixin: needs ``self.session()``. Called by ``Store.save_version`` for every new text."""
 
-    def index_text(self, s: Session, article: Article | StoredArticle, title: str, body: str) -> np.ndarray:
-        """(Re)write the article's signature and its LSH bands."""
+    def index_text(self, s: Session, article: Article | StoredArticle, title: str, body: str,
+                   replace: bool = True) -> np.ndarray:
+        """(Re)write the article's signature and its LSH bands (``replace=False``: it has none yet)."""
         values = minhash(signature_text(title, body))
         # prepared Core statements, the bands in one executemany: this runs for every new version
         conn = s.connection()
-        conn.execute(_DELETE_BANDS, {"article_id": article.id})
-        conn.execute(_DELETE_SIGNATURE, {"article_id": article.id})
+        if replace:
+            conn.execute(_DELETE_BANDS, {"article_id": article.id})
+            conn.execute(_DELETE_SIGNATURE, {"article_id": article.id})
         credit = credit_of(f"{title}\n{body}")
         conn.execute(_INSERT_SIGNATURE, {"article_id": article.id, "outlet": article.outlet,
                                          "published": article.published, "credit": credit,

@@ -6,9 +6,7 @@ the patterns are built when the crawl opens, so the first page does not wait for
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-from typing import Any
 
 from crawler.items import ArticleItem
 from crawler.pipelines.base import StorePipeline
@@ -46,10 +44,11 @@ class FlagPipeline(StorePipeline):
         changed)."""
         text = "\n".join(part for part in (lead, body) if part)
         decision = classify(title, text, published=published, lang=lang)
-        terms, explanation = _jsonable(decision.terms), decision.explain()
+        terms, explanation = [term.to_dict() for term in decision.terms], decision.explain()
         # the decision, the thread and the alerts of one version: one transaction
         with self.store.unit():
-            previous_label = self.store.label_of(key)
+            # a first version's article was created a step ago, without a label
+            previous_label = None if save_status == "new" else self.store.label_of(key)
             self.store.record_decision(article_id, version_id, decision.label, decision.score, terms,
                                        explanation)
             assignment = assign_thread(self.store, key, outlet, decision, published, text)
@@ -63,7 +62,3 @@ class FlagPipeline(StorePipeline):
         if decision.label == "ministerial":
             self.count("flagged")
             log.info("flagged %s: %s", key, explanation)
-
-
-def _jsonable(terms: Any) -> list[Any]:
-    return [dataclasses.asdict(t) if dataclasses.is_dataclass(t) else t for t in terms]

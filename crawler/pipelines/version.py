@@ -22,7 +22,7 @@ class VersionPipeline(StorePipeline):
         article = item.article
         # the fetch log row gets the outcome in the version's own transaction
         result = self.store.save_version(ArticleText.of(article), snapshot_sha=item.snapshot_sha,
-                                         fetch_id=item.fetch_id)
+                                         fetch_id=item.fetch_id, text_fingerprint=item.fingerprint)
         if result.status in ("unchanged", "trivial"):
             # another crawl stored this text between the dedupe check and now
             self.count(result.status)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -14,6 +14,9 @@ class Term:
     category: str
     surface: str
     ref: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"category": self.category, "surface": self.surface, "ref": self.ref}
 
 
 @dataclass(frozen=True)
@@ -31,10 +34,9 @@ class EventSignature:
     names: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["participants"] = list(self.participants)
-        data["names"] = list(self.names)
-        return data
+        return {"pair": self.pair, "type": self.type, "label": self.label,
+                "participants": list(self.participants), "date": self.date, "modality": self.modality,
+                "preview": self.preview, "back_reference": self.back_reference, "names": list(self.names)}
 
 
 @dataclass
