@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, null, select, union_all, update
 from sqlalchemy.orm import Session
 
 from storage.models import Article, Thread, ThreadMember, TopicMatch, Version
@@ -32,8 +32,21 @@ _SET_LABEL = update(Article).where(Article.id == bindparam("article_id")).values
 _THREAD_OF = (select(Thread.id, Thread.title, Thread.signature, Thread.first_published, Thread.last_published)
               .join(ThreadMember, ThreadMember.thread_id == Thread.id)
               .where(ThreadMember.article_key == bindparam("key")))
-_RECENT = (select(Thread.id, Thread.title, Thread.first_published, Thread.last_published)
-           .where(Thread.last_published >= bindparam("since")).order_by(Thread.id))
+_ALL_THREADS = select(Thread.id, Thread.title, Thread.signature, Thread.first_published,
+                      Thread.last_published).order_by(Thread.id)
+# the threads members joined after a mark (their spans may have moved) and the threads opened after a
+# mark, each row with the member's id (NULL for the second kind)
+_CHANGED_SINCE = union_all(
+    select(ThreadMember.id.label("member_id"), Thread.id, Thread.title, Thread.first_published,
+           Thread.last_published)
+    .join(Thread, Thread.id == ThreadMember.thread_id).where(ThreadMember.id > bindparam("member_mark")),
+    select(null().label("member_id"), Thread.id, Thread.title, Thread.first_published, Thread.last_published)
+    .where(Thread.id > bindparam("thread_mark")),
+)
+_SIGNATURES = select(Thread.id, Thread.signature).where(Thread.id.in_(bindparam("ids", expanding=True)))
+# ids re-read on every call below the last ones seen: PostgreSQL may commit sequence ids out of order
+# (a concurrent crawl's member 100 after our read of 101), never by more than the writers at once
+ID_WINDOW = 16
 _INSERT_THREAD = insert(Thread)
 _INSERT_MEMBER = insert(ThreadMember)
 _SPAN = select(Thread.first_published, Thread.last_published).where(Thread.id == bindparam("thread_id"))
@@ -65,6 +78,32 @@ class UnflaggedVersion:
     body: str
     published: str | None
     lang: str
+
+
+class _ThreadCache:
+    """A Store's copy of the thread rows, in id order, and the last thread and member ids it has seen."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, ThreadRow] | None = None  # None: not loaded yet
+        self.marks = (0, 0)  # the last thread and member ids seen
+
+    def load(self, rows: Any) -> None:
+        self.rows = {row.id: ThreadRow(row.id, row.title, row.signature, row.first_published,
+                                       row.last_published) for row in rows}
+
+    def update(self, changed: list[tuple[Any, ...]], signatures: dict[int, dict[str, Any]]) -> None:
+        """``changed``: (member id, thread id, title, first published, last published) rows."""
+        assert self.rows is not None
+        added = False
+        for _member_id, thread_id, title, first, last in changed:
+            known = self.rows.get(thread_id)
+            if known is None:
+                added = True
+                self.rows[thread_id] = ThreadRow(thread_id, title, signatures[thread_id], first, last)
+            elif known.first_published != first or known.last_published != last:
+                self.rows[thread_id] = replace(known, first_published=first, last_published=last)
+        if added:  # a concurrent crawl's thread may have a lower id than ours
+            self.rows = dict(sorted(self.rows.items()))
 
 
 class Threads:
@@ -101,24 +140,29 @@ class Threads:
                              row.last_published) if row else None
 
     def recent_threads(self, since: str) -> list[ThreadRow]:
-        # called for every ministerial article over every thread of the last months: the rows are kept
-        # per Store and rebuilt only when a thread is new or its span moved (title and signature never
-        # change once a thread is opened); the signatures handed out are shared — read, never written
-        cache: dict[tuple[int, str, str, str], ThreadRow] = self.__dict__.setdefault("_thread_rows", {})
+        """Threads with ``last_published >= since``, oldest first.
+
+        Called for every ministerial article, over every thread of the last months: the rows are kept
+        per Store, loaded once, then brought up to date with the threads opened and joined since the last
+        call (a thread's span only moves when a member joins; its title and signature never change).
+        The signatures handed out are shared — read, never written."""
+        cache: _ThreadCache = self.__dict__.setdefault("_thread_cache", _ThreadCache())
         with self.session() as s:
-            # (id, title, first_published, last_published), as plain tuples: the cheapest rows to key on
-            keys = list(map(tuple, s.connection().execute(_RECENT, {"since": utc_iso(since)})))
-            missing = [key[0] for key in keys if key not in cache]
-            signatures: dict[int, dict[str, Any]] = {}
-            for chunk in range(0, len(missing), 500):
-                signatures.update(s.execute(select(Thread.id, Thread.signature)
-                                            .where(Thread.id.in_(missing[chunk:chunk + 500]))).all())
-        if len(cache) > 4 * len(keys) + 1000:
-            cache.clear()  # spans that moved on leave stale entries behind
-        for key in keys:
-            if key not in cache:
-                cache[key] = ThreadRow(key[0], key[1], signatures[key[0]], key[2], key[3])
-        return [cache[key] for key in keys]
+            conn = s.connection()
+            thread_mark, member_mark = cache.marks
+            changed = list(map(tuple, conn.execute(_CHANGED_SINCE, {"thread_mark": thread_mark - ID_WINDOW,
+                                                                    "member_mark": member_mark - ID_WINDOW})))
+            if cache.rows is None:  # the first call: every thread (the changes above set the marks)
+                cache.load(conn.execute(_ALL_THREADS))
+            else:
+                new = {row[1] for row in changed if row[1] not in cache.rows}
+                signatures = dict(conn.execute(_SIGNATURES, {"ids": list(new)}).all()) if new else {}
+                cache.update(changed, signatures)
+        if changed:
+            member_ids, thread_ids = zip(*((row[0] or 0, row[1]) for row in changed), strict=True)
+            cache.marks = (max(thread_mark, *thread_ids), max(member_mark, *member_ids))
+        cutoff = utc_iso(since)
+        return [row for row in (cache.rows or {}).values() if row.last_published >= cutoff]
 
     def open_thread(self, title: str, signature: dict[str, Any], published: str) -> ThreadRow:
         published = utc_iso(published)

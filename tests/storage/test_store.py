@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import threading
 
+from sqlalchemy import insert, update
+
 from storage import ArticleText, Store
+from storage.models import Thread, ThreadMember
 
 
 def text(body: list[str], title: str = "日米外相会談", key: str = "pageit_000001_01515") -> ArticleText:
@@ -142,3 +145,35 @@ def test_recent_threads_see_a_span_that_moved_and_a_new_thread(store: Store):
     assert set(rows) == {first.id, second.id}
     assert rows[first.id].last_published == "2025-01-25T03:00:00+00:00"
     assert rows[second.id].signature == {"type": "defense"}
+
+def test_recent_threads_see_what_another_crawl_wrote(store: Store, db_url: str):
+    first = store.open_thread("日米外相会談", {"type": "foreign"}, "2025-01-21T12:00:00+09:00")
+    store.join_thread(first.id, "jiji:a", "2025-01-21T12:00:00+09:00", "opener")
+    assert [t.id for t in store.recent_threads("2025-01-01")] == [first.id]
+    other = Store(db_url)  # another crawl process
+    other.join_thread(first.id, "nhk:b", "2025-01-23T12:00:00+09:00", "follow-up")
+    second = other.open_thread("日米防衛相会談", {"type": "defense"}, "2025-02-01T12:00:00+09:00")
+    other.join_thread(second.id, "nhk:c", "2025-02-01T12:00:00+09:00", "opener")
+    other.dispose()
+    rows = {t.id: t for t in store.recent_threads("2025-01-01")}
+    assert rows[first.id].last_published == "2025-01-23T03:00:00+00:00"
+    assert rows[second.id].signature == {"type": "defense"}
+    assert [t.id for t in store.recent_threads("2025-01-25")] == [second.id]
+
+
+def test_recent_threads_see_a_member_committed_out_of_id_order(store: Store):
+    # PostgreSQL hands out sequence ids at INSERT: a concurrent crawl may commit member 3 after member 4
+    thread = store.open_thread("日米外相会談", {"type": "foreign"}, "2025-01-21T12:00:00+09:00")
+    other = store.open_thread("日米防衛相会談", {"type": "defense"}, "2025-01-21T12:00:00+09:00")
+    with store.session() as s:
+        s.execute(insert(ThreadMember).values(id=4, thread_id=thread.id, article_key="jiji:d", role="opener",
+                                              published="2025-01-21T03:00:00+00:00"))
+    store.recent_threads("2025-01-01")  # sees member 4
+    with store.session() as s:  # the late commit: member 3 moved the other thread's span
+        s.execute(insert(ThreadMember).values(id=3, thread_id=other.id, article_key="nhk:c", role="follow-up",
+                                              published="2025-01-30T03:00:00+00:00"))
+        s.execute(update(Thread).where(Thread.id == other.id)
+                  .values(last_published="2025-01-30T03:00:00+00:00"))
+    rows = {t.id: t for t in store.recent_threads("2025-01-01")}
+    assert rows[other.id].last_published == "2025-01-30T03:00:00+00:00"
+
