@@ -66,7 +66,7 @@ def utc_iso(value: str) -> str:
 
 @dataclass(frozen=True)
 class UnflaggedVersion:
-    """A stored version the topic flag has not decided on (its crawl stopped between the two steps)."""
+    """A stored version the topic flag has not decided on yet."""
 
     article_id: int
     version_id: int
@@ -122,13 +122,15 @@ class Threads:
                                          "score": score, "terms": terms, "explanation": explanation})
             conn.execute(_SET_LABEL, {"article_id": article_id, "new_label": label})
 
-    def unflagged_versions(self, outlet: str, limit: int = 500) -> list[UnflaggedVersion]:
+    def unflagged_versions(self, outlet: str, limit: int = 500, after_id: int = 0) -> list[UnflaggedVersion]:
+        """The outlet's versions without a topic decision, in the order they were stored (ids above
+        ``after_id``)."""
         query = (select(Version.article_id, Version.id.label("version_id"), Version.seq, Article.key,
                         Article.outlet, Version.title, Version.lead, Version.body, Version.published,
                         Article.lang)
                  .join(Article, Article.id == Version.article_id)
                  .outerjoin(TopicMatch, TopicMatch.version_id == Version.id)
-                 .where(Article.outlet == outlet, TopicMatch.id.is_(None))
+                 .where(Article.outlet == outlet, TopicMatch.id.is_(None), Version.id > after_id)
                  .order_by(Version.id).limit(limit))
         with self.session() as s:
             return [UnflaggedVersion(**row._mapping) for row in s.execute(query)]

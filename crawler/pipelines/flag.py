@@ -1,64 +1,86 @@
 """Flag US–Japan ministerial talks, file the article into its event thread, raise alerts.
 
-Classifying runs in the crawl's own thread (~1–3 ms an article once the vocabulary's patterns are built);
-the patterns are built when the crawl opens, so the first page does not wait for them.
+On a machine with more than one core a flag worker does it, in a process beside the crawl
+(:mod:`crawler.flagworker`); this step then only starts the worker, and when the crawl closes waits for
+it to finish. Otherwise (``TALKWATCH_FLAG_WORKER = off``, one core, an in-memory database) each version
+is flagged here, right after it is stored. Either way, when the crawl closes it flags whatever is still
+undecided (the worker failed, or an earlier crawl stopped between the two steps).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+from typing import Any
 
+from crawler.errors import ConfigError
+from crawler.flagging import FlagTally, flag_backlog, flag_version, warm_up
+from crawler.flagworker import FlagWorker
 from crawler.items import ArticleItem
 from crawler.pipelines.base import StorePipeline
-from crawler.topics.classifier import classify
-from crawler.topics.threads import assign_thread
+from storage.threads import UnflaggedVersion
 
 log = logging.getLogger(__name__)
 
-# labels whose edits an analyst wants to hear about
-TRACKED_LABELS = {"ministerial", "related"}
+# TALKWATCH_FLAG_WORKER: None = auto (a worker when the machine has more than one core)
+_MODES = {"": None, "auto": None, "on": True, "1": True, "true": True,
+          "off": False, "0": False, "false": False}
 
 
 class FlagPipeline(StorePipeline):
+    worker: FlagWorker | None = None
+
     def open_spider(self) -> None:
-        classify("日米外相会談", "", published=None)  # loads the vocabulary and compiles its patterns once
-        # versions an earlier crawl stored but did not get to flag (it stopped between the two steps)
-        outlet = getattr(self.crawler.spider, "outlet_name", None)
-        for missed in self.store.unflagged_versions(outlet) if outlet else []:
-            log.info("flagging %s version %d left unflagged by an earlier crawl", missed.key, missed.seq)
-            status = "new" if missed.seq == 1 else "changed"
-            self.flag(missed.key, missed.outlet, missed.title, missed.lead, missed.body, missed.published,
-                      missed.lang, missed.article_id, missed.version_id, status)
+        self.outlet: str | None = getattr(self.crawler.spider, "outlet_name", None)
+        if self.outlet and self._use_worker():
+            self.worker = FlagWorker.start(self.store.url, self.outlet,
+                                           self.crawler.settings.get("LOG_LEVEL", "INFO"))
+            return
+        warm_up()
+        if self.outlet:  # versions an earlier crawl stored but did not get to flag
+            self._flag_backlog("left unflagged by an earlier crawl")
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
+        if self.worker is not None:
+            return item  # stored: the worker reads it from the database
         article = item.article
         assert item.article_id is not None and item.version_id is not None  # set by VersionPipeline
-        assert item.save_status is not None
-        self.flag(article.key, article.outlet, article.title, article.description, article.body,
-                  article.published, article.lang, item.article_id, item.version_id, item.save_status)
-        return item
-
-    def flag(self, key: str, outlet: str, title: str, lead: str | None, body: str, published: str | None,
-             lang: str, article_id: int, version_id: int, save_status: str) -> None:
-        """Decide, file into a thread and raise the alerts of one stored version (``save_status``: new,
-        changed)."""
-        text = "\n".join(part for part in (lead, body) if part)
-        decision = classify(title, text, published=published, lang=lang)
-        terms, explanation = [term.to_dict() for term in decision.terms], decision.explain()
-        # the decision, the thread and the alerts of one version: one transaction
-        with self.store.unit():
-            # a first version's article was created a step ago, without a label
-            previous_label = None if save_status == "new" else self.store.label_of(key)
-            self.store.record_decision(article_id, version_id, decision.label, decision.score, terms,
-                                       explanation)
-            assignment = assign_thread(self.store, key, outlet, decision, published, text)
-            thread_id = assignment.thread.id if assignment.thread else None
-            if save_status == "new" and assignment.is_new_thread:
-                self.store.add_alert("new", article_id, version_id, thread_id)
-            elif assignment.is_follow_up:
-                self.store.add_alert("follow-up", article_id, version_id, thread_id)
-            if save_status == "changed" and TRACKED_LABELS & {decision.label, previous_label}:
-                self.store.add_alert("changed", article_id, version_id, thread_id)
+        decision = flag_version(self.store, UnflaggedVersion(
+            item.article_id, item.version_id, 1 if item.save_status == "new" else 2, article.key,
+            article.outlet, article.title, article.description, article.body, article.published,
+            article.lang))
+        self.count("decided")
         if decision.label == "ministerial":
             self.count("flagged")
-            log.info("flagged %s: %s", key, explanation)
+        return item
+
+    def close_spider(self) -> None:
+        if self.worker is not None:
+            report = self.worker.finish()
+            if report is not None:
+                self._tally(report)
+                self.crawler.stats.set_value("talkwatch/flag_worker/peak_rss_mb", report.peak_rss_mb)
+        if self.outlet:
+            self._flag_backlog("left by the flag worker" if self.worker else "stored out of order")
+
+    def _flag_backlog(self, why: str) -> None:
+        tally = FlagTally()
+        while flag_backlog(self.store, self.outlet or "", tally):
+            pass
+        if tally.decided or tally.failed:
+            log.info("flagged %d version(s) %s", tally.decided, why)
+        self._tally(tally)
+
+    def _tally(self, done: Any) -> None:
+        for stat in ("decided", "flagged", "failed"):
+            if getattr(done, stat):
+                self.crawler.stats.inc_value(f"talkwatch/{stat}", getattr(done, stat))
+
+    def _use_worker(self) -> bool:
+        value = str(self.crawler.settings.get("TALKWATCH_FLAG_WORKER", "auto")).strip().lower()
+        if value not in _MODES:
+            raise ConfigError(f"TALKWATCH_FLAG_WORKER={value!r}: use auto, on or off")
+        if ":memory:" in self.store.url or self.store.url.rstrip("/") == "sqlite:":
+            return False  # another process cannot see an in-memory database
+        wanted = _MODES[value]
+        return wanted if wanted is not None else (os.cpu_count() or 1) > 1
