@@ -10,6 +10,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from crawler.memory import peak_rss_mb
+
 
 class StatsFile:
     def __init__(self, crawler: Crawler, path: Path) -> None:
@@ -28,5 +30,6 @@ class StatsFile:
     def spider_closed(self, spider, reason: str) -> None:  # type: ignore[no-untyped-def]
         stats = {key: value for key, value in (self.crawler.stats.get_stats() or {}).items()}
         stats["finish_reason"] = reason
+        stats["talkwatch/peak_rss_mb"] = round(peak_rss_mb(), 1)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps(stats, default=str, indent=1), encoding="utf-8")

@@ -5,7 +5,7 @@
    site folder served by the mirror.
 2. Baseline: a do-nothing Scrapy spider fetches the same pages from the same mirror (pages/s).
 3. Full ingest: ``talkwatch`` crawls (fetch → parse → dedupe → version → flag → SQLite), pages/s and the
-   crawl processes' peak RSS.
+   peak RSS: a crawl process's plus its flag worker's (:mod:`crawler.flagworker`), added.
 4. Second poll over the unchanged mirror, revisiting every article too: bytes downloaded as a share of
    the first poll's, and versions written.
 5. Near-duplicate lookups with 10k and 100k stored articles (ms per lookup).
@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -212,9 +211,10 @@ def run_baseline(urls: list[str], mirror_url: str, workdir: Path) -> tuple[float
 
 
 def poll(plan: dict[str, dict[str, Any]], db_url: str, mirror: MirrorServer, settings: dict[str, str],
-         revisit: bool = False) -> tuple[float, int, float]:
-    """One crawl per outlet; returns (Scrapy seconds, article pages fetched, body bytes the mirror sent)."""
-    seconds, pages, before = 0.0, 0, mirror.bytes_sent
+         revisit: bool = False) -> tuple[float, int, float, float]:
+    """One crawl per outlet; returns (Scrapy seconds, article pages fetched, body bytes the mirror sent,
+    peak MB of a crawl process plus its flag worker's)."""
+    seconds, pages, before, peak = 0.0, 0, mirror.bytes_sent, 0.0
     for outlet, entry in plan.items():
         args = {"start_urls": entry["discovery"]} | ({"revisit": "1"} if revisit else {})
         result = run_crawl(outlet, db_url, mirror_url=mirror.base_url, timeout=1800, settings=settings,
@@ -222,9 +222,12 @@ def poll(plan: dict[str, dict[str, Any]], db_url: str, mirror: MirrorServer, set
         if not result.ok:
             raise RuntimeError(f"{outlet} crawl failed:\n{result.log_tail}")
         seconds += float(result.stats.get("elapsed_time_seconds", 0))
+        # both processes' peaks added, as if they fell at the same moment: an upper bound
+        peak = max(peak, float(result.stats.get("talkwatch/peak_rss_mb", 0))
+                   + float(result.stats.get("talkwatch/flag_worker/peak_rss_mb", 0)))
         pages += sum(result.stat(f"versions/{s}") for s in ("new", "changed")) + result.stat("unchanged") \
             + result.stat("trivial") + result.stat("rejected")
-    return seconds, pages, mirror.bytes_sent - before
+    return seconds, pages, mirror.bytes_sent - before, peak
 
 
 def neardup_timings(sizes: list[int], workdir: Path, lookups: int = 200, seed: int = 7) -> list[float]:
@@ -305,15 +308,14 @@ def _run(args: argparse.Namespace, sizes: list[int]) -> dict[str, Any]:
         mirror.start_in_thread()
         try:
             db_url = f"sqlite:///{workdir / 'talkwatch.sqlite3'}"
-            ingest_seconds, ingest_pages, first_bytes = poll(plan, db_url, mirror, {})
-            peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # only crawls so far
+            ingest_seconds, ingest_pages, first_bytes, peak_rss_mb = poll(plan, db_url, mirror, {})
             store = Store(db_url)
             versions = store.counts()["versions"]
             print(f"ingest: {ingest_pages} pages in {ingest_seconds:.1f} s, {versions} versions, "
                   f"peak RSS {peak_rss_mb:.0f} MB", flush=True)
             later = (datetime.now(UTC) + timedelta(days=2)).isoformat()
             settings = {"TALKWATCH_NOW": later, "TALKWATCH_REVISIT_LIMIT": str(args.pages)}
-            _, _revisited, second_bytes = poll(plan, db_url, mirror, settings, revisit=True)
+            _, _revisited, second_bytes, _ = poll(plan, db_url, mirror, settings, revisit=True)
             not_modified = len([f for f in store.fetches(role="article", outcome="not_modified")])
             new_versions = store.counts()["versions"] - versions
             store.dispose()
