@@ -39,7 +39,7 @@ def flag_version(store: Store, version: UnflaggedVersion) -> TopicDecision:
         previous_label = None if first else store.label_of(version.key)
         store.record_decision(version.article_id, version.version_id, decision.label, decision.score, terms,
                               explanation)
-        assignment = assign_thread(store, version.key, version.outlet, decision, version.published, text)
+        assignment = assign_thread(store, version.key, version.outlet, decision, version.published)
         thread_id = assignment.thread.id if assignment.thread else None
         if first and assignment.is_new_thread:
             store.add_alert("new", version.article_id, version.version_id, thread_id)

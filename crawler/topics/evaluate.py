@@ -119,9 +119,8 @@ def evaluate(
             item.get("title", ""), item["text"], published=published, lang=item.get("lang")
         )
         outlet = item.get("outlet") or _outlet_of(item)
-        assignment = assign_thread(
-            book, str(item.get("key") or f"eval:{item['id']}"), outlet, decision, published, item["text"]
-        )
+        key = str(item.get("key") or f"eval:{item['id']}")
+        assignment = assign_thread(book, key, outlet, decision, published)
         results.append(
             ItemResult(
                 id=str(item["id"]),

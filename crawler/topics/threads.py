@@ -57,14 +57,9 @@ def assign_thread(
     outlet: str,
     decision: TopicDecision,
     published: str | None,
-    text: str = "",
 ) -> ThreadAssignment:
-    """File one article (version) into its event thread; see the module doc for the rules.
-
-    ``text`` is accepted for callers that hold it; the decision's event signature already carries what the
-    text says (date, back-reference, preview).
-    """
-    del text
+    """File one article (version) into its event thread; see the module doc for the rules. The decision's
+    event signature carries what the text says (date, back-reference, preview)."""
     current = book.thread_of(article_key)
     if current is not None:
         if decision.label != "ministerial":  # an edit changed the label: the article no longer belongs

@@ -71,7 +71,7 @@ ARTICLES = [
 
 def _run(book, key, outlet, published, title, text) -> ThreadAssignment:
     decision = classify(title, text, published=published)
-    return assign_thread(book, key, outlet, decision, published, text)
+    return assign_thread(book, key, outlet, decision, published)
 
 
 @pytest.fixture
