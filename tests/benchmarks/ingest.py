@@ -3,7 +3,8 @@
 1. Generates N article pages (default 2,000; ~50–150 KB each) in jiji's and NHK's markup, made from the
    project's own fixture pages with invented text, plus a listing / RSS feed linking them, in a temporary
    site folder served by the mirror.
-2. Baseline: a do-nothing Scrapy spider fetches the same pages from the same mirror (pages/s).
+2. Baseline: a do-nothing Scrapy spider fetches the same pages from the same mirror (pages/s), once before
+   the ingest and once after it; the figure is the mean of the two.
 3. Full ingest: ``talkwatch`` crawls (fetch → parse → dedupe → version → flag → SQLite), pages/s and the
    peak RSS: a crawl process's plus its flag worker's (:mod:`crawler.flagworker`), added.
 4. Second poll over the unchanged mirror, revisiting every article too: bytes downloaded as a share of
@@ -307,6 +308,10 @@ def _run(args: argparse.Namespace, sizes: list[int]) -> dict[str, Any]:
         mirror = MirrorServer(site_dirs=[workdir / "site"])
         mirror.start_in_thread()
         try:
+            urls = [u for e in plan.values() for u in e["urls"]]
+            # the baseline before and after the ingest, averaged: this machine's speed drifts by 20 % and
+            # more within a minute, and one baseline run would lend the ratio that drift
+            baseline_before, baseline_pages = run_baseline(urls, mirror.base_url, workdir)
             db_url = f"sqlite:///{workdir / 'talkwatch.sqlite3'}"
             ingest_seconds, ingest_pages, first_bytes, peak_rss_mb = poll(plan, db_url, mirror, {})
             store = Store(db_url)
@@ -321,9 +326,10 @@ def _run(args: argparse.Namespace, sizes: list[int]) -> dict[str, Any]:
             store.dispose()
             print(f"second poll: {second_bytes} of {first_bytes} bytes, {not_modified} article 304s, "
                   f"{new_versions} new versions", flush=True)
-            baseline_rate, baseline_pages = run_baseline([u for e in plan.values() for u in e["urls"]],
-                                                         mirror.base_url, workdir)
-            print(f"baseline: {baseline_pages} pages at {baseline_rate:.1f} pages/s", flush=True)
+            baseline_after, _ = run_baseline(urls, mirror.base_url, workdir)
+            baseline_rate = (baseline_before + baseline_after) / 2
+            print(f"baseline: {baseline_pages} pages at {baseline_rate:.1f} pages/s (before the ingest "
+                  f"{baseline_before:.1f}, after {baseline_after:.1f})", flush=True)
         finally:
             mirror.stop()
         timings = neardup_timings(sizes, workdir)
@@ -334,6 +340,7 @@ def _run(args: argparse.Namespace, sizes: list[int]) -> dict[str, Any]:
         "pages": args.pages,
         "ingest_pages_per_s": round(ingest_rate, 1),
         "baseline_pages_per_s": round(baseline_rate, 1),
+        "baseline_runs_pages_per_s": [round(baseline_before, 1), round(baseline_after, 1)],
         "ingest_vs_baseline": round(ingest_rate / baseline_rate, 2) if baseline_rate else None,
         "peak_rss_mb": round(peak_rss_mb, 1),
         "first_poll_bytes": first_bytes,
