@@ -11,6 +11,8 @@ next crawl of its outlet.
 
 It polls until a line ``drain`` arrives on its standard input (or the input closes: the crawl is
 gone), flags what is left and prints one JSON line: ``{"decided", "flagged", "failed", "peak_rss_mb"}``.
+It ignores SIGTERM and SIGINT: they reach the whole process group (systemd, the monitor, Ctrl-C), and
+the crawl, closing cleanly on them, sends ``drain`` itself.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import json
 import logging
 import os
 import select
+import signal
 import subprocess
 import sys
 from dataclasses import asdict, dataclass
@@ -107,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1 or not os.environ.get("TALKWATCH_DATABASE_URL"):
         print("usage: TALKWATCH_DATABASE_URL=... python -m crawler.flagworker OUTLET", file=sys.stderr)
         return 2
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, signal.SIG_IGN)
     logging.basicConfig(level=os.environ.get("TALKWATCH_LOG_LEVEL", "INFO"), stream=sys.stderr,
                         format="%(asctime)s [flagworker] %(levelname)s: %(message)s")
     report = run(os.environ["TALKWATCH_DATABASE_URL"], args[0], sys.stdin)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -79,6 +81,19 @@ def test_the_worker_finishes_its_work_when_the_crawl_is_gone(tmp_path: Path):
     worker.process.stdin.close()  # what a killed crawl leaves its worker: no more input
     assert worker.process.wait(timeout=120) == 0
     assert store.unflagged_versions("jiji") == []
+    store.dispose()
+
+
+def test_the_worker_leaves_sigterm_to_its_crawl(tmp_path: Path):
+    # systemd and the monitor signal the whole process group; the crawl closes cleanly and says "drain"
+    store = _fill(f"sqlite:///{tmp_path / 'talkwatch.sqlite3'}")
+    worker = FlagWorker.start(store.url, "jiji")
+    deadline = time.monotonic() + 60
+    while store.unflagged_versions("jiji") and time.monotonic() < deadline:
+        time.sleep(0.05)  # working: past its start-up, its signal handlers are set
+    worker.process.send_signal(signal.SIGTERM)
+    report = worker.finish(timeout=60)
+    assert report is not None and report.decided == 4
     store.dispose()
 
 

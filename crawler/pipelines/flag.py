@@ -33,9 +33,12 @@ class FlagPipeline(StorePipeline):
     def open_spider(self) -> None:
         self.outlet: str | None = getattr(self.crawler.spider, "outlet_name", None)
         if self.outlet and self._use_worker():
-            self.worker = FlagWorker.start(self.store.url, self.outlet,
-                                           self.crawler.settings.get("LOG_LEVEL", "INFO"))
-            return
+            try:
+                self.worker = FlagWorker.start(self.store.url, self.outlet,
+                                               self.crawler.settings.get("LOG_LEVEL", "INFO"))
+                return
+            except OSError as exc:
+                log.warning("could not start the flag worker (%s): flagging in the crawl's process", exc)
         warm_up()
         if self.outlet:  # versions an earlier crawl stored but did not get to flag
             self._flag_backlog("left unflagged by an earlier crawl")
