@@ -28,10 +28,11 @@ _MODES = {"": None, "auto": None, "on": True, "1": True, "true": True,
 
 
 class FlagPipeline(StorePipeline):
+    outlet: str | None = None
     worker: FlagWorker | None = None
 
     def open_spider(self) -> None:
-        self.outlet: str | None = getattr(self.crawler.spider, "outlet_name", None)
+        self.outlet = getattr(self.crawler.spider, "outlet_name", None)
         if self.outlet and self._use_worker():
             try:
                 self.worker = FlagWorker.start(self.store.url, self.outlet,
@@ -48,8 +49,9 @@ class FlagPipeline(StorePipeline):
             return item  # stored: the worker reads it from the database
         article = item.article
         assert item.article_id is not None and item.version_id is not None  # set by VersionPipeline
+        first = item.save_status == "new"  # of its seq, the flag only asks whether it is 1
         decision = flag_version(self.store, UnflaggedVersion(
-            item.article_id, item.version_id, 1 if item.save_status == "new" else 2, article.key,
+            item.article_id, item.version_id, 1 if first else 2, article.key,
             article.outlet, article.title, article.description, article.body, article.published,
             article.lang))
         self.count("decided")
