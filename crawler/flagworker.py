@@ -33,7 +33,9 @@ from storage import Store
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 0.02  # idle wait between two looks at the database
+# the wait between two looks at the database doubles while there is nothing to flag (a polite live crawl
+# stores a version a second or less often), and is short again once there is
+POLL_SECONDS, MAX_POLL_SECONDS = 0.02, 1.0
 
 
 @dataclass(frozen=True)
@@ -49,14 +51,16 @@ def run(database_url: str, outlet: str, commands: TextIO) -> WorkerReport:
     store = Store(database_url)
     warm_up()
     tally = FlagTally()
-    draining = False
+    draining, wait = False, POLL_SECONDS
     try:
         while True:
             if flag_backlog(store, outlet, tally):
+                wait = POLL_SECONDS
                 continue
             if draining:
                 break
-            draining = _drain_requested(commands, POLL_SECONDS)
+            draining = _drain_requested(commands, wait)
+            wait = min(2 * wait, MAX_POLL_SECONDS)
     finally:
         store.dispose()
     return WorkerReport(tally.decided, tally.flagged, tally.failed, round(peak_rss_mb(), 1))
