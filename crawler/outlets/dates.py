@@ -17,7 +17,7 @@ _ERA_DATE = re.compile(r"(令和|平成|昭和)\s*(元|\d{1,2})\s*年\s*(\d{1,2}
 _JA_DATE = re.compile(
     r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
     r"(?:\s*[（(]?[月火水木金土日][）)]?)?"
-    r"(?:\s*(\d{1,2})\s*(?:時|:)\s*(\d{1,2})\s*分?)?"
+    r"(?:\s*(午前|午後)?\s*(\d{1,2})\s*(?:時|:)\s*(\d{1,2})\s*分?)?"
 )
 _EN_MONTHS = {
     m: i
@@ -52,13 +52,14 @@ def parse_era_date(text: str) -> str | None:
 
 
 def parse_ja_date(text: str) -> str | None:
-    """「2022年10月17日19時09分」 or 「2026年7月8日6:23」 -> ISO 8601 in JST."""
+    """「2022年10月17日19時09分」, 「2026年7月8日6:23」, 「2025年10月28日午後7時40分」 -> ISO in JST."""
     match = _JA_DATE.search(nfkc(text))
     if not match:
         return None
-    year, month, day, hour, minute = match.groups()
+    year, month, day, half, hour, minute = match.groups()
+    hour_value = int(hour or 0) + (12 if half == "午後" and int(hour or 0) < 12 else 0)
     try:
-        return iso_jst(int(year), int(month), int(day), int(hour or 0), int(minute or 0))
+        return iso_jst(int(year), int(month), int(day), hour_value, int(minute or 0))
     except ValueError:
         return None
 

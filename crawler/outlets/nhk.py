@@ -36,10 +36,9 @@ from crawler.outlets.base import (
     first,
     meta_content,
     news_article_ld,
-    nfkc,
     split_lines,
 )
-from crawler.outlets.dates import iso_jst, normalize_iso, parse_ja_date, parse_rfc822
+from crawler.outlets.dates import normalize_iso, parse_ja_date, parse_rfc822
 
 OUTLET = Outlet(
     name="nhk",
@@ -56,9 +55,6 @@ _OLD_PATH = re.compile(r"^/news/html/\d{8}/(?:amp/)?(k\d{14})\.html?$", re.IGNOR
 _NEW_PATH = re.compile(r"^/newsweb/na/na-(k\d{14})/?$", re.IGNORECASE)
 _ID = re.compile(r"(?<![0-9a-z])(k\d{14})(?!\d)", re.IGNORECASE)
 _SITE_SUFFIX = re.compile(r"\s*[|｜]\s*NHK.*$")
-_JA_DATETIME = re.compile(
-    r"(\d{4})年(\d{1,2})月(\d{1,2})日\s*(午前|午後)?\s*(\d{1,2})(?:時|:)(\d{1,2})"
-)
 # the anonymous new-site body ends in a short truncated line such as 「この中で…」
 _TEASER_END = ("…", "...", "‥")
 _TEASER_MAX_CHARS = 30
@@ -236,21 +232,6 @@ def _section(ld: dict[str, Any]) -> str | None:
     return clean_text(section) if isinstance(section, str) and section.strip() else None
 
 
-def ja_datetime(text: str) -> str | None:
-    """「2026年3月6日午前10時45分」, 「2024年12月5日 16時00分」, 「2026年7月8日6:23」 → ISO in JST."""
-    match = _JA_DATETIME.search(nfkc(text or "").replace(" ", ""))
-    if not match:
-        return parse_ja_date(text or "")
-    year, month, day, half, hour, minute = match.groups()
-    hour_value = int(hour)
-    if half == "午後" and hour_value < 12:
-        hour_value += 12
-    try:
-        return iso_jst(int(year), int(month), int(day), hour_value, int(minute))
-    except ValueError:
-        return None
-
-
 # --- dates and body from the DOM ---------------------------------------------------
 
 
@@ -259,7 +240,7 @@ def _dom_dates(response: TextResponse, h1: Any, old_layout: bool) -> tuple[str |
     if old_layout:
         stamp = response.css("p.content--date time::attr(datetime)").get()
         text = " ".join(response.css("p.content--date time ::text").getall())
-        return normalize_iso(stamp) or ja_datetime(text), None
+        return normalize_iso(stamp) or parse_ja_date(text), None
     if h1 is None:
         return None, None
     order, stop = _document_order(h1)
@@ -275,7 +256,7 @@ def _dom_dates(response: TextResponse, h1: Any, old_layout: bool) -> tuple[str |
         if element.tag == "p":
             break
         text = element.text or ""
-        value = ja_datetime(text)
+        value = parse_ja_date(text)
         if value and "更新" in text:
             modified = modified or value
         elif value:

@@ -9,6 +9,7 @@ from scrapy.http import HtmlResponse, Request, XmlResponse
 
 from crawler.outlets import nhk
 from crawler.outlets.base import ParseError
+from crawler.outlets.dates import parse_ja_date
 from tests.support import page_response
 
 OLD_URL = "https://www3.nhk.or.jp/news/html/20250924/k10014920011000.html"
@@ -187,10 +188,11 @@ def test_new_site_plain_text_dates_give_published_and_modified():
     assert parsed.paragraphs == ["小泉防衛大臣はヘグセス国防長官と会談しました。", "この中で…"]
 
 
-def test_ja_datetime_reads_gozen_gogo():
-    assert nhk.ja_datetime("2025年10月28日午後0時05分") == "2025-10-28T12:05:00+09:00"
-    assert nhk.ja_datetime("2025年10月28日午後7時40分") == "2025-10-28T19:40:00+09:00"
-    assert nhk.ja_datetime("2025年10月29日午前11時20分") == "2025-10-29T11:20:00+09:00"
+def test_japanese_dates_read_gozen_gogo():
+    assert parse_ja_date("2025年10月28日午後0時05分") == "2025-10-28T12:05:00+09:00"
+    assert parse_ja_date("2025年10月28日午後7時40分") == "2025-10-28T19:40:00+09:00"
+    assert parse_ja_date("2025年10月29日午前11時20分") == "2025-10-29T11:20:00+09:00"
+    assert parse_ja_date("2024年12月5日 16時00分") == "2024-12-05T16:00:00+09:00"
 
 
 def test_is_teaser():
