@@ -1,4 +1,5 @@
-"""Flag one stored version: decide its topic label, file it into its event thread, raise its alerts.
+"""Flag one stored version: decide its topic label, file it into its event thread, raise its alerts (and,
+for a version stored without them, bring the near-duplicate index, copies and flashes up to date).
 
 Shared by the flag pipeline (in the crawl's process) and the flag worker (a process beside the crawl);
 it needs only the Store and the topic classifier, not Scrapy.
@@ -25,8 +26,9 @@ def warm_up() -> None:
     classify("日米外相会談", "", published=None)
 
 
-def flag_version(store: Store, version: UnflaggedVersion) -> TopicDecision:
-    """Decide, file into a thread and raise the alerts of one stored version, in one transaction.
+def flag_version(store: Store, version: UnflaggedVersion, index: bool = False) -> TopicDecision:
+    """Decide, file into a thread and raise the alerts of one stored version, in one transaction; with
+    ``index``, index its text first (:meth:`storage.Store.index_version`), in the same transaction.
 
     A first version (``seq`` 1) raises "new" when it opens a thread; a later one raises "changed" when
     it or the version before it carried a tracked label."""
@@ -35,6 +37,8 @@ def flag_version(store: Store, version: UnflaggedVersion) -> TopicDecision:
     terms, explanation = [term.to_dict() for term in decision.terms], decision.explain()
     first = version.seq == 1
     with store.unit():
+        if index:
+            store.index_version(version)
         # a first version's article was created with it, without a label
         previous_label = None if first else store.label_of(version.key)
         store.record_decision(version.article_id, version.version_id, decision.label, decision.score, terms,
@@ -63,12 +67,13 @@ class FlagTally:
 
 
 def flag_backlog(store: Store, outlet: str, tally: FlagTally, limit: int = 200) -> int:
-    """Flag up to ``limit`` of the outlet's unflagged versions stored after ``tally.last_version_id``, in
-    the order they were stored; how many it looked at (0: none left)."""
+    """Index and flag up to ``limit`` of the outlet's unflagged versions stored after
+    ``tally.last_version_id``, in the order they were stored; how many it looked at (0: none left).
+    Whoever stored them may have left the indexing to this step; indexing twice changes nothing."""
     batch = store.unflagged_versions(outlet, limit=limit, after_id=tally.last_version_id)
     for version in batch:
         try:
-            decision = flag_version(store, version)
+            decision = flag_version(store, version, index=True)
         except Exception:  # one version the flag cannot handle must not hold up the others
             log.exception("could not flag %s version %d", version.key, version.seq)
             tally.failed += 1

@@ -78,7 +78,8 @@ class Rebuild:
                 s.delete(extra)
             s.flush()
             last_text = chain[-1][0]
-            self.after_new_text(s, article, last_text)  # type: ignore[attr-defined]
+            self.after_new_text(s, article, last_text.title, last_text.description,  # type: ignore[attr-defined]
+                                last_text.body)
             return RebuildResult(article.key, "rebuilt", len(old), len(chain))
 
 

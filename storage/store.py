@@ -28,7 +28,7 @@ from storage.normalize import fingerprint, normalized_parts
 from storage.rebuild import Rebuild
 from storage.schedule import RevisitSchedule, as_utc, parse_published
 from storage.syndication import StoredArticle, Syndication
-from storage.threads import ThreadRow, Threads
+from storage.threads import ThreadRow, Threads, UnflaggedVersion
 
 __all__ = ["AlertView", "ArticleText", "DueVisit", "SaveResult", "Store", "ThreadRow"]
 
@@ -151,27 +151,31 @@ class Store(FetchLog, Threads, Alerts, Syndication, Rebuild):
             return status
 
     def save_version(self, text: ArticleText, snapshot_sha: str | None = None,
-                     fetch_id: int | None = None, text_fingerprint: str | None = None) -> SaveResult:
+                     fetch_id: int | None = None, text_fingerprint: str | None = None,
+                     index: bool = True) -> SaveResult:
         """Store a version if the normalized text changed; safe against two crawls at once. With
         ``fetch_id``, the fetch log row of the page gets the outcome in the same transaction;
-        ``text_fingerprint`` is the text's :func:`~storage.normalize.fingerprint` when the caller has it."""
+        ``text_fingerprint`` is the text's :func:`~storage.normalize.fingerprint` when the caller has it.
+        ``index=False`` leaves the near-duplicate index, copies and flashes to :meth:`index_version`
+        (the flag worker calls it with the version's topic decision)."""
         fp = text_fingerprint or fingerprint(text.title, text.description, text.paragraphs)
         for _attempt in range(3):
             try:
-                return self._save_version(text, fp, snapshot_sha, fetch_id)
+                return self._save_version(text, fp, snapshot_sha, fetch_id, index)
             except IntegrityError:
                 continue  # another writer stored the article or this version first: look again
         raise RuntimeError(f"could not store a version of {text.key} after 3 attempts")
 
     def _save_version(self, text: ArticleText, fp: str, snapshot_sha: str | None,
-                      fetch_id: int | None) -> SaveResult:
+                      fetch_id: int | None, index: bool) -> SaveResult:
         with self.session() as s:
-            result = self._save_in(s, text, fp, snapshot_sha)
+            result = self._save_in(s, text, fp, snapshot_sha, index)
             if fetch_id is not None:
                 set_outcome(s, fetch_id, result.status, result.change_kind, article_key=text.key)
             return result
 
-    def _save_in(self, s: Session, text: ArticleText, fp: str, snapshot_sha: str | None) -> SaveResult:
+    def _save_in(self, s: Session, text: ArticleText, fp: str, snapshot_sha: str | None,
+                 index: bool) -> SaveResult:
         # prepared Core statements and rows: this runs for every article page that is new or changed
         conn = s.connection()
         row = conn.execute(_ARTICLE_ROW, {"key": text.key}).first()
@@ -198,17 +202,25 @@ class Store(FetchLog, Threads, Alerts, Syndication, Rebuild):
             return SaveResult(status, article.id, None)
         version = new_version(article.id, previous, text, fp, snapshot_sha)
         version_id = conn.execute(_INSERT_VERSION, _columns(version)).inserted_primary_key[0]
-        self.after_new_text(s, article, text, first=previous is None)
+        if index:
+            self.after_new_text(s, article, text.title, text.description, text.body, first=previous is None)
         return SaveResult("new" if previous is None else "changed", article.id, version_id,
                           version.change_kind)
 
-    def after_new_text(self, s: Session, article: Article | StoredArticle, text: ArticleText,
-                       first: bool = False) -> None:
+    def after_new_text(self, s: Session, article: Article | StoredArticle, title: str, lead: str | None,
+                       body: str, first: bool = False) -> None:
         """Keep the near-duplicate index, the copy links and the flash merges in step with the text
         (``first``: the article's first version, so nothing of it is indexed yet)."""
-        values = self.index_text(s, article, text.title, text.body, replace=not first)
+        values = self.index_text(s, article, title, body, replace=not first)
         self.link_copies(s, article, values)
-        self.merge_flash(s, article, text.title, text.description or "", text.body)
+        self.merge_flash(s, article, title, lead or "", body)
+
+    def index_version(self, version: UnflaggedVersion) -> None:
+        """:meth:`after_new_text` for a version stored with ``save_version(index=False)``; again for one
+        already indexed changes nothing."""
+        article = StoredArticle(version.article_id, version.outlet, version.article_published, version.kind)
+        with self.session() as s:
+            self.after_new_text(s, article, version.title, version.lead, version.body)
 
     def article(self, key: str) -> Article | None:
         with self.session() as s:

@@ -78,6 +78,8 @@ class UnflaggedVersion:
     body: str
     published: str | None
     lang: str
+    article_published: str | None = None  # the article's (a copy's original is the earliest published)
+    kind: str = "article"  # or "flash" (jiji 速報)
 
 
 class _ThreadCache:
@@ -127,7 +129,7 @@ class Threads:
         ``after_id``)."""
         query = (select(Version.article_id, Version.id.label("version_id"), Version.seq, Article.key,
                         Article.outlet, Version.title, Version.lead, Version.body, Version.published,
-                        Article.lang)
+                        Article.lang, Article.published.label("article_published"), Article.kind)
                  .join(Article, Article.id == Version.article_id)
                  .outerjoin(TopicMatch, TopicMatch.version_id == Version.id)
                  .where(Article.outlet == outlet, TopicMatch.id.is_(None), Version.id > after_id)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from scrapy import Spider
 from scrapy.utils.test import get_crawler
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crawler.crawl import run_crawl
 from crawler.errors import ConfigError
@@ -18,7 +18,7 @@ from crawler.flagworker import FlagWorker
 from crawler.mirror.server import MirrorServer
 from crawler.pipelines.flag import FlagPipeline
 from storage import Store
-from storage.models import Alert, Article, Thread, ThreadMember
+from storage.models import Alert, Article, Signature, Thread, ThreadMember
 from tests.storage.helpers import STORY, text
 
 FOLLOW_UP = [
@@ -72,6 +72,16 @@ def test_the_worker_flags_the_versions_as_the_crawl_would(tmp_path: Path):
     assert worker_store.unflagged_versions("jiji") == []
     worker_store.dispose()
     inline_store.dispose()
+
+
+def test_the_worker_indexes_what_the_crawl_stored_unindexed(tmp_path: Path):
+    store = Store(f"sqlite:///{tmp_path / 'talkwatch.sqlite3'}")
+    store.create_schema()
+    store.save_version(text(STORY, outlet="jiji", key="2025012100921"), index=False)
+    assert store.near_duplicates("日米外相会談", "\n".join(STORY)) == []
+    assert FlagWorker.start(store.url, "jiji").finish(timeout=120) is not None
+    assert [d.key for d in store.near_duplicates("日米外相会談", "\n".join(STORY))] == ["jiji:2025012100921"]
+    store.dispose()
 
 
 def test_the_worker_finishes_its_work_when_the_crawl_is_gone(tmp_path: Path):
@@ -128,4 +138,7 @@ def test_a_crawl_flags_with_and_without_the_worker(tmp_path: Path, mode: str):
     store = Store(db_url)
     assert store.unflagged_versions("mofa") == []
     assert store.label_of("mofa:pageit_000001_01515") == "ministerial"
+    with store.session() as s:  # every stored article is in the near-duplicate index
+        indexed = s.scalar(select(func.count(Signature.article_id)))
+        assert indexed == s.scalar(select(func.count(Article.id))) > 0
     store.dispose()

@@ -1,7 +1,8 @@
 """Flag US–Japan ministerial talks, file the article into its event thread, raise alerts.
 
 On a machine with more than one core a flag worker does it, in a process beside the crawl
-(:mod:`crawler.flagworker`); this step then only starts the worker, and when the crawl closes waits for
+(:mod:`crawler.flagworker`), together with the near-duplicate indexing of each new text (the version
+step leaves that to it); this step then only starts the worker, and when the crawl closes waits for
 it to finish. Otherwise (``TALKWATCH_FLAG_WORKER = off``, one core, an in-memory database) each version
 is flagged here, right after it is stored. Either way, when the crawl closes it flags whatever is still
 undecided (the worker failed, or an earlier crawl stopped between the two steps).
@@ -37,6 +38,7 @@ class FlagPipeline(StorePipeline):
             try:
                 self.worker = FlagWorker.start(self.store.url, self.outlet,
                                                self.crawler.settings.get("LOG_LEVEL", "INFO"))
+                self.crawler.talkwatch_flag_worker = True  # type: ignore[attr-defined]  # see VersionPipeline
                 return
             except OSError as exc:
                 log.warning("could not start the flag worker (%s): flagging in the crawl's process", exc)

@@ -1,7 +1,8 @@
 """Store a new version (with its diff and change kind) when the text changed.
 
-``Store.save_version`` also keeps the near-duplicate index, the copy links (syndication), the jiji
-速報 merges and the revisit schedule in step.
+``Store.save_version`` also keeps the revisit schedule in step, and the near-duplicate index, the copy
+links (syndication) and the jiji 速報 merges — unless the crawl has a flag worker, which does those with
+each version's topic decision, on another core (:mod:`crawler.flagworker`).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ class VersionPipeline(StorePipeline):
     def process_item(self, item: ArticleItem) -> ArticleItem:
         article = item.article
         # the fetch log row gets the outcome in the version's own transaction
+        worker = getattr(self.crawler, "talkwatch_flag_worker", False)  # set when FlagPipeline opens
         result = self.store.save_version(ArticleText.of(article), snapshot_sha=item.snapshot_sha,
-                                         fetch_id=item.fetch_id, text_fingerprint=item.fingerprint)
+                                         fetch_id=item.fetch_id, text_fingerprint=item.fingerprint,
+                                         index=not worker)
         if result.status in ("unchanged", "trivial"):
             # another crawl stored this text between the dedupe check and now
             self.count(result.status)
