@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, null, select, union_all, update
+from sqlalchemy import bindparam, func, insert, null, select, union_all, update
 from sqlalchemy.orm import Session
 
 from storage.models import Article, Thread, ThreadMember, TopicMatch, Version
@@ -32,6 +32,8 @@ _SET_LABEL = update(Article).where(Article.id == bindparam("article_id")).values
 _THREAD_OF = (select(Thread.id, Thread.title, Thread.signature, Thread.first_published, Thread.last_published)
               .join(ThreadMember, ThreadMember.thread_id == Thread.id)
               .where(ThreadMember.article_key == bindparam("key")))
+_LAST_IDS = select(select(func.max(Thread.id)).scalar_subquery(),
+                   select(func.max(ThreadMember.id)).scalar_subquery())
 _ALL_THREADS = select(Thread.id, Thread.title, Thread.signature, Thread.first_published,
                       Thread.last_published).order_by(Thread.id)
 # the threads members joined after a mark (their spans may have moved) and the threads opened after a
@@ -153,12 +155,15 @@ class Threads:
         cache: _ThreadCache = self.__dict__.setdefault("_thread_cache", _ThreadCache())
         with self.session() as s:
             conn = s.connection()
-            thread_mark, member_mark = cache.marks
-            changed = list(map(tuple, conn.execute(_CHANGED_SINCE, {"thread_mark": thread_mark - ID_WINDOW,
-                                                                    "member_mark": member_mark - ID_WINDOW})))
-            if cache.rows is None:  # the first call: every thread (the changes above set the marks)
+            if cache.rows is None:  # the first call: every thread, and the last ids so far
+                last_thread, last_member = conn.execute(_LAST_IDS).one()
                 cache.load(conn.execute(_ALL_THREADS))
+                cache.marks = (last_thread or 0, last_member or 0)
+                changed = []
             else:
+                thread_mark, member_mark = cache.marks
+                changed = list(map(tuple, conn.execute(_CHANGED_SINCE, {
+                    "thread_mark": thread_mark - ID_WINDOW, "member_mark": member_mark - ID_WINDOW})))
                 new = {row[1] for row in changed if row[1] not in cache.rows}
                 signatures = dict(conn.execute(_SIGNATURES, {"ids": list(new)}).all()) if new else {}
                 cache.update(changed, signatures)
