@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 
 from crawler.topics.classifier import TopicDecision, classify
-from crawler.topics.threads import assign_thread
+from crawler.topics.threads import file_thread, plan_thread
 from storage import Store
 from storage.threads import UnflaggedVersion
 
@@ -28,7 +28,7 @@ def warm_up() -> None:
 
 def flag_version(store: Store, version: UnflaggedVersion, index: bool = False) -> TopicDecision:
     """Decide, file into a thread and raise the alerts of one stored version, in one transaction; with
-    ``index``, index its text first (:meth:`storage.Store.index_version`), in the same transaction.
+    ``index``, index its text too (:meth:`storage.Store.plan_version_index`), in the same transaction.
 
     A first version (``seq`` 1) raises "new" when it opens a thread; a later one raises "changed" when
     it or the version before it carried a tracked label."""
@@ -37,13 +37,17 @@ def flag_version(store: Store, version: UnflaggedVersion, index: bool = False) -
     terms, explanation = [term.to_dict() for term in decision.terms], decision.explain()
     first = version.seq == 1
     with store.unit():
-        if index:
-            store.index_version(version)
+        # every read before the first write: SQLite holds its write lock from a transaction's first write
+        # to its commit, and the crawl beside the flag worker waits for it (a millisecond or more a time)
         # a first version's article was created with it, without a label
         previous_label = None if first else store.label_of(version.key)
+        index_plan = store.plan_version_index(version) if index else None
+        thread_plan = plan_thread(store, version.key, version.outlet, decision, version.published)
+        if index_plan is not None:
+            store.write_version_index(index_plan)
         store.record_decision(version.article_id, version.version_id, decision.label, decision.score, terms,
                               explanation)
-        assignment = assign_thread(store, version.key, version.outlet, decision, version.published)
+        assignment = file_thread(store, thread_plan)
         thread_id = assignment.thread.id if assignment.thread else None
         if first and assignment.is_new_thread:
             store.add_alert("new", version.article_id, version.version_id, thread_id)

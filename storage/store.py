@@ -27,7 +27,7 @@ from storage.models import Alert, Article, Fetch, Thread, Version, utcnow
 from storage.normalize import fingerprint, normalized_parts
 from storage.rebuild import Rebuild
 from storage.schedule import RevisitSchedule, as_utc, parse_published
-from storage.syndication import StoredArticle, Syndication
+from storage.syndication import IndexPlan, StoredArticle, Syndication
 from storage.threads import ThreadRow, Threads, UnflaggedVersion
 
 __all__ = ["AlertView", "ArticleText", "DueVisit", "SaveResult", "Store", "ThreadRow"]
@@ -156,7 +156,7 @@ class Store(FetchLog, Threads, Alerts, Syndication, Rebuild):
         """Store a version if the normalized text changed; safe against two crawls at once. With
         ``fetch_id``, the fetch log row of the page gets the outcome in the same transaction;
         ``text_fingerprint`` is the text's :func:`~storage.normalize.fingerprint` when the caller has it.
-        ``index=False`` leaves the near-duplicate index, copies and flashes to :meth:`index_version`
+        ``index=False`` leaves the near-duplicate index, copies and flashes to :meth:`plan_version_index`
         (the flag worker calls it with the version's topic decision)."""
         fp = text_fingerprint or fingerprint(text.title, text.description, text.paragraphs)
         for _attempt in range(3):
@@ -211,16 +211,18 @@ class Store(FetchLog, Threads, Alerts, Syndication, Rebuild):
                        body: str, first: bool = False) -> None:
         """Keep the near-duplicate index, the copy links and the flash merges in step with the text
         (``first``: the article's first version, so nothing of it is indexed yet)."""
-        values = self.index_text(s, article, title, body, replace=not first)
-        self.link_copies(s, article, values)
-        self.merge_flash(s, article, title, lead or "", body)
+        self.write_index(s, self.plan_index(s, article, title, lead, body, first))
 
-    def index_version(self, version: UnflaggedVersion) -> None:
-        """:meth:`after_new_text` for a version stored with ``save_version(index=False)``; again for one
-        already indexed changes nothing."""
+    def plan_version_index(self, version: UnflaggedVersion) -> IndexPlan:
+        """:meth:`plan_index` for a version stored with ``save_version(index=False)``; write the plan
+        with :meth:`write_version_index`. A version already indexed is indexed again, to the same rows."""
         article = StoredArticle(version.article_id, version.outlet, version.article_published, version.kind)
         with self.session() as s:
-            self.after_new_text(s, article, version.title, version.lead, version.body)
+            return self.plan_index(s, article, version.title, version.lead, version.body)
+
+    def write_version_index(self, plan: IndexPlan) -> None:
+        with self.session() as s:
+            self.write_index(s, plan)
 
     def article(self, key: str) -> Article | None:
         with self.session() as s:

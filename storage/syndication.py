@@ -146,6 +146,7 @@ def containment(short: str, long: str) -> float:
     return len(grams & _bigrams(long)) / len(grams) if grams else 0.0
 
 
+_HAS_SIGNATURE = select(Signature.article_id).where(Signature.article_id == bindparam("article_id"))
 _DELETE_BANDS = delete(SignatureBand).where(SignatureBand.article_id == bindparam("article_id"))
 _DELETE_SIGNATURE = delete(Signature).where(Signature.article_id == bindparam("article_id"))
 _INSERT_SIGNATURE = insert(Signature)
@@ -165,25 +166,60 @@ _UNMERGED_FLASHES = select(Article).where(
     Article.kind == "flash", Article.merged_into_id.is_(None), Article.published <= bindparam("published"))
 
 
-class Syndication:
-    """Mixin: needs ``self.session()``. Called by ``Store.save_version`` for every new text."""
+@dataclass(frozen=True)
+class IndexPlan:
+    """What keeping the near-duplicate index, the copy links and the flash merges in step with an
+    article's new text will write, found with reads only (:meth:`Syndication.plan_index`)."""
 
-    def index_text(self, s: Session, article: Article | StoredArticle, title: str, body: str,
-                   replace: bool = True) -> np.ndarray:
-        """(Re)write the article's signature and its LSH bands (``replace=False``: it has none yet)."""
+    article: Article | StoredArticle
+    values: np.ndarray  # the text's MinHash
+    credit: str | None
+    replace: bool  # the article has a signature to replace
+    copies: list[NearDuplicate]  # its near-duplicates on other outlets
+    merge_into: int | None  # a flash: the full story it merges into
+    flashes: list[int]  # a full story: the flashes it absorbs
+
+
+class Syndication:
+    """Mixin: needs ``self.session()``. Called by ``Store.save_version`` for every new text (or by the
+    flag worker, for versions stored without it).
+
+    Reading and writing are two steps, :meth:`plan_index` and :meth:`write_index`: SQLite takes its write
+    lock at a transaction's first write and holds it to the commit, so the flag worker does every read of
+    a version before its first write, and the crawl beside it waits less for that lock."""
+
+    def plan_index(self, s: Session, article: Article | StoredArticle, title: str, lead: str | None,
+                   body: str, first: bool = False) -> IndexPlan:
+        """Reads only. ``first``: the article's first version, so it has no signature yet."""
         values = minhash(signature_text(title, body))
+        conn = s.connection()
+        replace = not first and conn.execute(_HAS_SIGNATURE, {"article_id": article.id}).first() is not None
+        copies = [d for d in self._near_duplicates(s, values, COPY_THRESHOLD, article.id)
+                  if d.outlet != article.outlet]
+        merge_into, flashes = self._flash_merges(s, article, title, lead or "", body)
+        return IndexPlan(article, values, credit_of(f"{title}\n{body}"), replace, copies, merge_into, flashes)
+
+    def write_index(self, s: Session, plan: IndexPlan) -> None:
+        """(Re)write the article's signature and its LSH bands, link its copies, merge its flashes."""
+        article = plan.article
         # prepared Core statements, the bands in one executemany: this runs for every new version
         conn = s.connection()
-        if replace:
+        if plan.replace:
             conn.execute(_DELETE_BANDS, {"article_id": article.id})
             conn.execute(_DELETE_SIGNATURE, {"article_id": article.id})
-        credit = credit_of(f"{title}\n{body}")
         conn.execute(_INSERT_SIGNATURE, {"article_id": article.id, "outlet": article.outlet,
-                                         "published": article.published, "credit": credit,
-                                         "minhash": values.tobytes()})
+                                         "published": article.published, "credit": plan.credit,
+                                         "minhash": plan.values.tobytes()})
         conn.execute(_INSERT_BAND, [{"article_id": article.id, "bucket": bucket}
-                                    for bucket in band_buckets(values)])
-        return values
+                                    for bucket in band_buckets(plan.values)])
+        if plan.copies:
+            self._link_copies(s, article, plan.copies)
+        # ORM objects (these are rare): the session may hold the same articles
+        if plan.merge_into is not None and (stored := s.get(Article, article.id)) is not None:
+            stored.merged_into_id = plan.merge_into
+        for flash_id in plan.flashes:
+            if (flash := s.get(Article, flash_id)) is not None:
+                flash.merged_into_id = article.id
 
     def near_duplicates(self, title: str, body: str, threshold: float = COPY_THRESHOLD,
                         exclude_article_id: int | None = None) -> list[NearDuplicate]:
@@ -205,12 +241,9 @@ class Syndication:
                 found.append(NearDuplicate(row.article_id, row.key, row.outlet, row.published, sim))
         return sorted(found, key=lambda d: -d.similarity)
 
-    def link_copies(self, s: Session, article: Article | StoredArticle, values: np.ndarray) -> int | None:
-        """Link ``article`` and its near-duplicates on other outlets to their original; its id, or None."""
-        matches = [d for d in self._near_duplicates(s, values, COPY_THRESHOLD, article.id)
-                   if d.outlet != article.outlet]
-        if not matches:
-            return None
+    @staticmethod
+    def _link_copies(s: Session, article: Article | StoredArticle, matches: list[NearDuplicate]) -> int:
+        """Link ``article`` and its near-duplicates on other outlets to their original; its id."""
         group: dict[int, Article] = {}
         if (stored := s.get(Article, article.id)) is not None:  # an ORM object only when there are copies
             group[stored.id] = stored
@@ -234,12 +267,14 @@ class Syndication:
 
     # --- jiji 速報 -------------------------------------------------------------------------
 
-    def merge_flash(self, s: Session, article: Article | StoredArticle, title: str, lead: str,
-                    body: str) -> int | None:
-        """Link a flash and the full story of the same day; the full story's id, or None."""
+    @staticmethod
+    def _flash_merges(s: Session, article: Article | StoredArticle, title: str, lead: str,
+                      body: str) -> tuple[int | None, list[int]]:
+        """A flash and the full story of the same day: (the full story a flash merges into, the flashes
+        a full story absorbs)."""
         published = parse_published(article.published)
         if published is None or not article.published:
-            return None
+            return None, []
         day = article.published[:10]
         if article.kind == "flash":
             query = select(Article).where(Article.outlet == article.outlet, Article.id != article.id,
@@ -249,23 +284,21 @@ class Syndication:
                                           Article.published >= article.published)).all()
             best = max(fulls, key=lambda a: containment(headline, _story_text(s, a)), default=None)
             if best is not None and containment(headline, _story_text(s, best)) >= FLASH_CONTAINMENT:
-                if (stored := s.get(Article, article.id)) is not None:
-                    stored.merged_into_id = best.id
-                return best.id
-            return None
+                return best.id, []
+            return None, []
         # every new full story asks, and most days hold no flash: a prepared statement, and the story's
         # text only normalized when there is a flash to compare
         flashes = s.scalars(_UNMERGED_FLASHES, {"outlet": article.outlet, "article_id": article.id,
                                                 "day": day, "next_day": _next_day(day),
                                                 "published": article.published})
         story = None
-        merged = None
+        merged = []
         for flash in flashes:
             story = story or normalize_text(f"{title}{lead}{body[:1000]}")
             latest = _latest(s, flash)
             if latest is not None and containment(flash_headline(latest.title), story) >= FLASH_CONTAINMENT:
-                flash.merged_into_id = merged = article.id
-        return merged
+                merged.append(flash.id)
+        return None, merged
 
 
 def _original(members: list[Article], credits: dict[int, Any]) -> Article:

@@ -46,9 +46,23 @@ class ThreadBook(Protocol):
 
 @dataclass(frozen=True)
 class ThreadAssignment:
-    thread: ThreadRef | None
+    thread: ThreadRef | None  # as read before the article joined it (a join may widen its span)
     is_new_thread: bool
     is_follow_up: bool
+
+
+@dataclass(frozen=True)
+class ThreadPlan:
+    """What filing an article into its thread will write, decided from reads only (:func:`plan_thread`)."""
+
+    article_key: str
+    current: ThreadRef | None  # the thread the article is in already
+    leave: bool = False  # an edit changed the label: the article leaves its thread
+    open_title: str | None = None  # no thread fits: open one with this title
+    signature: dict | None = None
+    join: ThreadRef | None = None  # the thread of the same talks it follows up
+    stamp: str = ""
+    role: str = ""
 
 
 def assign_thread(
@@ -60,14 +74,25 @@ def assign_thread(
 ) -> ThreadAssignment:
     """File one article (version) into its event thread; see the module doc for the rules. The decision's
     event signature carries what the text says (date, back-reference, preview)."""
+    return file_thread(book, plan_thread(book, article_key, outlet, decision, published))
+
+
+def plan_thread(
+    book: ThreadBook,
+    article_key: str,
+    outlet: str,
+    decision: TopicDecision,
+    published: str | None,
+) -> ThreadPlan:
+    """The reads and the decisions of :func:`assign_thread`; :func:`file_thread` writes them. Two steps so
+    that a caller can do every read of a transaction before its first write (SQLite holds its write
+    lock from the first write to the commit)."""
     current = book.thread_of(article_key)
     if current is not None:
-        if decision.label != "ministerial":  # an edit changed the label: the article no longer belongs
-            book.leave_thread(article_key)
-            return ThreadAssignment(None, False, False)
-        return ThreadAssignment(current, False, False)  # re-crawl or new version: stays, not a follow-up
+        # an edit that changed the label takes the article out; a re-crawl or a new version stays
+        return ThreadPlan(article_key, current, leave=decision.label != "ministerial")
     if decision.label != "ministerial" or decision.event is None:
-        return ThreadAssignment(None, False, False)
+        return ThreadPlan(article_key, None)
 
     signature = decision.event.to_dict()
     official = outlet in OFFICIAL_OUTLETS
@@ -82,11 +107,27 @@ def assign_thread(
         candidates = book.recent_threads(since)
         thread = _same_talks(candidates, signature, day) or _back_reference(candidates, signature, day)
     if thread is None:
-        thread = book.open_thread(thread_title(signature, day), signature, stamp)
-        book.join_thread(thread.id, article_key, stamp, "official" if official else "opener")
+        return ThreadPlan(article_key, None, open_title=thread_title(signature, day), signature=signature,
+                          stamp=stamp, role="official" if official else "opener")
+    return ThreadPlan(article_key, None, join=thread, stamp=stamp,
+                      role="official" if official else "follow-up")
+
+
+def file_thread(book: ThreadBook, plan: ThreadPlan) -> ThreadAssignment:
+    """Write what :func:`plan_thread` decided."""
+    if plan.current is not None:
+        if plan.leave:
+            book.leave_thread(plan.article_key)
+            return ThreadAssignment(None, False, False)
+        return ThreadAssignment(plan.current, False, False)
+    if plan.open_title is not None and plan.signature is not None:
+        thread = book.open_thread(plan.open_title, plan.signature, plan.stamp)
+        book.join_thread(thread.id, plan.article_key, plan.stamp, plan.role)
         return ThreadAssignment(thread, True, False)
-    book.join_thread(thread.id, article_key, stamp, "official" if official else "follow-up")
-    return ThreadAssignment(book.thread_of(article_key) or thread, False, True)
+    if plan.join is not None:
+        book.join_thread(plan.join.id, plan.article_key, plan.stamp, plan.role)
+        return ThreadAssignment(plan.join, False, True)
+    return ThreadAssignment(None, False, False)
 
 
 def thread_title(signature: dict, day: dt.date | None) -> str:
