@@ -134,22 +134,6 @@ class Store(FetchLog, Threads, Alerts, Syndication, Rebuild):
 
     # --- articles and versions -----------------------------------------------------------
 
-    def visit_if_unchanged(self, text: ArticleText) -> str | None:
-        """"unchanged" or "trivial" when ``text`` adds nothing to what is stored (the visit is recorded
-        and the next one scheduled); None when it is new or changed (then call :meth:`save_version`)."""
-        with self.session() as s:
-            # prepared statements and rows, not ORM objects: every fetched article page asks this
-            conn = s.connection()
-            article = conn.execute(_ARTICLE_VISIT, {"key": text.key}).first()
-            if article is None:
-                return None
-            latest = conn.execute(_LATEST_TEXT, {"article_id": article.id}).first()
-            status = _compare(latest, text)
-            if status is not None:
-                conn.execute(_SET_VISIT, {"article_id": article.id,
-                                          **self._visit(article.published, article.first_seen)})
-            return status
-
     def save_version(self, text: ArticleText, snapshot_sha: str | None = None,
                      fetch_id: int | None = None, text_fingerprint: str | None = None,
                      index: bool = True) -> SaveResult:
@@ -171,7 +155,8 @@ class Store(FetchLog, Threads, Alerts, Syndication, Rebuild):
         with self.session() as s:
             result = self._save_in(s, text, fp, snapshot_sha, index)
             if fetch_id is not None:
-                set_outcome(s, fetch_id, result.status, result.change_kind, article_key=text.key)
+                reason = result.change_kind or _NO_VERSION_REASONS.get(result.status)
+                set_outcome(s, fetch_id, result.status, reason, article_key=text.key)
             return result
 
     def _save_in(self, s: Session, text: ArticleText, fp: str, snapshot_sha: str | None,
@@ -294,13 +279,8 @@ class Store(FetchLog, Threads, Alerts, Syndication, Rebuild):
         return {outlet: count for outlet, count in rows}
 
 
+_NO_VERSION_REASONS = {"unchanged": "text unchanged", "trivial": "only width, spacing or punctuation changed"}
 # statements built once: building and caching a statement per call costs ten times its execution
-_ARTICLE_VISIT = (select(Article.id, Article.published, Article.first_seen)
-                  .where(Article.key == bindparam("key")))
-_LATEST_TEXT = (select(Version.title, Version.lead, Version.body)
-                .where(Version.article_id == bindparam("article_id")).order_by(Version.seq.desc()).limit(1))
-_SET_VISIT = update(Article).where(Article.id == bindparam("article_id")).values(
-    last_seen=bindparam("last_seen"), next_visit_at=bindparam("next_visit_at"))
 _ARTICLE_ROW = (select(Article.id, Article.outlet, Article.published, Article.first_seen)
                 .where(Article.key == bindparam("key")))
 _INSERT_ARTICLE = insert(Article)

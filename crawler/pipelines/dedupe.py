@@ -1,8 +1,8 @@
-"""Drop what is already stored: the same article twice in a run, or text that did not change.
+"""Drop the same article text met twice in one crawl (a listing and a revisit, two listings).
 
-"unchanged": the same text as the latest version; "trivial": it differs only in width, spacing or
-punctuation (no version either). Both are counted in the fetch log and in the crawl stats, and both
-are a visit for the revisit schedule.
+Text already stored is the version step's to tell (:mod:`crawler.pipelines.version`): ``save_version``
+compares with the latest version in the transaction that would store a new one, so a second look
+here would only cost every page another transaction.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from scrapy.exceptions import DropItem
 
 from crawler.items import ArticleItem
 from crawler.pipelines.base import StorePipeline
-from storage import ArticleText
 from storage.normalize import fingerprint
 
 
@@ -25,17 +24,10 @@ class DedupePipeline(StorePipeline):
         item.fingerprint = fingerprint(article.title, article.description, article.paragraphs)
         seen_key = (article.key, item.fingerprint)
         if seen_key in self.seen:
-            self._drop(item, "unchanged", "duplicate in this crawl")
+            if item.fetch_id is not None:
+                self.store.update_fetch(item.fetch_id, "unchanged", "duplicate in this crawl",
+                                        article_key=article.key)
+            self.count("unchanged")
+            raise DropItem(f"{article.key}: duplicate in this crawl", log_level="DEBUG")
         self.seen.add(seen_key)
-        status = self.store.visit_if_unchanged(ArticleText.of(article))
-        if status == "unchanged":
-            self._drop(item, status, "text unchanged")
-        elif status == "trivial":
-            self._drop(item, status, "only width, spacing or punctuation changed")
         return item
-
-    def _drop(self, item: ArticleItem, outcome: str, reason: str) -> None:
-        if item.fetch_id is not None:
-            self.store.update_fetch(item.fetch_id, outcome, reason, article_key=item.article.key)
-        self.count(outcome)
-        raise DropItem(f"{item.article.key}: {reason}", log_level="DEBUG")

@@ -1,4 +1,7 @@
-"""Store a new version (with its diff and change kind) when the text changed.
+"""Store a new version (with its diff and change kind) when the text changed; drop the page when it did
+not: "unchanged" (the same text as the latest version, or a revert to one held) or "trivial" (it differs
+only in width, spacing or punctuation). Both are counted in the fetch log and in the crawl stats, and
+both are a visit for the revisit schedule.
 
 ``Store.save_version`` also keeps the revisit schedule in step, and the near-duplicate index, the copy
 links (syndication) and the jiji 速報 merges — unless the crawl has a flag worker, which does those with
@@ -27,7 +30,6 @@ class VersionPipeline(StorePipeline):
                                          fetch_id=item.fetch_id, text_fingerprint=item.fingerprint,
                                          index=not worker)
         if result.status in ("unchanged", "trivial"):
-            # another crawl stored this text between the dedupe check and now
             self.count(result.status)
             raise DropItem(f"{article.key}: text {result.status}", log_level="DEBUG")
         item.article_id, item.version_id = result.article_id, result.version_id

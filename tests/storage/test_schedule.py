@@ -91,7 +91,7 @@ def test_due_article_is_claimed_once_and_rescheduled(timed_store: Store, clock: 
 def test_unchanged_visit_moves_the_schedule(timed_store: Store, clock: Clock):
     timed_store.save_version(text(STORY))
     clock.now = PUBLISHED + timedelta(days=2)
-    assert timed_store.visit_if_unchanged(text(STORY)) == "unchanged"
+    assert timed_store.save_version(text(STORY)).status == "unchanged"
     article = timed_store.article("mofa:pageit_000001_01515")
     assert as_utc(article.next_visit_at) == clock.now + timedelta(days=1)
 

@@ -42,12 +42,24 @@ def test_trivial_change_stores_no_version(store: Store):
     assert len(store.versions(KEY)) == 1
 
 
-def test_visit_if_unchanged_tells_unchanged_from_trivial(store: Store):
-    assert store.visit_if_unchanged(text(STORY)) is None  # not stored yet
+def test_save_version_tells_unchanged_from_trivial(store: Store):
+    assert store.save_version(text(STORY)).status == "new"
+    assert store.save_version(text(STORY)).status == "unchanged"
+    assert store.save_version(text([STORY[0] + " ", *STORY[1:]])).status == "trivial"
+    assert store.save_version(text(STORY[:-1])).status == "changed"
+
+
+def test_a_page_without_a_version_says_why_in_the_fetch_log(store: Store):
     store.save_version(text(STORY))
-    assert store.visit_if_unchanged(text(STORY)) == "unchanged"
-    assert store.visit_if_unchanged(text([STORY[0] + " ", *STORY[1:]])) == "trivial"
-    assert store.visit_if_unchanged(text(STORY[:-1])) is None
+    unchanged = store.record_fetch(outlet="mofa", url="https://example.test/a", role="article", status=200,
+                                   bytes=10, outcome="fetched")
+    trivial = store.record_fetch(outlet="mofa", url="https://example.test/a", role="article", status=200,
+                                 bytes=10, outcome="fetched")
+    store.save_version(text(STORY), fetch_id=unchanged)
+    store.save_version(text([STORY[0] + " ", *STORY[1:]]), fetch_id=trivial)
+    rows = {f.id: (f.outcome, f.reason, f.article_key) for f in store.fetches(role="article")}
+    assert rows[unchanged] == ("unchanged", "text unchanged", KEY)
+    assert rows[trivial] == ("trivial", "only width, spacing or punctuation changed", KEY)
 
 
 def test_revert_to_an_older_text_is_not_a_version(store: Store):
