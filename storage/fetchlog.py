@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import insert_ignoring_duplicates
@@ -98,11 +98,13 @@ _INSERT_FETCH = insert(Fetch)
 # only a fetch whose page was used counts: an article page must have been stored (or found unchanged);
 # a bot wall served as 200, a rejected page or one whose processing broke off is asked for in full again
 STORED_OUTCOMES = ("new", "changed", "unchanged", "trivial")
+# (= and != rather than IN: an IN list is re-rendered into the SQL at every execution, and every request
+# asks this, 70 µs more each time)
 _VALIDATORS = (select(Fetch.etag, Fetch.last_modified)
                .where(Fetch.url == bindparam("url"), Fetch.status == 200)
                .where((Fetch.etag.is_not(None)) | (Fetch.last_modified.is_not(None)))
-               .where(Fetch.outcome.not_in(("blocked", "rejected", "error")))
-               .where((Fetch.role != "article") | Fetch.outcome.in_(STORED_OUTCOMES))
+               .where(and_(*(Fetch.outcome != outcome for outcome in ("blocked", "rejected", "error"))))
+               .where(or_(Fetch.role != "article", *(Fetch.outcome == stored for stored in STORED_OUTCOMES)))
                .order_by(Fetch.id.desc()).limit(1))
 _SNAPSHOT_KEY = select(Snapshot.sha256).where(Snapshot.sha256 == bindparam("sha"))
 _SET_OUTCOME = {
