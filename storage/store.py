@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from storage.alerts import Alerts, AlertView
 from storage.db import database_url, make_engine
@@ -89,10 +89,11 @@ class Store(FetchLog, Threads, Alerts, Syndication, Rebuild):
                  schedule: RevisitSchedule | None = None, clock: Callable[[], datetime] = utcnow) -> None:
         self.url = database_url(url)
         self.engine = engine or make_engine(self.url)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.schedule = schedule or RevisitSchedule.from_env()
         self.clock = clock  # the revisit schedule's "now" (tests pass a fake clock)
-        self._unit = threading.local()  # the session of the unit of work open in this thread, if any
+        self._local = threading.local()  # this thread's Session, and whether a transaction is open in it
+        self._held: list[Connection] = []  # the connections held for threads (SQLite), closed by dispose()
+        self._held_lock = threading.Lock()
 
     def create_schema(self) -> None:
         """The database at the head revision, through the Alembic migrations."""
@@ -101,36 +102,54 @@ class Store(FetchLog, Threads, Alerts, Syndication, Rebuild):
         ensure_schema(self.engine)
 
     def dispose(self) -> None:
+        with self._held_lock:
+            held, self._held = self._held, []
+        for connection in held:
+            connection.close()
         self.engine.dispose()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """One short transaction (long ones hold SQLite's write lock); inside :meth:`unit`, the unit's."""
-        active = getattr(self._unit, "session", None)
-        if active is not None:
-            yield active
+        """One short transaction (long ones hold SQLite's write lock). Called inside another (or inside
+        :meth:`unit`), it joins that one."""
+        local = self._local
+        if getattr(local, "active", False):
+            yield local.session
             return
-        with self._sessions.begin() as session:
-            yield session
+        session = self._thread_session()
+        try:
+            with session.begin():
+                local.active = True
+                try:
+                    yield session
+                finally:
+                    local.active = False
+        finally:
+            # as a new Session would be: no object of an earlier transaction answers s.get() stale
+            session.expunge_all()
 
-    @contextmanager
-    def unit(self) -> Iterator[Session]:
+    def unit(self) -> AbstractContextManager[Session]:
         """Run several Store calls as one transaction: what one pipeline step writes for one page.
 
-        Each BEGIN/COMMIT with its session costs more than the statements a page needs, so the crawl
-        groups a step's calls. All of them commit together or not at all; keep a unit short (no
-        network, no parsing inside) since it may hold SQLite's write lock. Units nest (the inner one
-        joins the outer)."""
-        active = getattr(self._unit, "session", None)
-        if active is not None:
-            yield active
-            return
-        with self._sessions.begin() as session:
-            self._unit.session = session
-            try:
-                yield session
-            finally:
-                self._unit.session = None
+        Each BEGIN/COMMIT costs more than the statements a page needs, so the crawl groups a step's
+        calls. All of them commit together or not at all; keep a unit short (no network, no parsing
+        inside) since it may hold SQLite's write lock. Units nest (the inner one joins the outer)."""
+        return self.session()
+
+    def _thread_session(self) -> Session:
+        """This thread's Session, made once: making a Session and checking a connection out of the pool
+        for every transaction cost more than the statements of most of them (~100 µs a time). On SQLite
+        the thread keeps its connection (a file needs no reconnecting); other databases check one out
+        of the pool for each transaction, pinged first, so a server restart costs no failed call."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            bind: Engine | Connection = self.engine
+            if self.engine.dialect.name == "sqlite":
+                bind = self.engine.connect()
+                with self._held_lock:
+                    self._held.append(bind)
+            session = self._local.session = Session(bind, expire_on_commit=False)
+        return session
 
     # --- articles and versions -----------------------------------------------------------
 

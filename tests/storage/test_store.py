@@ -7,7 +7,7 @@ import threading
 from sqlalchemy import insert, update
 
 from storage import ArticleText, Store
-from storage.models import Thread, ThreadMember
+from storage.models import Article, Thread, ThreadMember
 
 
 def text(body: list[str], title: str = "日米外相会談", key: str = "pageit_000001_01515") -> ArticleText:
@@ -177,3 +177,28 @@ def test_recent_threads_see_a_member_committed_out_of_id_order(store: Store):
     rows = {t.id: t for t in store.recent_threads("2025-01-01")}
     assert rows[other.id].last_published == "2025-01-30T03:00:00+00:00"
 
+
+
+def test_a_store_reads_what_another_process_wrote_since_its_last_transaction(store: Store, db_url: str):
+    # the Store keeps one Session per thread: an object read in one transaction must not answer later
+    first = store.save_version(text(BODY))
+    before = store.article("mofa:pageit_000001_01515")  # held: a Session would keep answering with it
+    assert before is not None and before.label is None
+    other = Store(db_url)
+    try:
+        with other.session() as s:
+            s.execute(update(Article).where(Article.id == first.article_id).values(label="ministerial"))
+    finally:
+        other.dispose()
+    assert store.article("mofa:pageit_000001_01515").label == "ministerial"
+
+
+def test_a_transaction_inside_another_joins_it(store: Store):
+    try:
+        with store.session():
+            store.save_version(text(BODY))  # opens its own session() inside this one
+            raise RuntimeError("the outer transaction fails")
+    except RuntimeError:
+        pass
+    assert store.article("mofa:pageit_000001_01515") is None  # rolled back with the outer one
+    assert store.save_version(text(BODY)).status == "new"  # and the Store goes on
