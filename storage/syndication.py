@@ -151,16 +151,19 @@ _DELETE_BANDS = delete(SignatureBand).where(SignatureBand.article_id == bindpara
 _DELETE_SIGNATURE = delete(Signature).where(Signature.article_id == bindparam("article_id"))
 _INSERT_SIGNATURE = insert(Signature)
 _INSERT_BAND = insert(SignatureBand)
+# one parameter per band, not an expanding list: SQLAlchemy re-renders such a list into the SQL at every
+# execution, and every new version asks
+_BUCKETS = [bindparam(f"bucket{band}") for band in range(BANDS)]
 # the articles sharing a band bucket with a signature, with what a match reports
 _CANDIDATES = (
     select(Signature.article_id, Signature.minhash, Article.key, Article.outlet, Article.published)
     .join(Article, Article.id == Signature.article_id)
     .where(Signature.article_id.in_(select(SignatureBand.article_id)
-                                    .where(SignatureBand.bucket.in_(bindparam("buckets", expanding=True)))
+                                    .where(SignatureBand.bucket.in_(_BUCKETS))
                                     .distinct()))
 )
 
-_UNMERGED_FLASHES = select(Article).where(
+_UNMERGED_FLASHES = select(Article.id).where(
     Article.outlet == bindparam("outlet"), Article.id != bindparam("article_id"),
     Article.published >= bindparam("day"), Article.published < bindparam("next_day"),
     Article.kind == "flash", Article.merged_into_id.is_(None), Article.published <= bindparam("published"))
@@ -231,7 +234,8 @@ class Syndication:
     @staticmethod
     def _near_duplicates(s: Session, values: np.ndarray, threshold: float,
                          exclude_article_id: int | None) -> list[NearDuplicate]:
-        rows = s.connection().execute(_CANDIDATES, {"buckets": band_buckets(values)}).all()
+        buckets = {f"bucket{band}": bucket for band, bucket in enumerate(band_buckets(values))}
+        rows = s.connection().execute(_CANDIDATES, buckets).all()
         found = []
         for row in rows:
             if row.article_id == exclude_article_id:
@@ -286,18 +290,18 @@ class Syndication:
             if best is not None and containment(headline, _story_text(s, best)) >= FLASH_CONTAINMENT:
                 return best.id, []
             return None, []
-        # every new full story asks, and most days hold no flash: a prepared statement, and the story's
-        # text only normalized when there is a flash to compare
-        flashes = s.scalars(_UNMERGED_FLASHES, {"outlet": article.outlet, "article_id": article.id,
-                                                "day": day, "next_day": _next_day(day),
-                                                "published": article.published})
+        # every new full story asks, and most days hold no flash: a prepared Core statement (ids, no ORM
+        # objects), and the story's text only normalized when there is a flash to compare
+        flashes = s.connection().execute(_UNMERGED_FLASHES, {
+            "outlet": article.outlet, "article_id": article.id, "day": day, "next_day": _next_day(day),
+            "published": article.published}).scalars().all()
         story = None
         merged = []
-        for flash in flashes:
+        for flash_id in flashes:
             story = story or normalize_text(f"{title}{lead}{body[:1000]}")
-            latest = _latest(s, flash)
+            latest = _latest(s, flash_id)
             if latest is not None and containment(flash_headline(latest.title), story) >= FLASH_CONTAINMENT:
-                merged.append(flash.id)
+                merged.append(flash_id)
         return None, merged
 
 
@@ -320,11 +324,11 @@ def _next_day(day: str) -> str:
         return day + "~"
 
 
-def _latest(s: Session, article: Article) -> Version | None:
-    return s.scalar(select(Version).where(Version.article_id == article.id)
+def _latest(s: Session, article_id: int) -> Version | None:
+    return s.scalar(select(Version).where(Version.article_id == article_id)
                     .order_by(Version.seq.desc()).limit(1))
 
 
 def _story_text(s: Session, article: Article) -> str:
-    latest = _latest(s, article)
+    latest = _latest(s, article.id)
     return normalize_text(f"{latest.title}{latest.lead or ''}{latest.body[:1000]}") if latest else ""
