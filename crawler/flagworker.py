@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 # the wait between two looks at the database doubles while there is nothing to flag (a polite live crawl
 # stores a version a second or less often), and is short again once there is
 POLL_SECONDS, MAX_POLL_SECONDS = 0.02, 1.0
+# the worker's CPU priority below the crawl's: its work can wait (the database is its queue), the crawl's
+# cannot, and on two busy cores the scheduler would otherwise take turns between them
+NICENESS = 10
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for stop in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop, signal.SIG_IGN)
+    if hasattr(os, "nice"):
+        os.nice(NICENESS)
     logging.basicConfig(level=os.environ.get("TALKWATCH_LOG_LEVEL", "INFO"), stream=sys.stderr,
                         format="%(asctime)s [flagworker] %(levelname)s: %(message)s")
     report = run(os.environ["TALKWATCH_DATABASE_URL"], args[0], sys.stdin)

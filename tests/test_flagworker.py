@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 from crawler.crawl import run_crawl
 from crawler.errors import ConfigError
 from crawler.flagging import flag_version
-from crawler.flagworker import FlagWorker
+from crawler.flagworker import NICENESS, FlagWorker
 from crawler.mirror.server import MirrorServer
 from crawler.pipelines.flag import FlagPipeline
 from storage import Store
@@ -104,6 +105,19 @@ def test_the_worker_leaves_sigterm_to_its_crawl(tmp_path: Path):
     worker.process.send_signal(signal.SIGTERM)
     report = worker.finish(timeout=60)
     assert report is not None and report.decided == 4
+    store.dispose()
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="no process priorities on this system")
+def test_the_worker_yields_the_cpu_to_its_crawl(tmp_path: Path):
+    store = _fill(f"sqlite:///{tmp_path / 'talkwatch.sqlite3'}")
+    worker = FlagWorker.start(store.url, "jiji")
+    deadline = time.monotonic() + 60
+    while store.unflagged_versions("jiji") and time.monotonic() < deadline:
+        time.sleep(0.05)  # past its start-up
+    niceness = os.getpriority(os.PRIO_PROCESS, worker.process.pid)
+    assert worker.finish(timeout=60) is not None
+    assert niceness == min(os.getpriority(os.PRIO_PROCESS, 0) + NICENESS, 19)
     store.dispose()
 
 
