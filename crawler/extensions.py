@@ -1,4 +1,5 @@
-"""Write a crawl's stats to a JSON file, so the process that started the crawl can read them."""
+"""Crawl-wide extensions: the cycle collector's set-up, and the crawl's stats in a JSON file (so the
+process that started the crawl can read them)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.memory import peak_rss_mb
+from crawler.memory import peak_rss_mb, tune_collector
 
 
 class StatsFile:
@@ -33,3 +34,16 @@ class StatsFile:
         stats["talkwatch/peak_rss_mb"] = round(peak_rss_mb(), 1)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps(stats, default=str, indent=1), encoding="utf-8")
+
+
+class CollectorTuning:
+    """:func:`crawler.memory.tune_collector` when the spider opens: everything made at start-up is alive."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        extension = cls()
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        return extension
+
+    def spider_opened(self) -> None:
+        tune_collector()

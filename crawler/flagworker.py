@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from typing import TextIO
 
 from crawler.flagging import FlagTally, flag_backlog, warm_up
-from crawler.memory import peak_rss_mb
+from crawler.memory import peak_rss_mb, tune_collector
 from storage import Store
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ def run(database_url: str, outlet: str, commands: TextIO) -> WorkerReport:
     """Flag the outlet's unflagged versions until ``commands`` says ``drain`` (or closes), then the rest."""
     store = Store(database_url)
     warm_up()
+    tune_collector()
     tally = FlagTally()
     draining, wait = False, POLL_SECONDS
     try:

@@ -66,6 +66,7 @@ ITEM_PIPELINES = {
 }
 
 EXTENSIONS = {
+    "crawler.extensions.CollectorTuning": 100,
     "crawler.extensions.StatsFile": 500,
 }
 TALKWATCH_STATS_FILE = ""
