@@ -38,8 +38,8 @@ def flag_version(store: Store, version: UnflaggedVersion, index: bool = False) -
     first = version.seq == 1
     with store.unit():
         # every read before the first write: SQLite holds its write lock from a transaction's first write
-        # to its commit, and the crawl beside the flag worker waits for it (a millisecond or more a time)
-        # a first version's article was created with it, without a label
+        # to its commit, and the crawl beside the flag worker waits for it (a millisecond or more a time).
+        # A first version's article was created with it, without a label.
         previous_label = None if first else store.label_of(version.key)
         index_plan = store.plan_version_index(version) if index else None
         thread_plan = plan_thread(store, version.key, version.outlet, decision, version.published)

@@ -176,6 +176,7 @@ class IndexPlan:
 
     article: Article | StoredArticle
     values: np.ndarray  # the text's MinHash
+    buckets: list[int]  # its LSH band hashes
     credit: str | None
     replace: bool  # the article has a signature to replace
     copies: list[NearDuplicate]  # its near-duplicates on other outlets
@@ -195,12 +196,14 @@ class Syndication:
                    body: str, first: bool = False) -> IndexPlan:
         """Reads only. ``first``: the article's first version, so it has no signature yet."""
         values = minhash(signature_text(title, body))
+        buckets = band_buckets(values)
         conn = s.connection()
         replace = not first and conn.execute(_HAS_SIGNATURE, {"article_id": article.id}).first() is not None
-        copies = [d for d in self._near_duplicates(s, values, COPY_THRESHOLD, article.id)
+        copies = [d for d in self._near_duplicates(s, values, buckets, COPY_THRESHOLD, article.id)
                   if d.outlet != article.outlet]
         merge_into, flashes = self._flash_merges(s, article, title, lead or "", body)
-        return IndexPlan(article, values, credit_of(f"{title}\n{body}"), replace, copies, merge_into, flashes)
+        return IndexPlan(article, values, buckets, credit_of(f"{title}\n{body}"), replace, copies, merge_into,
+                         flashes)
 
     def write_index(self, s: Session, plan: IndexPlan) -> None:
         """(Re)write the article's signature and its LSH bands, link its copies, merge its flashes."""
@@ -213,8 +216,7 @@ class Syndication:
         conn.execute(_INSERT_SIGNATURE, {"article_id": article.id, "outlet": article.outlet,
                                          "published": article.published, "credit": plan.credit,
                                          "minhash": plan.values.tobytes()})
-        conn.execute(_INSERT_BAND, [{"article_id": article.id, "bucket": bucket}
-                                    for bucket in band_buckets(plan.values)])
+        conn.execute(_INSERT_BAND, [{"article_id": article.id, "bucket": bucket} for bucket in plan.buckets])
         if plan.copies:
             self._link_copies(s, article, plan.copies)
         # ORM objects (these are rare): the session may hold the same articles
@@ -229,13 +231,13 @@ class Syndication:
         """Stored articles whose text is a near-duplicate of ``title`` + ``body``, most similar first."""
         values = minhash(signature_text(title, body))
         with self.session() as s:  # type: ignore[attr-defined]
-            return self._near_duplicates(s, values, threshold, exclude_article_id)
+            return self._near_duplicates(s, values, band_buckets(values), threshold, exclude_article_id)
 
     @staticmethod
-    def _near_duplicates(s: Session, values: np.ndarray, threshold: float,
+    def _near_duplicates(s: Session, values: np.ndarray, buckets: list[int], threshold: float,
                          exclude_article_id: int | None) -> list[NearDuplicate]:
-        buckets = {f"bucket{band}": bucket for band, bucket in enumerate(band_buckets(values))}
-        rows = s.connection().execute(_CANDIDATES, buckets).all()
+        params = {f"bucket{band}": bucket for band, bucket in enumerate(buckets)}
+        rows = s.connection().execute(_CANDIDATES, params).all()
         found = []
         for row in rows:
             if row.article_id == exclude_article_id:
@@ -246,8 +248,8 @@ class Syndication:
         return sorted(found, key=lambda d: -d.similarity)
 
     @staticmethod
-    def _link_copies(s: Session, article: Article | StoredArticle, matches: list[NearDuplicate]) -> int:
-        """Link ``article`` and its near-duplicates on other outlets to their original; its id."""
+    def _link_copies(s: Session, article: Article | StoredArticle, matches: list[NearDuplicate]) -> None:
+        """Link ``article`` and its near-duplicates on other outlets to their original."""
         group: dict[int, Article] = {}
         if (stored := s.get(Article, article.id)) is not None:  # an ORM object only when there are copies
             group[stored.id] = stored
@@ -267,7 +269,6 @@ class Syndication:
         for copy in s.scalars(select(Article).where(Article.copy_of_id.in_(list(group)),
                                                     Article.id != original.id)):
             copy.copy_of_id = original.id
-        return original.id
 
     # --- jiji 速報 -------------------------------------------------------------------------
 
