@@ -6,7 +6,9 @@ from importlib import import_module
 from typing import cast
 from urllib.parse import urlsplit
 
-from crawler.outlets.base import OutletModule
+from scrapy.http import HtmlResponse, TextResponse
+
+from crawler.outlets.base import OutletModule, ParsedArticle, parse_page, xml_name
 
 OUTLET_NAMES: tuple[str, ...] = ("mofa", "jiji", "nhk", "reuters")
 
@@ -34,3 +36,28 @@ def outlet_for_url(url: str) -> OutletModule | None:
         if host in module.OUTLET.hosts:
             return module
     return None
+
+
+def parse_article(outlet: OutletModule, response: TextResponse) -> ParsedArticle:
+    """The article on ``response``, read by the outlet's layout that fits it."""
+    return parse_page(outlet.LAYOUTS, response)
+
+
+def is_discovery_document(outlet: OutletModule, response: TextResponse) -> bool:
+    """A feed, a sitemap or a listing page (rather than an article), judged from the document itself: any
+    XML document but an XHTML page (its root says which: ``discover`` names a root it cannot read), or an
+    HTML page the outlet's rules call a listing."""
+    if response.body.lstrip()[:1] == b"<" and not isinstance(response, HtmlResponse):
+        return _xml_root_name(response) != "html"
+    return outlet.is_listing(response)
+
+
+def _xml_root_name(response: TextResponse) -> str:
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(response.body.strip(), etree.XMLParser(resolve_entities=False, no_network=True,
+                                                                      recover=True))
+    except etree.XMLSyntaxError:
+        return ""
+    return xml_name(root) if root is not None else ""

@@ -6,12 +6,12 @@ import re
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
-from crawler.outlets.base import nfkc
+from crawler.outlets.text import nfkc
 
 JST = timezone(timedelta(hours=9), "JST")
 
-# era name -> Gregorian year of the era's first year (元年)
-ERAS = {"令和": 2019, "平成": 1989, "昭和": 1926}
+# era name -> (Gregorian year of the era's first year (元年), the era's last year number or None)
+ERAS = {"令和": (2019, None), "平成": (1989, 31), "昭和": (1926, 64)}
 
 _ERA_DATE = re.compile(r"(令和|平成|昭和)\s*(元|\d{1,2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _JA_DATE = re.compile(
@@ -45,8 +45,11 @@ def parse_era_date(text: str) -> str | None:
         return None
     era, year_text, month, day = match.groups()
     year = 1 if year_text == "元" else int(year_text)
+    first_year, last = ERAS[era]
+    if year < 1 or (last is not None and year > last):
+        return None  # 令和0年, 平成40年: not a year of that era
     try:
-        return iso_jst(ERAS[era] + year - 1, int(month), int(day))
+        return iso_jst(first_year + year - 1, int(month), int(day))
     except ValueError:
         return None
 

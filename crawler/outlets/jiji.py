@@ -16,6 +16,7 @@ Facts this module relies on (see ``../shared/fixtures/README.md``):
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -24,39 +25,38 @@ from scrapy.http import TextResponse
 from w3lib.url import canonicalize_url, url_query_parameter
 
 from crawler.outlets.base import (
+    ArticlePage,
     ArticleRef,
     Discovered,
     Outlet,
     ParsedArticle,
     ParseError,
-    block_lines,
-    clean_text,
-    first,
-    json_ld_objects,
-    meta_content,
-    news_article_ld,
-    nfkc,
-    node_lines,
-    split_lines,
-    tag_name,
+    Rule,
+    parse_page,
 )
 from crawler.outlets.dates import iso_jst, normalize_iso, parse_ja_date
+from crawler.outlets.structured import json_ld_objects
+from crawler.outlets.text import block_lines, clean_text, nfkc, node_lines, squash, tag_name
 
 OUTLET = Outlet(
     name="jiji",
+    display_name="時事ドットコム (jiji.com)",
     hosts=("www.jiji.com", "jiji.com"),
     start_urls=(
         "https://www.jiji.com/jc/list?g=pol",
         "https://www.jiji.com/jc/list?g=int",
         "https://www.jiji.com/jc/list?g=news",
     ),
+    article_url_forms=("https://www.jiji.com/jc/article?k=<13 digits> (also /sp/, /amp/)",),
+    default_interval_minutes=15,
 )
 
 BASE_URL = "https://www.jiji.com/"
 _ARTICLE_PATHS = {"/jc/article", "/sp/article", "/amp/article", "/jc/amp/article"}
+_LIST_PATHS = {"/jc/list", "/sp/list", "/jc/c"}
 _ID = re.compile(r"^(\d{13})")
 _SITE_SUFFIX = re.compile(r"\s*[：:｜|\-－―]\s*時事ドットコム\s*$")
-_FLASH_PREFIX = re.compile(r"^\s*[【\[]速報[】\]]")
+FLASH_PREFIX = re.compile(r"^\s*[【\[［]\s*速報\s*[】\]］]\s*")
 _LIST_DATE = re.compile(r"(\d{1,2})/(\d{1,2})\s+(\d{1,2}):(\d{2})")
 # the raw page keeps the CMS timestamps in comments: <!-- key="news date" value="20221017190950" -->
 _CMS_DATE = re.compile(r'<!--\s*key="(news date|upd_date)"\s+value="(\d{12})\d*"\s*-->')
@@ -66,6 +66,7 @@ _FLASH_MAX_CHARS = 40
 # Body blocks that are not article text: in-body ads, links to related stories, bottom links.
 _DROP = ("aside", "script", "style", "noscript", "figure", "figcaption")
 _DROP_CLASSES = ("ArticleInnerAD", "ArticleTextTab", "ArticleBottomLink")
+_INLINE = {"br", "a", "span", "em", "strong", "b", "i"}
 
 # Listing entries: the documented list blocks first, then any article link in the main column.
 _LIST_ITEMS = ".ArticleListMain li > a, .ArticleHeadlineList li > a"
@@ -74,6 +75,7 @@ _FALLBACK_SKIP = (
     "ancestor::aside or ancestor::nav or ancestor::footer"
     " or ancestor::*[contains(@class, 'Ranking') or contains(@class, 'BottomArticleList')]"
 )
+_ARTICLE_TEXT = "contains(concat(' ', normalize-space(@class), ' '), ' ArticleText ')"
 
 
 # --- URLs ---------------------------------------------------------------------
@@ -103,140 +105,106 @@ def canonicalize(url: str) -> ArticleRef | None:
     return ArticleRef(stable_key=key, canonical_url=f"https://www.jiji.com/jc/article?k={key}")
 
 
-# --- article pages --------------------------------------------------------------
-
-
 def strip_site_suffix(title: str | None) -> str:
     return _SITE_SUFFIX.sub("", clean_text(title))
 
 
+# --- article pages --------------------------------------------------------------
+
+
+class JijiPage(ArticlePage):
+    """Both jiji article layouts: ``div.ArticleText`` and the newer ``.ArticleBlock .ArticleText``."""
+
+    outlet = OUTLET
+    layout = "article"
+    title_suffix = _SITE_SUFFIX
+    absent_fields = frozenset({"authors"})  # jiji credits the agency (時事通信社), not reporters
+
+    def title_rules(self) -> Sequence[Rule]:
+        return (
+            ("jsonld", lambda: strip_site_suffix(self.ld_text("headline"))),
+            ("dom", self._dom_title),
+        )
+
+    def published_rules(self) -> Sequence[Rule]:
+        return (
+            ("jsonld", lambda: normalize_iso(self.ld_text("datePublished"))),
+            ("dom", lambda: parse_ja_date(" ".join(self.response.css("p.ArticleTitleData ::text").getall()))),
+            ("cms", lambda: self._cms_date("news date")),
+        )
+
+    def modified_rules(self) -> Sequence[Rule]:
+        return (
+            ("jsonld", lambda: normalize_iso(self.ld_text("dateModified"))),
+            ("cms", lambda: self._cms_date("upd_date")),
+        )
+
+    def body_rules(self) -> Sequence[Rule]:
+        return (("dom", self._body_paragraphs), ("title", self._flash_headline))
+
+    def description_rules(self) -> Sequence[Rule]:
+        return (("jsonld", lambda: self.ld_text("description")),)
+
+    def section_rules(self) -> Sequence[Rule]:
+        return (
+            ("jsonld", lambda: self.ld_text("articleSection")),
+            ("jsonld", self._breadcrumb_section),
+            ("dom", lambda: clean_text(" ".join(self.response.css("div.BreadCrumbs p a::text").getall()[1:2]))),
+        )
+
+    def kind(self, fields: dict[str, Any]) -> str:
+        """速報 pages: 【速報】 headline, section 速報, g=flash, or a one-line body repeating the headline."""
+        title, section = fields.get("title") or "", fields.get("section") or ""
+        if FLASH_PREFIX.match(title) or "速報" in section:
+            return "flash"
+        if url_query_parameter(self.response.url.replace("&amp;", "&"), "g") == "flash":
+            return "flash"
+        body = fields.get("body") or []
+        if len(body) != 1 or len(body[0]) > _FLASH_MAX_CHARS:
+            return "article"
+        return "flash" if squash(body[0]) == squash(FLASH_PREFIX.sub("", title)) else "article"
+
+    def _flash_headline(self) -> list[str]:
+        """A bare flash page is its headline: storage merges it into the full story later."""
+        title = self.ld_text("headline") or self._dom_title()
+        flash = bool(FLASH_PREFIX.match(title)) or url_query_parameter(self.response.url, "g") == "flash"
+        return [FLASH_PREFIX.sub("", title).strip()] if flash and title else []
+
+    def _cms_date(self, key: str) -> str | None:
+        stamp = dict(_CMS_DATE.findall(self.response.text)).get(key)
+        if not stamp:
+            return None
+        return iso_jst(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:8]), int(stamp[8:10]), int(stamp[10:12]))
+
+    def _breadcrumb_section(self) -> str | None:
+        for obj in json_ld_objects(self.response):
+            if obj.get("@type") != "BreadcrumbList" or not isinstance(obj.get("itemListElement"), list):
+                continue
+            items = [i for i in obj["itemListElement"] if isinstance(i, dict)]
+            items.sort(key=lambda i: i.get("position") if isinstance(i.get("position"), int) else 0)
+            for entry in items[1:]:
+                item = entry.get("item")
+                name = clean_text(item.get("name") if isinstance(item, dict) else None) or clean_text(entry.get("name"))
+                if name:
+                    return name
+        return None
+
+    def _body_paragraphs(self) -> list[str]:
+        """Lines of every outermost body block (``div.ArticleText``, also inside ``.ArticleBlock``)."""
+        lines: list[str] = []
+        for block in self.response.xpath(f"//*[{_ARTICLE_TEXT}][not(ancestor::*[{_ARTICLE_TEXT}])]"):
+            lines.extend(_block_text(block))
+        return lines
+
+    def _dom_title(self) -> str:
+        return strip_site_suffix(" ".join(self.response.css("div.ArticleTitle h1 ::text").getall()))
+
+
+LAYOUTS: tuple[type[ArticlePage], ...] = (JijiPage,)
+
+
 def parse_article(response: TextResponse) -> ParsedArticle:
-    if response.status >= 400:
-        raise ParseError(f"error page (HTTP {response.status})", response.url)
-    ld = news_article_ld(response) or {}
-    ref = _page_ref(response, ld)
-    if ref is None:
-        raise ParseError("not a jiji article URL", response.url)
-
-    title, title_src = first(
-        ("jsonld", lambda: strip_site_suffix(ld["headline"])),
-        ("dom", lambda: strip_site_suffix(" ".join(response.css("div.ArticleTitle h1 ::text").getall()))),
-        ("meta", lambda: strip_site_suffix(meta_content(response, "og:title", "title"))),
-        ("fallback", lambda: strip_site_suffix(response.css("title::text").get())),
-    )
-    if not title:
-        raise ParseError("no title", response.url)
-
-    cms = dict(_CMS_DATE.findall(response.text))
-    published, published_src = first(
-        ("jsonld", lambda: normalize_iso(ld["datePublished"])),
-        ("dom", lambda: parse_ja_date(" ".join(response.css("p.ArticleTitleData ::text").getall()))),
-        ("meta", lambda: normalize_iso(meta_content(response, "article:published_time", "pubdate"))),
-        ("fallback", lambda: _cms_iso(cms["news date"])),
-    )
-    if not published:
-        raise ParseError("no date", response.url)
-    modified, modified_src = first(
-        ("jsonld", lambda: normalize_iso(ld["dateModified"])),
-        ("fallback", lambda: _cms_iso(cms["upd_date"])),
-    )
-
-    paragraphs, body_src = first(
-        ("dom", lambda: _body_paragraphs(response)),
-        # the lead alone (a layout we do not know, a members-only page): kept, but marked incomplete
-        ("jsonld", lambda: split_lines([ld["description"]])),
-        ("meta", lambda: split_lines([meta_content(response, "og:description", "description") or ""])),
-    )
-    section, section_src = first(
-        ("jsonld", lambda: clean_text(ld["articleSection"])),
-        ("jsonld", lambda: _breadcrumb_section(response)),
-        ("dom", lambda: clean_text(response.css("div.BreadCrumbs p a::text").getall()[1])),
-    )
-    description, description_src = first(
-        ("jsonld", lambda: clean_text(ld["description"])),
-        ("meta", lambda: clean_text(meta_content(response, "og:description", "description"))),
-    )
-
-    dom_lines = paragraphs if body_src == "dom" else []
-    kind = "flash" if _is_flash(response.url, title, section, dom_lines or []) else "article"
-    if not paragraphs:
-        if kind != "flash":
-            raise ParseError("empty body", response.url)
-        # a bare flash page is its headline; storage merges it into the full story later
-        paragraphs, body_src = [_FLASH_PREFIX.sub("", title).strip()], "title"
-
-    sources = {
-        "title": title_src,
-        "published": published_src,
-        "body": body_src,
-        "modified": modified_src,
-        "section": section_src,
-        "description": description_src,
-    }
-    body_complete = body_src in {"dom", "title"} or kind == "flash"
-    return ParsedArticle(
-        outlet=OUTLET.name,
-        stable_key=ref.stable_key,
-        canonical_url=ref.canonical_url,
-        url=response.url,
-        title=title,
-        published=published,
-        modified=modified,
-        paragraphs=paragraphs,
-        lang="ja",
-        description=description,
-        section=section,
-        body_complete=body_complete,
-        authors=[],  # jiji credits the agency (時事通信社), not reporters
-        kind=kind,
-        sources={k: v for k, v in sources.items() if v},
-    )
-
-
-def _page_ref(response: TextResponse, ld: dict[str, Any]) -> ArticleRef | None:
-    """The id from the fetched URL, else from the page's own links to itself."""
-    main_entity = ld.get("mainEntityOfPage")
-    candidates = [
-        response.url,
-        ld.get("url"),
-        main_entity.get("@id") if isinstance(main_entity, dict) else main_entity,
-        response.css('link[rel="canonical"]::attr(href)').get(),
-        meta_content(response, "og:url"),
-    ]
-    for candidate in candidates:
-        if isinstance(candidate, str):
-            ref = canonicalize(candidate)
-            if ref:
-                return ref
-    return None
-
-
-def _cms_iso(stamp: str) -> str:
-    return iso_jst(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:8]), int(stamp[8:10]), int(stamp[10:12]))
-
-
-def _breadcrumb_section(response: TextResponse) -> str | None:
-    for obj in json_ld_objects(response):
-        if obj.get("@type") != "BreadcrumbList":
-            continue
-        items = sorted(obj.get("itemListElement") or [], key=lambda i: i.get("position", 0))
-        names = [(i.get("item") or {}).get("name") or i.get("name") for i in items[1:]]
-        names = [n for n in names if n]
-        return names[0] if names else None
-    return None
-
-
-def _body_paragraphs(response: TextResponse) -> list[str]:
-    """Lines of every body block (``div.ArticleText``, also inside ``.ArticleBlock``)."""
-    lines: list[str] = []
-    # outermost ArticleText blocks only, so a nested one is not read twice
-    blocks = response.xpath(
-        "//*[contains(concat(' ', normalize-space(@class), ' '), ' ArticleText ')]"
-        "[not(ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' ArticleText ')])]"
-    )
-    for block in blocks:
-        lines.extend(_block_text(block))
-    return lines
+    return parse_page(LAYOUTS, response)
 
 
 def _block_text(block: Any) -> list[str]:
@@ -251,7 +219,7 @@ def _block_text(block: Any) -> list[str]:
 
     for node in block.xpath("./node()"):
         tag = tag_name(node)
-        if tag is None or tag in {"br", "a", "span", "em", "strong", "b", "i"}:
+        if tag is None or tag in _INLINE:
             loose.append(node)
             continue
         flush()
@@ -270,34 +238,27 @@ def _has_class(node: Any, classes: tuple[str, ...]) -> bool:
     return any(c in own for c in classes)
 
 
-def _is_flash(url: str, title: str, section: str | None, paragraphs: list[str]) -> bool:
-    """速報 pages: 【速報】 headline, section 速報, g=flash, or a one-line body repeating the headline."""
-    if _FLASH_PREFIX.match(title) or (section and "速報" in section):
-        return True
-    if url_query_parameter(url.replace("&amp;", "&"), "g") == "flash":
-        return True
-    if len(paragraphs) != 1 or len(paragraphs[0]) > _FLASH_MAX_CHARS:
-        return False
-    return _squash(paragraphs[0]) == _squash(_FLASH_PREFIX.sub("", title))
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", nfkc(text))
-
-
 # --- listings -------------------------------------------------------------------
+
+
+def is_listing(response: TextResponse) -> bool:
+    """A genre listing: its URL is ``/jc/list`` (or ``/jc/c``), or it has list blocks and no article text."""
+    path = urlsplit(response.url).path.rstrip("/")
+    if path in _LIST_PATHS:
+        return True
+    if canonicalize(response.url) is not None:
+        return False
+    has_article = bool(response.xpath(f"//*[{_ARTICLE_TEXT}]")) or "NewsArticle" in "".join(
+        response.css('script[type="application/ld+json"]::text').getall())
+    return not has_article and bool(response.css(_LIST_ITEMS))
 
 
 def discover(response: TextResponse) -> list[Discovered]:
     """Article links of a genre listing (``/jc/list?g=...``) with headline and, when safe, the date."""
-    if not isinstance(response, TextResponse):
-        raise ParseError("not a text document", response.url)
     if response.status >= 400:
         raise ParseError(f"error page (HTTP {response.status})", response.url)
     try:
-        anchors = response.css(_LIST_ITEMS)
-        if not anchors:
-            anchors = _fallback_anchors(response)
+        anchors = response.css(_LIST_ITEMS) or _fallback_anchors(response)
     except ValueError as exc:  # not HTML/XML at all
         raise ParseError(f"unreadable listing: {exc}", response.url) from exc
     flash_listing = url_query_parameter(response.url, "g") == "flash"
@@ -308,11 +269,11 @@ def discover(response: TextResponse) -> list[Discovered]:
         if ref is None or ref.canonical_url in found:
             continue
         title, date_text = _entry_text(anchor)
-        kind = "flash" if flash_listing or _FLASH_PREFIX.match(title or "") else "article"
+        kind = "flash" if flash_listing or FLASH_PREFIX.match(title or "") else "article"
         found[ref.canonical_url] = Discovered(
             url=ref.canonical_url,
             title=title or None,
-            published=_listing_date(date_text, ref.stable_key),
+            published=_listing_date(date_text, ref.stable_key or ""),
             kind=kind,
         )
     if not found:
@@ -361,3 +322,4 @@ def _listing_date(text: str, key: str) -> str | None:
     if best is None or best[0] > 3:
         return None
     return iso_jst(best[1], month, day, hour, minute)
+

@@ -19,35 +19,43 @@ Facts this module relies on (see ``../shared/fixtures/README.md``):
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from functools import cached_property
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
-from lxml import etree
 from scrapy.http import TextResponse
 
 from crawler.outlets.base import (
+    ArticlePage,
     ArticleRef,
     Discovered,
     Outlet,
     ParsedArticle,
     ParseError,
-    block_lines,
-    clean_text,
-    first,
-    meta_content,
-    news_article_ld,
-    split_lines,
+    Rule,
+    parse_page,
+    xml_name,
+    xml_root,
 )
 from crawler.outlets.dates import normalize_iso, parse_ja_date, parse_rfc822
+from crawler.outlets.structured import meta_content, news_article
+from crawler.outlets.text import block_lines, clean_text
 
 OUTLET = Outlet(
     name="nhk",
+    display_name="NHK",
     hosts=("news.web.nhk", "www3.nhk.or.jp", "www.nhk.or.jp"),
     start_urls=(
         "https://news.web.nhk/n-data/conf/na/rss/cat4.xml",  # 政治
         "https://news.web.nhk/n-data/conf/na/rss/cat6.xml",  # 国際
         "https://news.web.nhk/n-data/conf/na/rss/cat5.xml",  # 経済
     ),
+    article_url_forms=(
+        "https://news.web.nhk/newsweb/na/na-k<14 digits>",
+        "https://www3.nhk.or.jp/news/html/<YYYYMMDD>/k<14 digits>.html",
+    ),
+    default_interval_minutes=15,
 )
 
 NEW_SITE = "https://news.web.nhk/newsweb/na/na-"
@@ -86,87 +94,129 @@ def canonicalize(url: str) -> ArticleRef | None:
     if not match:
         return None
     key = match.group(1).lower()
-    return ArticleRef(stable_key=key, canonical_url=NEW_SITE + key)
+    # an old-site link still serves the full text (the new site shows a teaser without consent): fetch it
+    fetch_url = None if host == "news.web.nhk" else urlunsplit(("https", host, parts.path, "", ""))
+    return ArticleRef(stable_key=key, canonical_url=NEW_SITE + key, fetch_url=fetch_url)
 
 
 # --- article pages --------------------------------------------------------------
 
 
+class NhkPage(ArticlePage):
+    """What both NHK sites share: JSON-LD first, the consent step refused, the id from the page."""
+
+    outlet = OUTLET
+    title_suffix = _SITE_SUFFIX
+    absent_fields = frozenset({"authors"})  # NHK credits itself (日本放送協会), not reporters
+
+    def guard(self) -> None:
+        super().guard()
+        if is_consent_page(self.response, self.ld):
+            # the licence-contract declaration: never agree to it, never store it
+            raise ParseError("consent page", self.response.url)
+
+    def page_ref(self) -> ArticleRef | None:
+        ref = super().page_ref()
+        match = None if ref else _ID.search(str(self.ld.get("identifier") or ""))
+        if match:
+            key = match.group(1).lower()
+            return ArticleRef(stable_key=key, canonical_url=NEW_SITE + key)
+        return ref
+
+    def title_rules(self) -> Sequence[Rule]:
+        return (("jsonld", lambda: self.ld_text("headline")), ("dom", self.dom_title))
+
+    def published_rules(self) -> Sequence[Rule]:
+        return (("jsonld", lambda: normalize_iso(self.ld_text("datePublished"))),
+                ("dom", lambda: self.dom_dates()[0]))
+
+    def modified_rules(self) -> Sequence[Rule]:
+        return (("jsonld", lambda: normalize_iso(self.ld_text("dateModified"))),
+                ("dom", lambda: self.dom_dates()[1]))
+
+    def description_rules(self) -> Sequence[Rule]:
+        return (("jsonld", lambda: self.ld_text("description")),)
+
+    def section_rules(self) -> Sequence[Rule]:
+        genre = self.ld.get("genre")
+        return (("jsonld", lambda: clean_text(genre[0] if isinstance(genre, list) and genre else genre)),
+                ("jsonld", lambda: self.ld_text("articleSection")))
+
+    def language(self) -> str:
+        return "ja"
+
+    def dom_title(self) -> str:
+        return ""
+
+    def dom_dates(self) -> tuple[str | None, str | None]:
+        return None, None
+
+
+class NhkOldPage(NhkPage):
+    """The old NEWS WEB (www3.nhk.or.jp): ``div.content--detail-body`` with summary and sections."""
+
+    layout = "old"
+
+    @classmethod
+    def fits(cls, response: TextResponse) -> bool:
+        return bool(response.css("div.content--detail-body"))
+
+    def dom_title(self) -> str:
+        return clean_text(" ".join(self.response.css("h1.content--title ::text").getall()))
+
+    def dom_dates(self) -> tuple[str | None, str | None]:
+        stamp = self.response.css("p.content--date time::attr(datetime)").get()
+        text = " ".join(self.response.css("p.content--date time ::text").getall())
+        return normalize_iso(stamp) or parse_ja_date(text), None
+
+    def body_rules(self) -> Sequence[Rule]:
+        return (("dom", self._body),)
+
+    def _body(self) -> list[str]:
+        """The summary, then each section's text; subheadings and link cards left out."""
+        body = self.response.css("div.content--detail-body")
+        lines: list[str] = []
+        for summary in body.css("p.content--summary"):
+            lines.extend(block_lines(summary))
+        for paragraph in body.css("section.content--body div.body-text p"):
+            lines.extend(block_lines(paragraph))
+        return lines
+
+
+class NhkNewPage(NhkPage):
+    """The new site (news.web.nhk, Next.js): hashed class names, so only ``<h1>``, ``<time>``, ``<p>``."""
+
+    layout = "new"
+
+    @cached_property
+    def h1(self) -> Any:
+        found = self.response.xpath("//h1[not(ancestor::dialog)][normalize-space()]")
+        return found[0] if found else None
+
+    def dom_title(self) -> str:
+        return clean_text(" ".join(self.h1.xpath(".//text()").getall())) if self.h1 is not None else ""
+
+    def dom_dates(self) -> tuple[str | None, str | None]:
+        return _new_site_dates(self.h1) if self.h1 is not None else (None, None)
+
+    def body_rules(self) -> Sequence[Rule]:
+        return (("dom", lambda: _new_body(self.h1) if self.h1 is not None else []),)
+
+    def body_complete(self, paragraphs: list[str], source: str) -> bool:
+        return super().body_complete(paragraphs, source) and not is_teaser(paragraphs)
+
+
+# the old site's body block marks its layout; the new site's hashed markup has no marker, so it is last
+LAYOUTS: tuple[type[ArticlePage], ...] = (NhkOldPage, NhkNewPage)
+
+
 def parse_article(response: TextResponse) -> ParsedArticle:
-    if response.status >= 400:
-        raise ParseError(f"error page (HTTP {response.status})", response.url)
-    ld = news_article_ld(response) or {}
-    if is_consent_page(response, ld):
-        # the licence-contract declaration: never agree to it, never store it
-        raise ParseError("consent page", response.url)
-    ref = _page_ref(response, ld)
-    if ref is None:
-        raise ParseError("not an NHK article", response.url)
+    return parse_page(LAYOUTS, response)
 
-    old = response.css("div.content--detail-body")
-    h1 = response.xpath("//h1[not(ancestor::dialog)][normalize-space()]")
-    title, title_src = first(
-        ("jsonld", lambda: clean_text(ld["headline"])),
-        ("dom", lambda: clean_text(" ".join(h1[0].xpath(".//text()").getall()))),
-        ("meta", lambda: _strip_suffix(meta_content(response, "og:title"))),
-        ("fallback", lambda: _strip_suffix(response.css("title::text").get())),
-    )
-    if not title:
-        raise ParseError("no title", response.url)
 
-    dom_published, dom_modified = _dom_dates(response, h1[0] if h1 else None, bool(old))
-    published, published_src = first(
-        ("jsonld", lambda: normalize_iso(ld["datePublished"])),
-        ("dom", lambda: dom_published),
-        ("meta", lambda: normalize_iso(meta_content(response, "article:published_time"))),
-    )
-    if not published:
-        raise ParseError("no date", response.url)
-    modified, modified_src = first(
-        ("jsonld", lambda: normalize_iso(ld["dateModified"])),
-        ("dom", lambda: dom_modified),
-    )
-    description, description_src = first(
-        ("jsonld", lambda: ld["description"].strip()),
-        ("meta", lambda: meta_content(response, "og:description", "description")),
-    )
-
-    if old:
-        paragraphs, body_src = first(("dom", lambda: _old_body(old[0])))
-        body_complete = True
-    else:
-        paragraphs, body_src = first(
-            ("dom", lambda: _new_body(h1[0])),
-            # the new site's markup moved: the JSON-LD description is the teaser
-            ("jsonld", lambda: split_lines([ld["description"]])),
-        )
-        body_complete = not is_teaser(paragraphs or [])
-    if not paragraphs:
-        raise ParseError("empty body", response.url)
-
-    sources = {
-        "title": title_src,
-        "published": published_src,
-        "modified": modified_src,
-        "body": body_src,
-        "description": description_src,
-        "layout": "old" if old else "new",
-    }
-    return ParsedArticle(
-        outlet=OUTLET.name,
-        stable_key=ref.stable_key,
-        canonical_url=ref.canonical_url,
-        url=response.url,
-        title=title,
-        published=published,
-        modified=modified,
-        paragraphs=paragraphs,
-        lang="ja",
-        description=description,
-        body_complete=body_complete,
-        section=_section(ld),
-        sources={k: v for k, v in sources.items() if v},
-    )
+def is_listing(response: TextResponse) -> bool:
+    """NHK lists its articles in RSS feeds only: no HTML page of its is a listing."""
+    return False
 
 
 def is_consent_page(response: TextResponse, ld: dict[str, Any] | None = None) -> bool:
@@ -176,7 +226,7 @@ def is_consent_page(response: TextResponse, ld: dict[str, Any] | None = None) ->
     still have their NewsArticle JSON-LD, or a headline outside the dialog and a date.
     """
     if ld is None:
-        ld = news_article_ld(response) or {}
+        ld = news_article(response) or {}
     if ld:
         return False
     text = "".join(response.xpath("//body//text()[not(ancestor::script or ancestor::style)]").getall())
@@ -197,52 +247,11 @@ def is_teaser(paragraphs: list[str]) -> bool:
     return last.endswith(_TEASER_END) and len(last) <= _TEASER_MAX_CHARS
 
 
-def _page_ref(response: TextResponse, ld: dict[str, Any]) -> ArticleRef | None:
-    """The id from the fetched URL, else from the page's own references to itself."""
-    main_entity = ld.get("mainEntityOfPage")
-    candidates = [
-        response.url,
-        main_entity.get("@id") if isinstance(main_entity, dict) else main_entity,
-        response.css('link[rel="canonical"]::attr(href)').get(),
-        meta_content(response, "og:url"),
-    ]
-    for candidate in candidates:
-        if isinstance(candidate, str):
-            ref = canonicalize(urljoin(response.url, candidate))
-            if ref:
-                return ref
-    match = _ID.search(str(ld.get("identifier") or ""))
-    if match:
-        key = match.group(1).lower()
-        return ArticleRef(stable_key=key, canonical_url=NEW_SITE + key)
-    return None
-
-
-def _strip_suffix(title: str | None) -> str:
-    return _SITE_SUFFIX.sub("", clean_text(title))
-
-
-def _section(ld: dict[str, Any]) -> str | None:
-    genre = ld.get("genre")
-    if isinstance(genre, list) and genre:
-        return clean_text(str(genre[0])) or None
-    if isinstance(genre, str) and genre.strip():
-        return genre.strip()
-    section = ld.get("articleSection")
-    return clean_text(section) if isinstance(section, str) and section.strip() else None
-
-
 # --- dates and body from the DOM ---------------------------------------------------
 
 
-def _dom_dates(response: TextResponse, h1: Any, old_layout: bool) -> tuple[str | None, str | None]:
-    """(published, modified) as the page prints them."""
-    if old_layout:
-        stamp = response.css("p.content--date time::attr(datetime)").get()
-        text = " ".join(response.css("p.content--date time ::text").getall())
-        return normalize_iso(stamp) or parse_ja_date(text), None
-    if h1 is None:
-        return None, None
+def _new_site_dates(h1: Any) -> tuple[str | None, str | None]:
+    """(published, modified) as the new site prints them between the headline and the text."""
     order, stop = _document_order(h1)
     published = modified = None
     for time in h1.xpath("following::time[@datetime]"):
@@ -271,16 +280,6 @@ def _document_order(h1: Any) -> tuple[dict[Any, int], int]:
     start = order[h1.root]
     headings = [order[el] for el in tree.iter("h2", "h3") if order[el] > start]
     return order, min(headings, default=len(order))
-
-
-def _old_body(body: Any) -> list[str]:
-    """Old layout: the summary, then each section's text; subheadings and link cards left out."""
-    lines = []
-    for summary in body.css("p.content--summary"):
-        lines.extend(block_lines(summary))
-    for paragraph in body.css("section.content--body div.body-text p"):
-        lines.extend(block_lines(paragraph))
-    return lines
 
 
 def _new_body(h1: Any) -> list[str]:
@@ -313,30 +312,23 @@ def _within(element: Any, scope: Any) -> bool:
 
 def discover(response: TextResponse) -> list[Discovered]:
     """Items of an NHK RSS 2.0 feed (new ``news.web.nhk`` or legacy ``www.nhk.or.jp/rss``)."""
-    body = (response.body or b"").strip()
-    if not body:
-        raise ParseError("empty feed", response.url)
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-    try:
-        root = etree.fromstring(body, parser)
-    except etree.XMLSyntaxError as exc:
-        raise ParseError(f"malformed feed: {exc}", response.url) from exc
-    if root is None or _local(root) not in {"rss", "RDF"}:
-        raise ParseError(f"not an RSS feed (root <{_local(root) if root is not None else ''}>)", response.url)
-    items = [el for el in root.iter() if _local(el) == "item"]
+    root = xml_root(response)
+    if xml_name(root) not in {"rss", "RDF"}:
+        raise ParseError(f"not an RSS feed (root <{xml_name(root)}>)", response.url)
+    items = [el for el in root.iter() if xml_name(el) == "item"]
     if not items:
         raise ParseError("empty feed", response.url)
 
     found: dict[str, Discovered] = {}
     for item in items:
-        fields = {_local(child): (child.text or "").strip() for child in item}
+        fields = {xml_name(child): (child.text or "").strip() for child in item}
         link = fields.get("link") or fields.get("guid") or ""
         ref = canonicalize(link)
         if ref is None or ref.stable_key in found:
             continue
         published = parse_rfc822(fields["pubDate"]) if fields.get("pubDate") else None
-        found[ref.stable_key] = Discovered(
-            url=link,  # as listed: an old-site link still serves the full old-layout page
+        found[ref.stable_key or link] = Discovered(
+            url=link,
             title=clean_text(fields.get("title")) or None,
             published=published or normalize_iso(fields.get("date")),
             description=clean_text(fields.get("description")) or None,
@@ -344,8 +336,3 @@ def discover(response: TextResponse) -> list[Discovered]:
     if not found:
         raise ParseError("no article links in feed", response.url)
     return list(found.values())
-
-
-def _local(element: Any) -> str:
-    tag = getattr(element, "tag", None)
-    return etree.QName(tag).localname if isinstance(tag, str) else ""

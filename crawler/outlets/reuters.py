@@ -1,21 +1,29 @@
-"""Reuters Japan (jp.reuters.com, Arc XP / Fusion) and, generically, any Arc site's article page.
+"""Reuters (jp.reuters.com and the English www.reuters.com, one Arc XP platform), and, generically, any
+Arc site's article page.
 
-The best source on an Arc page is the ``Fusion.globalContent={...};Fusion.`` assignment: the
-story as ANS JSON. Two shapes exist: Reuters wraps the story in ``result`` and uses
-``content_elements`` of type ``"paragraph"``; bare ANS sites (Sankei and most other Arc
-customers) put the story at the top level with type ``"text"``. One parser reads both, then
-falls back to Reuters' DOM (``[data-testid^="paragraph-"]``, ``h1[data-testid="Heading"]``),
-JSON-LD NewsArticle, meta tags and finally a main-text extractor.
+The best source on an Arc page is the ``Fusion.globalContent={...};Fusion.`` assignment: the story as ANS
+JSON. Two shapes exist, each a layout here: Reuters wraps the story in ``result`` and uses
+``content_elements`` of type ``"paragraph"`` (:class:`ArcPage`); bare ANS sites (Sankei and most other Arc
+customers) put the story at the top level with type ``"text"`` (:class:`AnsPage`). A page without that JSON
+(a front-end change) is read from Reuters' DOM (``[data-testid^="paragraph-"]``, ``h1[data-testid="Heading"]``)
+and the generic fallbacks (:class:`DomPage`).
 
-Discovery reads Google News sitemaps and the sitemap index that pages them.
+Keys: the Arc id. Japanese URLs carry it (``/<section>/<Arc id>-YYYY-MM-DD/``); English URLs do not
+(``/<section>/<slug>-YYYY-MM-DD/``), so there the page's JSON gives it. The two editions' ids differ.
+
+Discovery reads Google News sitemaps and the sitemap index that pages them. The English sitemap lists
+thousands of stories a day, so its entries are pre-filtered on the sitemap's own ``<news:title>`` and
+``<news:keywords>`` (:func:`english_prefilter`) before anything is fetched.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
+from functools import cache, cached_property
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from lxml import etree
 from scrapy.http import TextResponse
@@ -24,51 +32,67 @@ from w3lib.url import canonicalize_url
 
 from crawler.outlets import blocks
 from crawler.outlets.base import (
+    ArticlePage,
     ArticleRef,
     Discovered,
     Outlet,
     ParsedArticle,
     ParseError,
-    clean_text,
-    first,
-    meta_content,
-    news_article_ld,
-    split_lines,
+    Rule,
+    declared_urls,
+    parse_page,
+    xml_root,
 )
 from crawler.outlets.dates import normalize_iso
+from crawler.outlets.structured import meta_content
+from crawler.outlets.text import clean_text, split_lines
 
 OUTLET = Outlet(
     name="reuters",
+    display_name="Reuters",
     hosts=("jp.reuters.com", "www.reuters.com"),
-    start_urls=("https://jp.reuters.com/arc/outboundfeeds/news-sitemap-index/?outputType=xml",),
+    start_urls=(
+        "https://jp.reuters.com/arc/outboundfeeds/news-sitemap-index/?outputType=xml",
+        "https://www.reuters.com/arc/outboundfeeds/news-sitemap-index/?outputType=xml",
+    ),
+    article_url_forms=(
+        "https://jp.reuters.com/<section>/.../<26-character Arc id>-YYYY-MM-DD/",
+        "https://www.reuters.com/<section>/.../<headline-slug>-YYYY-MM-DD/",
+    ),
     language="ja",
+    default_interval_minutes=20,
 )
 
 # jp.reuters.com hosts an article under /<section>/<sub>/<Arc id>-YYYY-MM-DD/ (one or more sections)
-_ARTICLE_PATH = re.compile(
-    r"^/(?:[a-z0-9][a-z0-9-]*/)+(?P<id>[A-Z0-9]{26})-(?P<date>\d{4}-\d{2}-\d{2})/?$"
-)
-_ARTICLE_HOSTS = {"jp.reuters.com", "www.jp.reuters.com"}
-_ARC_ID_IN_URL = re.compile(r"(?<![A-Za-z0-9])([A-Z0-9]{26})(?![A-Za-z0-9])")
+_JP_PATH = re.compile(r"^/(?:[a-z0-9][a-z0-9-]*/)+(?P<id>[A-Z0-9]{26})-(?P<date>\d{4}-\d{2}-\d{2})/?$")
+# www.reuters.com: /<section>/<sub>/<lower-case slug>-YYYY-MM-DD/
+_EN_PATH = re.compile(r"^/(?:[a-z0-9][a-z0-9-]*/)+(?P<slug>[a-z0-9][a-z0-9-]*?)-(?P<date>\d{4}-\d{2}-\d{2})/?$")
+_JP_HOSTS = {"jp.reuters.com", "www.jp.reuters.com"}
+_EN_HOSTS = {"www.reuters.com", "reuters.com"}
+_ARC_ID = re.compile(r"[A-Z0-9]{26}")
 _FUSION_CONTENT = re.compile(r"Fusion\.globalContent\s*=\s*")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # English DOM paragraphs open with a dateline the Arc text does not carry
 _EN_DATELINE = re.compile(r"^[^\n]{0,120}?\(Reuters\)\s*-\s*")
+_SITE_SUFFIX = re.compile(r"\s*[|｜]\s*(ロイター|Reuters)\s*$")
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 _NS = {"sm": SITEMAP_NS, "news": NEWS_NS}
+# the English pre-filter: an entry is fetched when its title or keywords name Japan or one of Japan's
+# office holders in the topic vocabulary (crawler/topics/vocabulary.yaml), as whole words
+EN_PREFILTER_WORDS = ("Japan", "Japanese", "Tokyo")
 
 
 # --- URLs -----------------------------------------------------------------------
 
 
 def canonicalize(url: str) -> ArticleRef | None:
-    """Arc id and ``https://jp.reuters.com/<path>/`` for any variant of a Reuters Japan article URL.
+    """Key and canonical URL of any variant of a Reuters article URL (Japanese or English edition).
 
-    Query strings (``utm_*``, ``taid``...), fragments, ``http:``, a missing trailing slash and a
-    ``www.`` prefix all collapse onto one URL. Sections, sitemaps and English-site URLs (no Arc id
-    in the path) give ``None``.
+    Query strings (``utm_*``, ``taid``...), fragments, ``http:``, a missing trailing slash and a ``www.``
+    prefix all collapse onto one URL. Sections and sitemaps give ``None``; English URLs give the canonical
+    URL with ``stable_key=None`` (their Arc id is in the page, not the URL).
     """
     if not url:
         return None
@@ -78,16 +102,14 @@ def canonicalize(url: str) -> ArticleRef | None:
         host = parts.hostname or ""
     except ValueError:  # a malformed host or port ("https://[jp...", ":x") is no article URL
         return None
-    if parts.scheme not in {"http", "https"} or host not in _ARTICLE_HOSTS:
-        return None
-    match = _ARTICLE_PATH.match(parts.path)
-    if not match:
+    if parts.scheme not in {"http", "https"}:
         return None
     path = parts.path if parts.path.endswith("/") else parts.path + "/"
-    return ArticleRef(
-        stable_key=match.group("id"),
-        canonical_url=urlunsplit(("https", "jp.reuters.com", path, "", "")),
-    )
+    if host in _JP_HOSTS and (match := _JP_PATH.match(parts.path)):
+        return ArticleRef(match.group("id"), urlunsplit(("https", "jp.reuters.com", path, "", "")))
+    if host in _EN_HOSTS and _EN_PATH.match(parts.path):
+        return ArticleRef(None, urlunsplit(("https", "www.reuters.com", path, "", "")))
+    return None
 
 
 # --- Arc JSON -----------------------------------------------------------------------
@@ -103,7 +125,7 @@ def fusion_global_content(text: str) -> dict[str, Any] | None:
     for match in _FUSION_CONTENT.finditer(text):
         try:
             value, _ = decoder.raw_decode(text, match.end())
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # broken, or nested deeper than the decoder goes
             continue
         if isinstance(value, dict):
             return value
@@ -135,22 +157,26 @@ def html_fragment_lines(fragment: str) -> list[str]:
     return split_lines([text])
 
 
-def arc_paragraphs(elements: list[Any]) -> list[str]:
+# lists and quotes nest; real stories go two or three deep, so deeper elements are not text we read
+_MAX_NESTING = 8
+
+
+def arc_paragraphs(elements: list[Any], depth: int = 0) -> list[str]:
     """Body text of ``content_elements``: paragraphs/text, list items, quotes and correction notes.
 
     Headers (subheadings), images and their captions, ads, embeds and links are left out.
     """
     lines: list[str] = []
-    for element in elements:
+    for element in elements if depth <= _MAX_NESTING else []:
         if not isinstance(element, dict):
             continue
         kind = element.get("type")
         if kind in {"paragraph", "text"} and isinstance(element.get("content"), str):
             lines.extend(html_fragment_lines(element["content"]))
         elif kind == "list" and isinstance(element.get("items"), list):
-            lines.extend(arc_paragraphs(element["items"]))
+            lines.extend(arc_paragraphs(element["items"], depth + 1))
         elif kind == "quote" and isinstance(element.get("content_elements"), list):
-            lines.extend(arc_paragraphs(element["content_elements"]))
+            lines.extend(arc_paragraphs(element["content_elements"], depth + 1))
         elif kind == "correction" and isinstance(element.get("text"), str):
             # a correction note is part of what readers see and what "changed" must report
             lines.extend(html_fragment_lines(element["text"]))
@@ -215,158 +241,134 @@ def _dom_paragraphs(response: TextResponse) -> list[str]:
     return lines
 
 
-def _ld_authors(ld: dict[str, Any] | None) -> list[str]:
-    if not ld:
-        return []
-    people = ld.get("author")
-    people = people if isinstance(people, list) else [people]
-    names = [clean_text(p.get("name") if isinstance(p, dict) else p) for p in people if p]
-    return [n for n in names if n]
+
+class ReutersPage(ArticlePage):
+    """What every Reuters layout shares: bot walls refused, the DOM rules, dates as the page declares."""
+
+    outlet = OUTLET
+    layout = "dom"
+    title_suffix = _SITE_SUFFIX
+
+    def guard(self) -> None:
+        reason = blocks.detect_block(self.response.status, self.response.headers, self.response.body)
+        if reason:
+            raise ParseError(f"blocked: {reason}", self.response.url)
+        super().guard()
+
+    @cached_property
+    def story(self) -> dict[str, Any]:
+        return arc_story(fusion_global_content(self.response.text)) or {}
+
+    def arc_rules(self, name: str) -> Sequence[Rule]:
+        """The story's own rule for a field (the Arc layouts declare them)."""
+        return ()
+
+    def title_rules(self) -> Sequence[Rule]:
+        return (*self.arc_rules("title"), ("dom", self._heading))
+
+    def _heading(self) -> str:
+        return clean_text(self.response.css('h1[data-testid="Heading"]').xpath("string()").get())
+
+    def body_rules(self) -> Sequence[Rule]:
+        return (*self.arc_rules("body"), ("dom", lambda: _dom_paragraphs(self.response)))
+
+    # Dates as the page declares them (JSON-LD, then meta): that is what readers and the ground truth see
+    # (Reuters in UTC "Z", Sankei in +09:00). Arc's display time is the same instant.
+    def published_rules(self) -> Sequence[Rule]:
+        return (("jsonld", lambda: normalize_iso(self.ld_text("datePublished"))),
+                ("meta", lambda: normalize_iso(meta_content(self.response, "article:published_time"))),
+                *self.arc_rules("published"))
+
+    def modified_rules(self) -> Sequence[Rule]:
+        return (("jsonld", lambda: normalize_iso(self.ld_text("dateModified"))),
+                ("meta", lambda: normalize_iso(meta_content(self.response, "article:modified_time"))),
+                *self.arc_rules("modified"))
+
+    def description_rules(self) -> Sequence[Rule]:
+        return self.arc_rules("description")
+
+    def authors_rules(self) -> Sequence[Rule]:
+        return self.arc_rules("authors")
+
+    def section_rules(self) -> Sequence[Rule]:
+        return self.arc_rules("section")
+
+    def page_ref(self) -> ArticleRef | None:
+        """Reuters' own URL rules; any other Arc page (this parser reads the platform) is keyed by its
+        story id under the URL it declares for itself."""
+        ref = super().page_ref()
+        story_id = arc_id(self.story) if self.story else None
+        if ref is None and story_id:
+            return ArticleRef(story_id, (declared_urls(self.response, self.ld) or [self.response.url])[0])
+        return ref
+
+    def id_from_page(self, ref: ArticleRef) -> str | None:
+        """The Arc id from the story; without the story JSON, the URL's path (so the page is not lost)."""
+        return (arc_id(self.story) if self.story else None) or urlsplit(ref.canonical_url).path.strip("/")
+
+    def language(self) -> str:
+        declared = clean_text(self.story.get("language")) if self.story else ""
+        if declared:
+            return declared.split("-")[0].lower()
+        host = urlsplit(self.response.url).hostname or ""
+        return "en" if host in _EN_HOSTS else super().language()
 
 
-def _extractor_paragraphs(response: TextResponse) -> list[str]:
-    """Last resort: the main text block as a kept extractor sees it."""
-    import trafilatura  # heavy import, only needed when the page's own structure is gone
+class ArcPage(ReutersPage):
+    """Reuters' Arc page: the story in ``Fusion.globalContent.result``, paragraphs of type "paragraph"."""
 
-    text = trafilatura.extract(response.text, include_comments=False, include_tables=False)
-    return split_lines([text or ""])
+    layout = "arc"
+
+    @classmethod
+    def fits(cls, response: TextResponse) -> bool:
+        content = fusion_global_content(response.text)
+        return bool(content and isinstance(content.get("result"), dict) and arc_story(content))
+
+    def arc_rules(self, name: str) -> Sequence[Rule]:
+        story = self.story
+        rules: dict[str, Rule] = {
+            "title": ("arc", lambda: arc_title(story)),
+            "body": ("arc", lambda: arc_paragraphs(story.get("content_elements") or [])),
+            "description": ("arc", lambda: _basic(story.get("description"))),
+            "published": ("arc", lambda: _arc_time(story, "display_time", "display_date", "published_time",
+                                                   "first_publish_date", "publish_date")),
+            "modified": ("arc", lambda: _arc_time(story, "updated_time", "last_updated_date")),
+            "authors": ("arc", lambda: arc_authors(story)),
+            "section": ("arc", lambda: arc_section(story)),
+        }
+        return (rules[name],) if name in rules else ()
 
 
-def _absolute(response: TextResponse, href: str | None) -> str | None:
-    if not href or not href.strip():
-        return None
-    parts = urlsplit(urljoin(response.url, href.strip()))
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+class AnsPage(ArcPage):
+    """A bare ANS Arc site (Sankei and most Arc customers): the story at the top level, type "text"."""
+
+    layout = "ans"
+
+    @classmethod
+    def fits(cls, response: TextResponse) -> bool:
+        return bool(arc_story(fusion_global_content(response.text)))
+
+
+class DomPage(ReutersPage):
+    """No Fusion JSON (a front-end change): Reuters' DOM, then the generic fallbacks."""
+
+    layout = "dom"
+
+
+LAYOUTS: tuple[type[ArticlePage], ...] = (ArcPage, AnsPage, DomPage)
 
 
 def parse_article(response: TextResponse) -> ParsedArticle:
-    """Read an Arc article page (Reuters ``result``/"paragraph" or bare ANS/"text")."""
-    reason = blocks.detect_block(response.status, response.headers, response.body)
-    if reason:
-        raise ParseError(f"blocked: {reason}", response.url)
+    """Read an Arc article page (Reuters ``result``/"paragraph", bare ANS/"text", or DOM only)."""
+    return parse_page(LAYOUTS, response)
 
-    story = arc_story(fusion_global_content(response.text))
-    ld = news_article_ld(response)
-    sources: dict[str, str] = {}
 
-    def arc(getter: Any) -> Any:
-        return (lambda: getter(story)) if story else (lambda: None)
-
-    title, sources["title"] = first(
-        ("arc", arc(arc_title)),
-        ("dom", lambda: clean_text(response.css('h1[data-testid="Heading"]').xpath("string()").get())),
-        ("jsonld", lambda: clean_text(ld["headline"])),
-        ("meta", lambda: meta_content(response, "og:title", "twitter:title")),
-        ("fallback", lambda: clean_text(response.css("h1").xpath("string()").get())),
-    )
-    if not title:
-        raise ParseError("no headline", response.url)
-
-    paragraphs, sources["body"] = first(
-        ("arc", arc(lambda s: arc_paragraphs(s["content_elements"]))),
-        ("dom", lambda: _dom_paragraphs(response)),
-        ("jsonld", lambda: split_lines([ld["articleBody"]])),
-        ("fallback", lambda: _extractor_paragraphs(response)),
-    )
-    description, sources["description"] = first(
-        ("arc", arc(lambda s: _basic(s.get("description")))),
-        ("jsonld", lambda: clean_text(ld["description"])),
-        ("meta", lambda: meta_content(response, "og:description", "description")),
-    )
-    body_complete = bool(paragraphs)
-    if not paragraphs:
-        if not description:
-            raise ParseError("no article body", response.url)
-        # only a standfirst survives: keep it, flagged, so the headline can still be matched
-        paragraphs, sources["body"] = [description], "description"
-
-    # Dates as the page declares them (JSON-LD, then meta): that is what readers and the ground
-    # truth see (Reuters in UTC "Z", Sankei in +09:00). Arc's display time is the same instant.
-    published, sources["published"] = first(
-        ("jsonld", lambda: normalize_iso(ld["datePublished"])),
-        ("meta", lambda: normalize_iso(meta_content(response, "article:published_time"))),
-        ("arc", arc(lambda s: _arc_time(s, "display_time", "display_date", "published_time",
-                                        "first_publish_date", "publish_date"))),
-    )
-    if not published:
-        raise ParseError("no publication date", response.url)
-    modified, sources["modified"] = first(
-        ("jsonld", lambda: normalize_iso(ld["dateModified"])),
-        ("meta", lambda: normalize_iso(meta_content(response, "article:modified_time"))),
-        ("arc", arc(lambda s: _arc_time(s, "updated_time", "last_updated_date"))),
-    )
-    authors, sources["authors"] = first(
-        ("arc", arc(arc_authors)),
-        ("jsonld", lambda: _ld_authors(ld)),
-        ("meta", lambda: [a.strip() for a in (meta_content(response, "article:author") or "").split(",")
-                          if a.strip()]),
-    )
-
-    candidates = [
-        response.css('link[rel="canonical"]::attr(href)').get(),
-        story.get("canonical_url") if story else None,
-        meta_content(response, "og:url"),
-        response.url,
-    ]
-    absolute = [u for u in (_absolute(response, c) for c in candidates) if u]
-    ref = next((r for r in map(canonicalize, absolute) if r), None)
-    story_id = arc_id(story) if story else None
-    if ref:
-        stable_key, canonical_url, sources["stable_key"] = ref.stable_key, ref.canonical_url, "url"
-    elif story_id:
-        # English Reuters and other Arc sites: the id lives in the JSON, not the URL
-        stable_key, canonical_url, sources["stable_key"] = story_id, absolute[0], "arc"
-    elif absolute and (token := _ARC_ID_IN_URL.search(urlsplit(absolute[0]).path)):
-        stable_key, canonical_url, sources["stable_key"] = token.group(1), absolute[0], "url"
-    elif absolute:
-        # no id anywhere (English Reuters page without its JSON): the canonical path is all we have
-        stable_key, canonical_url, sources["stable_key"] = urlsplit(absolute[0]).path, absolute[0], "fallback"
-    else:
-        raise ParseError("no Arc id", response.url)
-
-    lang = (
-        (story.get("language") if story else None)
-        or response.xpath("/html/@lang").get()
-        or OUTLET.language
-    )
-    section, sources["section"] = first(
-        ("arc", arc(arc_section)),
-        ("jsonld", lambda: clean_text(ld["articleSection"]) if isinstance(ld["articleSection"], str) else ""),
-    )
-    return ParsedArticle(
-        outlet=OUTLET.name,
-        stable_key=stable_key,
-        canonical_url=canonical_url,
-        url=response.url,
-        title=title,
-        published=published,
-        modified=modified,
-        paragraphs=paragraphs,
-        lang=str(lang).split("-")[0].lower(),
-        description=description,
-        body_complete=body_complete,
-        authors=authors or [],
-        section=section,
-        sources={k: v for k, v in sources.items() if v},
-    )
+def is_listing(response: TextResponse) -> bool:
+    """Reuters lists its articles in sitemaps (XML) only: no HTML page of its is read as a listing."""
+    return False
 
 
 # --- discovery ------------------------------------------------------------------------
-
-
-def _xml_root(response: TextResponse) -> etree._Element:
-    body = response.body.strip()
-    if not body:
-        raise ParseError("empty document", response.url)
-    # no entity expansion, no network: a sitemap is data from outside
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)
-    try:
-        root = etree.fromstring(body, parser=parser)
-    except etree.XMLSyntaxError as exc:
-        raise ParseError(f"malformed XML: {exc}", response.url) from exc
-    if root is None:
-        raise ParseError("empty document", response.url)
-    return root
 
 
 def _child_text(node: etree._Element, path: str) -> str | None:
@@ -374,9 +376,29 @@ def _child_text(node: etree._Element, path: str) -> str | None:
     return clean_text(value) or None
 
 
+@cache
+def english_prefilter() -> re.Pattern[str]:
+    """Whole words that put an English sitemap entry on the list: Japan, and Japan's office holders."""
+    from crawler.topics.vocabulary import default_vocabulary
+
+    words = set(EN_PREFILTER_WORDS)
+    for holder in default_vocabulary().holders:
+        if holder.side == "jp":
+            words.update(name for name in holder.names if name.isascii())
+    alternatives = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![A-Za-z])(?:{alternatives})(?![A-Za-z])", re.IGNORECASE)
+
+
+def wanted_english_entry(title: str | None, keywords: str | None) -> bool:
+    return bool(english_prefilter().search(f"{title or ''} {keywords or ''}"))
+
+
 def discover(response: TextResponse) -> list[Discovered]:
-    """Articles in a Google News sitemap, or further sitemap pages in a sitemap index."""
-    root = _xml_root(response)
+    """Articles in a Google News sitemap, or further sitemap pages in a sitemap index.
+
+    English entries are kept only when their title or keywords pass :func:`english_prefilter`.
+    """
+    root = xml_root(response)
     tag = etree.QName(root).localname if isinstance(root.tag, str) else ""
     if tag == "sitemapindex":
         found = [
@@ -396,11 +418,13 @@ def discover(response: TextResponse) -> list[Discovered]:
     found = []
     for node in entries:
         loc = _child_text(node, "sm:loc")
-        if not loc or canonicalize(loc) is None:
+        ref = canonicalize(loc) if loc else None
+        if loc is None or ref is None:
             continue  # section fronts, videos, pictures: not articles
-        published = normalize_iso(_child_text(node, "news:news/news:publication_date")) or normalize_iso(
-            _child_text(node, "sm:lastmod")
-        )
         title = _child_text(node, "news:news/news:title")
+        if ref.stable_key is None and not wanted_english_entry(title, _child_text(node, "news:news/news:keywords")):
+            continue  # an English story that names neither Japan nor its ministers
+        published = normalize_iso(_child_text(node, "news:news/news:publication_date")) or normalize_iso(
+            _child_text(node, "sm:lastmod"))
         found.append(Discovered(url=loc, title=title, published=published))
     return found

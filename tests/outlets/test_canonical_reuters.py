@@ -49,8 +49,7 @@ def test_deeper_section_path_kept():
         f"https://jp.reuters.com/world/us/{KEY.lower()}-2025-04-17/",  # not an Arc id
         f"https://jp.reuters.com/world/us/{KEY[:-1]}-2025-04-17/",  # 25 characters
         f"https://jp.reuters.com/{KEY}-2025-04-17/",  # no section
-        # English site: no Arc id in the URL; parse_article takes the key from the JSON instead
-        "https://www.reuters.com/world/asia-pacific/japan-us-tariff-talks-2025-04-17/",
+        "https://www.reuters.com/world/asia-pacific/",  # an English section front
         f"https://www.example.com/world/us/{KEY}-2025-04-17/",
         f"ftp://jp.reuters.com/world/us/{KEY}-2025-04-17/",
         "",
@@ -59,3 +58,11 @@ def test_deeper_section_path_kept():
 )
 def test_non_articles(url):
     assert canonicalize(url) is None
+
+
+def test_english_article_url_has_no_key_but_a_canonical_url():
+    """English Reuters: the Arc id is in the page's JSON, not the URL; the URL still files the page."""
+    ref = canonicalize("http://reuters.com/world/asia-pacific/japan-us-tariff-talks-2025-04-17?utm_source=x")
+    assert ref is not None
+    assert (ref.stable_key, ref.canonical_url) == (
+        None, "https://www.reuters.com/world/asia-pacific/japan-us-tariff-talks-2025-04-17/")

@@ -144,7 +144,7 @@ def test_body_from_lead_only_is_incomplete():
     )
     parsed = jiji.parse_article(_html(page))
     assert parsed.paragraphs == ["岩屋毅外相はルビオ米国務長官と会談した。"]
-    assert parsed.sources["body"] == "meta"
+    assert parsed.sources["body"] == "fallback:description"
     assert parsed.body_complete is False
 
 

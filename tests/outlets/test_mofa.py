@@ -28,8 +28,8 @@ def test_published_from_reiwa_date(readout):
     assert readout.published == "2025-01-21T00:00:00+09:00"
 
 
-def test_stable_key(readout):
-    assert readout.stable_key == "pageit_000001_01515"
+def test_stable_key_carries_the_path(readout):
+    assert readout.stable_key == "mofaj/na/na1/us/pageit_000001_01515"
 
 
 def test_canonical_url(readout):
@@ -69,17 +69,27 @@ def test_english_lang(english):
 
 
 def test_english_stable_key(english):
-    assert english.stable_key == "pageite_000001_00768"
+    assert english.stable_key == "na/na1/us/pageite_000001_00768"
 
 
 @pytest.mark.parametrize(
     ("url", "key", "canonical"),
     [
-        (READOUT_URL, "pageit_000001_01515", READOUT_URL),
-        (READOUT_URL + "?utm_source=rss#top", "pageit_000001_01515", READOUT_URL),
-        ("http://mofa.go.jp/mofaj/na/na1/us/pageit_000001_01515.html", "pageit_000001_01515", READOUT_URL),
-        ("https://www.mofa.go.jp/mofaj/press/release/press4_009876.html", "press4_009876",
+        (READOUT_URL, "mofaj/na/na1/us/pageit_000001_01515", READOUT_URL),
+        (READOUT_URL + "?utm_source=rss#top", "mofaj/na/na1/us/pageit_000001_01515", READOUT_URL),
+        ("http://mofa.go.jp/mofaj/na/na1/us/pageit_000001_01515.html", "mofaj/na/na1/us/pageit_000001_01515",
+         READOUT_URL),
+        ("https://www.mofa.go.jp/mofaj/press/release/press4_009876.html", "mofaj/press/release/press4_009876",
          "https://www.mofa.go.jp/mofaj/press/release/press4_009876.html"),
+        # the same file name in two folders: two pages
+        ("https://www.mofa.go.jp/mofaj/a_o/na2/pageit_000001_00004.html", "mofaj/a_o/na2/pageit_000001_00004",
+         "https://www.mofa.go.jp/mofaj/a_o/na2/pageit_000001_00004.html"),
+        ("https://www.mofa.go.jp/mofaj/press/release/pageit_000001_00004.html",
+         "mofaj/press/release/pageit_000001_00004",
+         "https://www.mofa.go.jp/mofaj/press/release/pageit_000001_00004.html"),
+        # a page without a numeric id
+        ("https://www.mofa.go.jp/mofaj/gaiko/terro/kyoryoku_05.html", "mofaj/gaiko/terro/kyoryoku_05",
+         "https://www.mofa.go.jp/mofaj/gaiko/terro/kyoryoku_05.html"),
     ],
 )
 def test_canonicalize(url, key, canonical):
@@ -89,7 +99,10 @@ def test_canonicalize(url, key, canonical):
 
 @pytest.mark.parametrize("url", [
     "https://www.mofa.go.jp/mofaj/press/release/index.html",
-    "https://www.mofa.go.jp/mofaj/area/usa/data.html",
+    "https://www.mofa.go.jp/mofaj/press/release/8_01_index.html",  # a monthly archive: a listing
+    "https://www.mofa.go.jp/mofaj/files/100123456.pdf",
+    "https://www.mofa.go.jp/mofaj/files/000471429.gif",
+    "https://www.mofa.go.jp/mofaj/",
     "https://example.com/mofaj/na/na1/us/pageit_000001_01515.html",
 ])
 def test_canonicalize_rejects_non_articles(url):
@@ -99,13 +112,13 @@ def test_canonicalize_rejects_non_articles(url):
 def test_press_release_index_lists_readouts():
     response = page_response("mofa", "press_release_index.html", "https://www.mofa.go.jp/mofaj/press/release/index.html")
     keys = [mofa.canonicalize(d.url).stable_key for d in mofa.discover(response)]
-    assert keys == ["pageit_000001_01515", "pageit_000001_01522"]
+    assert keys == ["mofaj/na/na1/us/pageit_000001_01515", "mofaj/a_o/ocn/au/pageit_000001_01522"]
 
 
 def test_us_country_page_lists_us_pages():
     response = page_response("mofa", "us_index.html", "https://www.mofa.go.jp/mofaj/na/na1/us/index.html")
     keys = [mofa.canonicalize(d.url).stable_key for d in mofa.discover(response)]
-    assert "pageit_000001_01515" in keys
+    assert "mofaj/na/na1/us/pageit_000001_01515" in keys
 
 
 def test_english_index_lists_english_readout():
@@ -119,8 +132,8 @@ def _html(body: str) -> bytes:
 
 
 @pytest.mark.parametrize(("body", "reason"), [
-    ("<h1>日米外相会談</h1><p>令和7年1月21日</p><p>本文</p>", "no #maincontents"),
-    ("<div id='maincontents'><h1>日米外相会談</h1><p>本文です。</p></div>", "no parsable date"),
+    ("<p>令和7年1月21日</p><p>本文</p>", "no title"),
+    ("<div id='maincontents'><h1>日米外相会談</h1><p>本文です。</p></div>", "no date"),
     ("<div id='maincontents'><h1>日米外相会談</h1><p class='rtxt'>令和7年1月21日</p></div>", "empty body"),
 ])
 def test_bad_pages_raise_parse_error_with_reason(body, reason):

@@ -17,6 +17,7 @@ AKAZAWA_URL = "https://jp.reuters.com/world/us/Q7XKZMZTN5LRBVJ4WHCA3DPEYU-2025-0
 AUSTRALIA_URL = "https://jp.reuters.com/world/japan/M3TJ6VQWZC2FXN7HKRBY5LAGDE-2025-05-08/"
 SITEMAP_URL = "https://jp.reuters.com/arc/outboundfeeds/news-sitemap/?outputType=xml"
 INDEX_URL = "https://jp.reuters.com/arc/outboundfeeds/news-sitemap-index/?outputType=xml"
+EN_INDEX_URL = "https://www.reuters.com/arc/outboundfeeds/news-sitemap-index/?outputType=xml"
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +131,7 @@ def test_fallback_dates_authors_and_key_without_fusion(article):
     parsed = reuters.parse_article(_without_fusion("article_akazawa_bessent.html", AKAZAWA_URL))
     assert (parsed.published, parsed.modified) == (article.published, article.modified)
     assert parsed.authors == ["村井 里奈"]
-    assert parsed.sources["authors"] == "jsonld"
+    assert parsed.sources["authors"] == "fallback:jsonld"
     assert parsed.stable_key == "Q7XKZMZTN5LRBVJ4WHCA3DPEYU"
 
 
@@ -235,7 +236,7 @@ def test_discover_rejects_bad_documents(body, reason):
 def test_outlet():
     assert reuters.OUTLET.name == "reuters"
     assert "jp.reuters.com" in reuters.OUTLET.hosts
-    assert reuters.OUTLET.start_urls == (INDEX_URL,)
+    assert reuters.OUTLET.start_urls == (INDEX_URL, EN_INDEX_URL)
 
 
 def test_every_sitemap_article_is_served_by_the_mirror():
