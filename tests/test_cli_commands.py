@@ -38,7 +38,7 @@ def test_parse_title(parsed_readout: dict):
 
 
 def test_parse_stable_key(parsed_readout: dict):
-    assert parsed_readout["stable_key"] == "pageit_000001_01515"
+    assert parsed_readout["stable_key"] == "mofaj/na/na1/us/pageit_000001_01515"
 
 
 def test_parse_feed_lists_article_urls():

@@ -1,4 +1,8 @@
-"""``talkwatch parse FILE --outlet NAME``: run an outlet's page parser on a saved page."""
+"""``talkwatch parse FILE --outlet NAME``: run an outlet's parser on a saved page, feed or sitemap.
+
+Whether the file is an article or a discovery document (feed, sitemap, listing) is decided from its
+content. Without ``--url`` the page's own URL (``<link rel=canonical>``, ``og:url``, JSON-LD) is used.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +10,23 @@ import argparse
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
 
-from crawler.outlets import OUTLET_NAMES, get_outlet
-from crawler.outlets.base import ParseError
+from crawler.outlets import OUTLET_NAMES, get_outlet, is_discovery_document, parse_article
+from crawler.outlets.base import OutletModule, ParseError, declared_url
 
 ARTICLE_FIELDS = ("title", "published", "modified", "paragraphs", "body_complete", "stable_key",
-                  "canonical_url", "lang")
+                  "canonical_url", "lang", "description", "kind", "sources")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("parse", help="parse a saved page or feed, print JSON")
-    parser.add_argument("file", type=Path)
-    parser.add_argument("--outlet", required=True, choices=OUTLET_NAMES)
-    parser.add_argument("--url", help="the page's real URL (gives the stable key); default: guessed")
+    parser = sub.add_parser("parse", help="run an outlet's parser on a saved page, feed or sitemap; print JSON",
+                            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("file", type=Path, help="the saved page, feed or sitemap")
+    parser.add_argument("--outlet", required=True, choices=OUTLET_NAMES, help="whose parser reads it")
+    parser.add_argument("--url", help="the document's real URL (default: the URL the page gives for itself)")
     parser.set_defaults(handler=run)
 
 
@@ -39,19 +45,27 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def parse_saved(body: bytes, outlet_name: str, url: str | None) -> dict:
+def parse_saved(body: bytes, outlet_name: str, url: str | None) -> dict[str, Any]:
     outlet = get_outlet(outlet_name)
+    response = _response(body, url or _own_url(body, outlet))
+    if is_discovery_document(outlet, response):
+        found = outlet.discover(response)
+        return {"kind": "discovery", "url": response.url, "urls": [d.url for d in found],
+                "items": [{k: v for k, v in asdict(d).items() if v is not None} for d in found]}
+    data = asdict(parse_article(outlet, response))
+    return {"kind": "article", **{name: data[name] for name in ARTICLE_FIELDS}}
+
+
+def _response(body: bytes, url: str) -> TextResponse:
     head = body.lstrip()[:200].lower()
-    is_xml = head.startswith((b"<?xml", b"<rss", b"<urlset", b"<sitemapindex", b"<rdf"))
-    if url is None:
-        url = outlet.OUTLET.start_urls[0]
-    response_class = XmlResponse if is_xml else HtmlResponse
-    response: TextResponse = response_class(url=url, body=body, request=Request(url))
-    if not is_xml and outlet.canonicalize(url) is not None:
-        article = outlet.parse_article(response)
-        data = asdict(article)
-        return {"kind": "article", **{name: data[name] for name in ARTICLE_FIELDS},
-                "description": article.description, "sources": article.sources}
-    found = outlet.discover(response)
-    return {"kind": "discovery", "urls": [d.url for d in found],
-            "items": [{k: v for k, v in asdict(d).items() if v is not None} for d in found]}
+    is_xml = head.startswith((b"<?xml", b"<rss", b"<urlset", b"<sitemapindex", b"<rdf", b"<feed"))
+    response_class = XmlResponse if is_xml and b"<html" not in body[:2000].lower() else HtmlResponse
+    return response_class(url=url, body=body, request=Request(url))
+
+
+def _own_url(body: bytes, outlet: OutletModule) -> str:
+    """The URL the document gives for itself; else the outlet's home page, a base for relative links that
+    says nothing about what the document is."""
+    home = f"https://{outlet.OUTLET.hosts[0]}/"
+    probe = _response(body, home)
+    return (declared_url(probe) if isinstance(probe, HtmlResponse) else None) or home
