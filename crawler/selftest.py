@@ -132,7 +132,7 @@ def _article_key(fault: Fault) -> str:
     outlet = get_outlet(fault.outlet)
     ref = outlet.canonicalize(fault.urls[0])
     assert ref is not None, f"{fault.urls[0]} is not an article URL of {fault.outlet}"
-    return ref.key(fault.outlet)
+    return f"{fault.outlet}:{ref.stable_key}"
 
 
 def _judge(fault: Fault, store: Store, tag: str, first: tuple[CrawlResult, str],

@@ -13,13 +13,13 @@ from crawler.pipelines.base import StorePipeline
 
 
 def canonical(article: ParsedArticle) -> ParsedArticle:
-    """The article filed under its outlet's stable key and canonical URL (as parsed when the URL
-    does not say)."""
+    """The article filed under its outlet's stable key and canonical URL. The parser's key stands
+    where the URL carries none (English Reuters: the Arc id is in the page)."""
     outlet = get_outlet(article.outlet)
     ref = outlet.canonicalize(article.canonical_url or article.url) or outlet.canonicalize(article.url)
     if ref is None:
         return article
-    return replace(article, stable_key=ref.stable_key, canonical_url=ref.canonical_url)
+    return replace(article, stable_key=ref.stable_key or article.stable_key, canonical_url=ref.canonical_url)
 
 
 class CanonicalizePipeline(StorePipeline):

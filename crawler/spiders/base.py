@@ -31,7 +31,8 @@ class OutletSpider(scrapy.Spider):
         self.outlet: OutletModule = get_outlet(self.outlet_name)
         # ``-a start_urls=url1,url2`` replaces the outlet's discovery documents
         self.discovery_urls = start_urls.split(",") if start_urls else list(self.outlet.OUTLET.start_urls)
-        self.requested_keys: set[str] = set()
+        # canonical URLs already requested in this run: URL variants of one article are fetched once
+        self.requested: set[str] = set()
         # ``-a revisit=1``: also fetch this outlet's articles the revisit schedule says are due
         self.revisit_argument = revisit
 
@@ -48,7 +49,8 @@ class OutletSpider(scrapy.Spider):
     def revisit_requests(self) -> list[scrapy.Request]:
         requests = []
         for visit in claim_due(self.crawler, self.outlet_name):
-            self.requested_keys.add(visit.key.split(":", 1)[1])
+            ref = self.outlet.canonicalize(visit.url)
+            self.requested.add(ref.canonical_url if ref else visit.url)
             requests.append(scrapy.Request(visit.url, callback=self.parse_article,
                                            meta={"talkwatch_role": "article", "revisit": True}))
         log.info("%s: %d articles due for a revisit", self.name, len(requests))
@@ -80,10 +82,12 @@ class OutletSpider(scrapy.Spider):
         if ref is None:
             log.debug("%s: not an article URL: %s", self.name, found.url)
             return None
-        if ref.stable_key in self.requested_keys:
+        if ref.canonical_url in self.requested:
             return None  # another URL variant of an article already requested in this run
-        self.requested_keys.add(ref.stable_key)
-        return scrapy.Request(found.url, callback=self.parse_article,
+        self.requested.add(ref.canonical_url)
+        # the canonical form, not the link as found: tracking parameters can push a link past
+        # Scrapy's URL-length limit (URLLENGTH_LIMIT) and would split one article into many fetches
+        return scrapy.Request(ref.request_url, callback=self.parse_article,
                               meta={"talkwatch_role": "article", "discovered": found})
 
     def parse_article(self, response: Response) -> Iterator[ArticleItem | RejectedPage]:
