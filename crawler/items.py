@@ -27,3 +27,6 @@ class RejectedPage:
     url: str
     reason: str
     fetch_id: int | None = None
+    # how title, date and body were found (``field_paths``) when the page was an article the parser
+    # could not complete; ``None`` when it was no article at all (consent step, error page, index)
+    fields: dict[str, str] | None = None

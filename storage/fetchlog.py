@@ -34,6 +34,11 @@ class FetchLog:
         with self.session() as s:
             set_outcome(s, fetch_id, outcome, reason, article_key)
 
+    def record_fields(self, fetch_id: int, fields: dict[str, str]) -> None:
+        """How an article page's title, date and body were found (crawl health's coverage)."""
+        with self.session() as s:
+            s.execute(update(Fetch).where(Fetch.id == fetch_id).values(fields=fields))
+
     def validators(self, url: str) -> tuple[str | None, str | None] | None:
         """ETag and Last-Modified of the last successful fetch of ``url`` (for a conditional GET)."""
         with self.session() as s:

@@ -9,11 +9,12 @@ so the crawl schema in ``storage/models.py`` does not depend on the service:
 
 Health of one crawl run is computed from the fetch log rows carrying the run's ``run_id``:
 pages (responses), blocked, errors, not_modified, items (article pages seen: new, changed, unchanged,
-not modified), rejected, and **field coverage** — the share of parsed article pages that had a title, a
-date and a body. A rejected page whose reason names a field (``empty title, published``, ``no headline``,
-``no date``, ``empty body``) lacks that field; a rejection for a reason that is not about the article
-(consent page, error page, a bot wall, "not a … URL") is left out; any other rejection (``no
-#maincontents``: the page's structure is gone) lacks all three — that is what a site redesign looks like.
+not modified), rejected, and **field coverage** — the share of parsed article pages whose title, date and
+body the outlet's own rules found. Each such page's fetch row says how (``fields``: ``own``,
+``fallback`` or ``missing`` per field, written by the crawl); a field a generic fallback rescued does not
+count as covered, so a redesign that pushes an outlet onto its fallbacks lowers coverage and raises the
+alarm. Pages that were no article at all (consent step, error page, index) carry no ``fields`` and are
+left out.
 """
 
 from __future__ import annotations
@@ -73,9 +74,8 @@ delivery_log = Table(
 )
 
 FIELDS = ("title", "date", "body")
-_FIELD_WORDS = {"title": ("title", "headline"), "date": ("date", "published"), "body": ("body",)}
-_NOT_ABOUT_THE_ARTICLE = ("consent page", "error page", "blocked", "not a ", "not an ")
-_PARSED = ("new", "changed", "unchanged", "trivial", "rejected")
+# the names the crawl writes in fetches.fields for the fields above
+_FIELD_NAMES = {"title": "title", "date": "published", "body": "body"}
 
 
 def utcnow() -> datetime:
@@ -200,26 +200,17 @@ class RunHealth:
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
-def missing_fields(reason: str | None) -> tuple[str, ...] | None:
-    """Which of title/date/body a rejected article page lacked; ``None``: not about the article."""
-    text = (reason or "").lower()
-    if text.startswith(_NOT_ABOUT_THE_ARTICLE):
-        return None
-    named = tuple(f for f in FIELDS if any(word in text for word in _FIELD_WORDS[f]))
-    return named or FIELDS
-
-
 def run_health(store: Store, run_id: str) -> RunHealth:
     with store.session() as s:
-        rows = s.execute(select(Fetch.role, Fetch.outcome, Fetch.reason).where(Fetch.run_id == run_id)).all()
+        rows = s.execute(select(Fetch.role, Fetch.outcome, Fetch.fields).where(Fetch.run_id == run_id)).all()
     return health_of(rows)
 
 
 def health_of(rows: Iterable[Any]) -> RunHealth:
-    """``rows``: (role, outcome, reason) of one run's fetches."""
+    """``rows``: (role, outcome, fields) of one run's fetches."""
     health = RunHealth()
-    missing = dict.fromkeys(FIELDS, 0)
-    for role, outcome, reason in rows:
+    covered = dict.fromkeys(FIELDS, 0)
+    for role, outcome, fields in rows:
         health.pages += 1
         if outcome == "blocked":
             health.blocked += 1
@@ -233,18 +224,13 @@ def health_of(rows: Iterable[Any]) -> RunHealth:
             health.items += 1
         health.new_versions += outcome == "new"
         health.changed_versions += outcome == "changed"
-        if outcome not in _PARSED:
-            continue
-        if outcome == "rejected":
-            health.rejected += 1
-            lacking = missing_fields(reason)
-            if lacking is None:
-                continue
-            for name in lacking:
-                missing[name] += 1
-        health.parsed += 1
+        health.rejected += outcome == "rejected"
+        if fields:
+            health.parsed += 1
+            for name in FIELDS:
+                covered[name] += fields.get(_FIELD_NAMES[name]) == "own"
     if health.parsed:
-        health.coverage = {f: round(1 - missing[f] / health.parsed, 3) for f in FIELDS}
+        health.coverage = {f: round(covered[f] / health.parsed, 3) for f in FIELDS}
     return health
 
 

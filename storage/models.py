@@ -126,6 +126,9 @@ class Fetch(Base):
     outcome: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
     article_key: Mapped[str | None] = mapped_column(String(200))
+    # an article page that reached its parser: which path gave title, date and body ("dom", "fallback:meta",
+    # "missing"); crawl health counts field coverage from it
+    fields: Mapped[dict[str, str] | None] = mapped_column(JSON)
     snapshot_sha: Mapped[str | None] = mapped_column(String(64))
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -12,9 +12,9 @@ hand-checked truth:
 - discovery documents (``"kind": "discovery"``): every listed article link found, and no link outside
   ``urls`` and ``also_acceptable``.
 
-Run ``python -m tests.conformance`` for the table (exit status 1 on any failure); ``tests/test_conformance.py``
-runs the same checks under pytest. The shared folder is ``<repo>/../shared`` unless
-``TALKWATCH_SHARED_DIR`` points elsewhere.
+Run ``python -m tests.conformance`` for the table (exit status 1 on any failure);
+``tests/test_conformance.py`` runs the same checks under pytest. The shared folder is
+``<repo>/../shared`` unless ``TALKWATCH_SHARED_DIR`` points elsewhere.
 """
 
 from __future__ import annotations
@@ -143,7 +143,8 @@ class Result:
 
     @property
     def f1(self) -> float:
-        return char_f1(squeeze(self.got.get("paragraphs") or []), squeeze(self.page.expected.get("paragraphs", [])))
+        expected = squeeze(self.page.expected.get("paragraphs", []))
+        return char_f1(squeeze(self.got.get("paragraphs") or []), expected)
 
     @property
     def complete_ok(self) -> bool | None:

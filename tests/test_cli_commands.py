@@ -60,7 +60,7 @@ def test_parse_of_a_page_it_cannot_read_exits_1_with_the_reason(tmp_path: Path):
     page.write_text("<html><body><h1>日米外相会談</h1></body></html>", encoding="utf-8")
     done = talkwatch("parse", str(page), "--outlet", "mofa", "--url", READOUT_URL)
     assert done.returncode == 1
-    assert json.loads(done.stdout) == {"error": "no #maincontents"}
+    assert json.loads(done.stdout) == {"error": "no date"}
 
 
 def test_classify_flags_japan_us_talks_and_says_why():

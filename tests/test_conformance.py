@@ -38,7 +38,8 @@ needs_shared = pytest.mark.skipif(SHARED is None, reason=SKIP_REASON)
 def _params(pages: list[Page]) -> list[object]:
     """(page, mode) cases; one skipped case saying why when the shared folder is absent."""
     cases = [pytest.param(p, m, id=f"{p.name}-{m}") for p in pages for m in MODES]
-    return cases or [pytest.param(None, None, id="no-shared-fixtures", marks=pytest.mark.skip(reason=SKIP_REASON))]
+    skipped = pytest.param(None, None, id="no-shared-fixtures", marks=pytest.mark.skip(reason=SKIP_REASON))
+    return cases or [skipped]
 
 
 @functools.cache

@@ -105,3 +105,37 @@ def test_a_blocked_article_is_asked_for_again_on_the_next_run(crawled: Crawled):
     # first run: blocked; the unchanged re-crawl must not take the sitemap's 304 as "nothing to do"
     tries = [f for f in crawled.store.fetches() if "WD4NCQ7ZHKR2LXJ5VMB3TYAPGE" in f.url]
     assert len(tries) == 3 and {f.outcome for f in tries} == {"blocked"}
+
+
+@pytest.mark.parametrize("crawled", ["reuters"], indirect=True)
+def test_the_english_site_is_crawled_under_its_arc_id(crawled: Crawled):
+    article = crawled.store.article("reuters:VXQ3TN7KJ2LZ5RBMYWHC4DPGFE")
+    assert article is not None and article.lang == "en"
+    assert article.canonical_url.startswith("https://www.reuters.com/world/asia-pacific/japan-us-defence")
+
+
+@pytest.mark.parametrize("crawled", ["reuters"], indirect=True)
+def test_english_stories_that_do_not_name_japan_are_never_fetched(crawled: Crawled):
+    urls = [f.url for f in crawled.store.fetches()]
+    assert not [u for u in urls if "brazil-soybean" in u or "uk-retailers" in u]
+
+
+@pytest.mark.parametrize("crawled", ["mofa"], indirect=True)
+def test_same_named_mofa_pages_in_two_folders_are_two_articles(crawled: Crawled):
+    us = crawled.store.article("mofa:mofaj/na/na1/us/pageit_000001_01530")
+    economy = crawled.store.article("mofa:mofaj/ecm/ec/pageit_000001_01530")
+    assert us is not None and economy is not None and us.id != economy.id
+
+
+@pytest.mark.parametrize("crawled", ["mofa"], indirect=True)
+def test_a_mofa_page_without_a_numeric_id_is_an_article_with_its_dl_text(crawled: Crawled):
+    [version] = crawled.store.versions("mofa:mofaj/na/st/kyogi_2plus2")
+    assert version.title == "日米安全保障協議委員会（日米「2＋2」）"
+    assert "外務大臣、防衛大臣" in version.body
+
+
+def test_every_parsed_article_page_records_how_its_fields_were_found(crawled: Crawled):
+    parsed = [f for f in crawled.store.fetches() if f.role == "article" and f.outcome in {"new", "changed"}]
+    assert parsed and all(f.fields and set(f.fields) == {"title", "published", "body"} for f in parsed)
+    # the mirror's pages are in each outlet's real markup: its own rules read them, no fallback
+    assert all(set(f.fields.values()) == {"own"} for f in parsed)

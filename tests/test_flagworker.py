@@ -151,7 +151,7 @@ def test_a_crawl_flags_with_and_without_the_worker(tmp_path: Path, mode: str):
     assert stored > 0 and result.stat("decided") == stored
     store = Store(db_url)
     assert store.unflagged_versions("mofa") == []
-    assert store.label_of("mofa:pageit_000001_01515") == "ministerial"
+    assert store.label_of("mofa:mofaj/na/na1/us/pageit_000001_01515") == "ministerial"
     with store.session() as s:  # every stored article is in the near-duplicate index
         indexed = s.scalar(select(func.count(Signature.article_id)))
         assert indexed == s.scalar(select(func.count(Article.id))) > 0

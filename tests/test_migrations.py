@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
@@ -16,7 +18,14 @@ from sqlalchemy.engine import make_url
 from crawler.cli import main
 from storage import Store
 from storage.db import make_engine
-from storage.migrate import FIRST_REVISION, current_revision, ensure_schema, head_revision, upgrade
+from storage.migrate import (
+    FIRST_REVISION,
+    alembic_config,
+    current_revision,
+    ensure_schema,
+    head_revision,
+    upgrade,
+)
 from storage.models import Base
 from tests.storage.helpers import STORY
 from tests.storage.helpers import text as article_text
@@ -125,3 +134,65 @@ def test_migrations_are_packaged():
     versions = files("storage").joinpath("migrations", "versions")
     assert {"0001_initial_schema.py", "env.py"} <= {p.name for p in versions.iterdir()} | {
         p.name for p in files("storage").joinpath("migrations").iterdir()}
+
+
+READOUT = "https://www.mofa.go.jp/mofaj/na/na1/us/pageit_000001_01515.html"
+PATH_KEY = "mofa:mofaj/na/na1/us/pageit_000001_01515"
+
+
+def _mofa_database_at_0002(url: str) -> None:
+    """A MOFA readout under its old file-name key, in a thread, with an alert and a fetch row."""
+    engine = make_engine(url)
+    upgrade(engine, "0002")
+    values = {"key": MOFA_KEY, "url": READOUT, "now": NOW, "body": OLD_BODY}
+    statements = [
+        "INSERT INTO articles (id, key, outlet, stable_key, canonical_url, lang, published, first_seen,"
+        " last_seen, kind) VALUES (7, :key, 'mofa', 'pageit_000001_01515', :url, 'ja',"
+        " '2025-01-21T00:00:00+09:00', :now, :now, 'article')",
+        "INSERT INTO versions (id, article_id, seq, fingerprint, title, body, body_complete, change_kind,"
+        " chars_added, chars_removed, diff, url, sources, created_at)"
+        " VALUES (70, 7, 1, 'f', '日米外相会談', :body, true, 'first', 0, 0, '{}', :url, '{}', :now)",
+        "INSERT INTO threads (id, title, signature, first_published, last_published, created_at)"
+        " VALUES (3, '日米外相会談', '{}', '2025-01-21', '2025-01-21', :now)",
+        "INSERT INTO thread_members (thread_id, article_key, role, published, joined_at)"
+        " VALUES (3, :key, 'official', '2025-01-21', :now)",
+        "INSERT INTO alerts (kind, article_id, version_id, thread_id, created_at)"
+        " VALUES ('new', 7, 70, 3, :now)",
+        "INSERT INTO fetches (url, role, status, bytes, outcome, article_key, fetched_at)"
+        " VALUES (:url, 'article', 200, 10, 'new', :key, :now)",
+    ]
+    with engine.begin() as conn:
+        for statement in statements:
+            names = set(re.findall(r":(\w+)", statement))
+            conn.execute(text(statement), {k: v for k, v in values.items() if k in names})
+    engine.dispose()
+
+
+def test_mofa_articles_are_rekeyed_by_path_with_their_history(empty_url: str):
+    _mofa_database_at_0002(empty_url)
+    store = Store(empty_url)
+    ensure_schema(store)
+    article = store.article(PATH_KEY)
+    assert article is not None and article.stable_key == "mofaj/na/na1/us/pageit_000001_01515"
+    assert store.article(MOFA_KEY) is None
+    assert [v.body for v in store.versions(PATH_KEY)] == [OLD_BODY]
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT thread_id FROM thread_members WHERE article_key = :k"),
+                            {"k": PATH_KEY}).scalar() == 3
+        assert conn.execute(text("SELECT count(*) FROM alerts WHERE article_id = 7")).scalar() == 1
+        assert conn.execute(text("SELECT article_key FROM fetches")).scalar() == PATH_KEY
+    store.dispose()
+
+
+def test_rekeying_goes_back_on_downgrade(empty_url: str):
+    _mofa_database_at_0002(empty_url)
+    engine = make_engine(empty_url)
+    upgrade(engine, "0003")
+    config = alembic_config(engine)
+    with engine.connect() as conn, conn.begin():
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0002")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT key FROM articles WHERE id = 7")).scalar() == MOFA_KEY
+        assert conn.execute(text("SELECT article_key FROM thread_members")).scalar() == MOFA_KEY
+    engine.dispose()

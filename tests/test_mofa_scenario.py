@@ -12,10 +12,13 @@ from storage import Store
 
 pytestmark = pytest.mark.slow
 
-READOUT = "mofa:pageit_000001_01515"
-AUSTRALIA = "mofa:pageit_000001_01522"
-ENGLISH = "mofa:pageite_000001_00768"
-FOLLOW_UP = "mofa:pageit_000001_01530"
+READOUT = "mofa:mofaj/na/na1/us/pageit_000001_01515"
+AUSTRALIA = "mofa:mofaj/a_o/ocn/au/pageit_000001_01522"
+ENGLISH = "mofa:na/na1/us/pageite_000001_00768"
+FOLLOW_UP = "mofa:mofaj/na/na1/us/pageit_000001_01530"
+# state 2, in the real 2026 index's shape: the same file name in another folder, a page without an id
+ECONOMY_SAME_NAME = "mofa:mofaj/ecm/ec/pageit_000001_01530"
+NO_NUMERIC_ID = "mofa:mofaj/na/st/kyogi_2plus2"
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +39,9 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 
 def test_readouts_are_stored_once_each(store: Store):
-    for key in (READOUT, AUSTRALIA, ENGLISH, FOLLOW_UP):
+    for key in (READOUT, AUSTRALIA, ENGLISH, FOLLOW_UP, ECONOMY_SAME_NAME, NO_NUMERIC_ID):
         assert store.article(key) is not None, key
-    assert store.counts()["articles"] == 4
+    assert store.counts()["articles"] == 6
 
 
 def test_the_edited_readout_has_exactly_one_new_version(store: Store):

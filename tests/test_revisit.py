@@ -14,7 +14,7 @@ from storage import Store
 
 pytestmark = pytest.mark.slow
 
-READOUT = "mofa:pageit_000001_01515"
+READOUT = "mofa:mofaj/na/na1/us/pageit_000001_01515"
 NOW = datetime.now(UTC)
 
 
@@ -90,7 +90,8 @@ def test_revisit_catches_an_edit_without_rediscovery(crawled, store: Store):  # 
     outcomes = {f.article_key: f.outcome for f in store.fetches(run_id="revisit-2", role="article")}
     assert outcomes[READOUT] == "changed"
     assert len(store.versions(READOUT)) == 2
-    assert store.article("mofa:pageit_000001_01530") is None  # only discovery finds new articles
+    # only discovery finds new articles
+    assert store.article("mofa:mofaj/na/na1/us/pageit_000001_01530") is None
 
 
 def test_nothing_due_means_no_crawl(crawled):  # type: ignore[no-untyped-def]

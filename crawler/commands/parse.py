@@ -22,7 +22,8 @@ ARTICLE_FIELDS = ("title", "published", "modified", "paragraphs", "body_complete
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("parse", help="run an outlet's parser on a saved page, feed or sitemap; print JSON",
+    parser = sub.add_parser("parse",
+                            help="run an outlet's parser on a saved page, feed or sitemap; print JSON",
                             description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("file", type=Path, help="the saved page, feed or sitemap")
     parser.add_argument("--outlet", required=True, choices=OUTLET_NAMES, help="whose parser reads it")

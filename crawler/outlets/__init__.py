@@ -56,7 +56,8 @@ def _xml_root_name(response: TextResponse) -> str:
     from lxml import etree
 
     try:
-        root = etree.fromstring(response.body.strip(), etree.XMLParser(resolve_entities=False, no_network=True,
+        root = etree.fromstring(response.body.strip(), etree.XMLParser(resolve_entities=False,
+                                                                        no_network=True,
                                                                       recover=True))
     except etree.XMLSyntaxError:
         return ""

@@ -35,14 +35,17 @@ class ParseError(ValueError):
     """A page that cannot be read as an article (or a feed); ``reason`` says why.
 
     ``field`` names the article field that was missing (``title``, ``published``, ``body``) when that is
-    the reason, so crawl health can count coverage without reading the prose of the reason.
+    the reason, and ``sources`` where the fields that were found came from, so crawl health can count
+    coverage without reading the prose of the reason.
     """
 
-    def __init__(self, reason: str, url: str | None = None, field: str | None = None) -> None:
+    def __init__(self, reason: str, url: str | None = None, field: str | None = None,
+                 sources: dict[str, str] | None = None) -> None:
         super().__init__(reason if url is None else f"{reason} ({url})")
         self.reason = reason
         self.url = url
         self.field = field
+        self.sources = sources
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,21 @@ FALLBACK = "fallback:"
 def is_fallback(source: str | None) -> bool:
     """True when a field came from a generic fallback, not the outlet's own rules."""
     return source is None or source.startswith(FALLBACK)
+
+
+# the fields crawl health watches, and how each was found on a page: "own" (the outlet's rules),
+# "fallback" (JSON-LD, meta or the extractor stood in) or "missing"
+COVERAGE_FIELDS = ("title", "published", "body")
+
+
+def field_paths(sources: dict[str, str]) -> dict[str, str]:
+    """``{"title": "own", "published": "fallback", "body": "missing"}`` from a parse's ``sources``."""
+    def path(source: str | None) -> str:
+        if source is None:
+            return "missing"
+        return "fallback" if is_fallback(source) else "own"
+
+    return {name: path(sources.get(name)) for name in COVERAGE_FIELDS}
 
 
 class OutletModule(Protocol):
@@ -315,11 +333,12 @@ class ArticlePage:
                 values[name], sources[name] = value, source
         for name in REQUIRED:
             if not values.get(name):
-                raise ParseError(MISSING[name], self.response.url, field=name)
+                raise ParseError(MISSING[name], self.response.url, field=name, sources=sources)
         for name in ("published", "modified"):
             reason = implausible_date(values[name]) if values.get(name) else None
             if reason and name == "published":
-                raise ParseError(reason, self.response.url, field="published")
+                raise ParseError(reason, self.response.url, field="published",
+                                 sources={k: v for k, v in sources.items() if k != "published"})
             if reason:
                 values.pop(name)
                 sources.pop(name)

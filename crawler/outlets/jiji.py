@@ -149,7 +149,8 @@ class JijiPage(ArticlePage):
         return (
             ("jsonld", lambda: self.ld_text("articleSection")),
             ("jsonld", self._breadcrumb_section),
-            ("dom", lambda: clean_text(" ".join(self.response.css("div.BreadCrumbs p a::text").getall()[1:2]))),
+            ("dom", lambda: clean_text(
+                " ".join(self.response.css("div.BreadCrumbs p a::text").getall()[1:2]))),
         )
 
     def kind(self, fields: dict[str, Any]) -> str:
@@ -184,7 +185,8 @@ class JijiPage(ArticlePage):
             items.sort(key=lambda i: i.get("position") if isinstance(i.get("position"), int) else 0)
             for entry in items[1:]:
                 item = entry.get("item")
-                name = clean_text(item.get("name") if isinstance(item, dict) else None) or clean_text(entry.get("name"))
+                name = (clean_text(item.get("name") if isinstance(item, dict) else None)
+                        or clean_text(entry.get("name")))
                 if name:
                     return name
         return None

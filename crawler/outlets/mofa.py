@@ -215,7 +215,8 @@ def _own_lines(block: Any) -> list[str]:
     """A block's lines without the text of the blocks nested in it (those are read on their own)."""
     if not block.xpath(".//p | .//li | .//dt | .//dd"):
         return block_lines(block)
-    own = [node for node in block.xpath("./node()") if tag_name(node) not in _TEXT_BLOCKS | {"ul", "ol", "dl"}]
+    nested = _TEXT_BLOCKS | {"ul", "ol", "dl"}
+    own = [node for node in block.xpath("./node()") if tag_name(node) not in nested]
     lines: list[str] = []
     for node in own:
         if tag_name(node) is None:

@@ -39,7 +39,7 @@ from crawler.outlets.base import (
     xml_root,
 )
 from crawler.outlets.dates import normalize_iso, parse_ja_date, parse_rfc822
-from crawler.outlets.structured import meta_content, news_article
+from crawler.outlets.structured import news_article
 from crawler.outlets.text import block_lines, clean_text
 
 OUTLET = Outlet(

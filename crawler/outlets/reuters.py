@@ -5,7 +5,8 @@ The best source on an Arc page is the ``Fusion.globalContent={...};Fusion.`` ass
 JSON. Two shapes exist, each a layout here: Reuters wraps the story in ``result`` and uses
 ``content_elements`` of type ``"paragraph"`` (:class:`ArcPage`); bare ANS sites (Sankei and most other Arc
 customers) put the story at the top level with type ``"text"`` (:class:`AnsPage`). A page without that JSON
-(a front-end change) is read from Reuters' DOM (``[data-testid^="paragraph-"]``, ``h1[data-testid="Heading"]``)
+(a front-end change) is read from Reuters' DOM (``[data-testid^="paragraph-"]``,
+``h1[data-testid="Heading"]``)
 and the generic fallbacks (:class:`DomPage`).
 
 Keys: the Arc id. Japanese URLs carry it (``/<section>/<Arc id>-YYYY-MM-DD/``); English URLs do not
@@ -66,7 +67,8 @@ OUTLET = Outlet(
 # jp.reuters.com hosts an article under /<section>/<sub>/<Arc id>-YYYY-MM-DD/ (one or more sections)
 _JP_PATH = re.compile(r"^/(?:[a-z0-9][a-z0-9-]*/)+(?P<id>[A-Z0-9]{26})-(?P<date>\d{4}-\d{2}-\d{2})/?$")
 # www.reuters.com: /<section>/<sub>/<lower-case slug>-YYYY-MM-DD/
-_EN_PATH = re.compile(r"^/(?:[a-z0-9][a-z0-9-]*/)+(?P<slug>[a-z0-9][a-z0-9-]*?)-(?P<date>\d{4}-\d{2}-\d{2})/?$")
+_EN_PATH = re.compile(
+    r"^/(?:[a-z0-9][a-z0-9-]*/)+(?P<slug>[a-z0-9][a-z0-9-]*?)-(?P<date>\d{4}-\d{2}-\d{2})/?$")
 _JP_HOSTS = {"jp.reuters.com", "www.jp.reuters.com"}
 _EN_HOSTS = {"www.reuters.com", "reuters.com"}
 _ARC_ID = re.compile(r"[A-Z0-9]{26}")
@@ -422,7 +424,8 @@ def discover(response: TextResponse) -> list[Discovered]:
         if loc is None or ref is None:
             continue  # section fronts, videos, pictures: not articles
         title = _child_text(node, "news:news/news:title")
-        if ref.stable_key is None and not wanted_english_entry(title, _child_text(node, "news:news/news:keywords")):
+        keywords = _child_text(node, "news:news/news:keywords")
+        if ref.stable_key is None and not wanted_english_entry(title, keywords):
             continue  # an English story that names neither Japan nor its ministers
         published = normalize_iso(_child_text(node, "news:news/news:publication_date")) or normalize_iso(
             _child_text(node, "sm:lastmod"))

@@ -22,7 +22,8 @@ _MAX_OBJECTS = 200
 
 
 def json_ld_objects(response: TextResponse) -> Iterator[dict[str, Any]]:
-    """Every JSON-LD object at the top of a block, in a top-level list or an ``@graph``; bad blocks skipped."""
+    """Every JSON-LD object at the top of a block, in a top-level list or an ``@graph``; bad blocks
+    skipped."""
     for raw in response.css('script[type="application/ld+json"]::text').getall():
         try:
             data = json.loads(raw.strip().rstrip(";"), strict=False)

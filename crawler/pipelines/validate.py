@@ -1,4 +1,5 @@
-"""Let through only articles with a title, a date and a body; record why others stop."""
+"""Let through only articles with a title, a date and a body; record why others stop, and how each
+page's fields were found."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import logging
 from scrapy.exceptions import DropItem
 
 from crawler.items import ArticleItem, RejectedPage
-from crawler.outlets.base import ParsedArticle
+from crawler.outlets.base import ParsedArticle, field_paths
 from crawler.pipelines.base import StorePipeline
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,9 @@ def missing_fields(article: ParsedArticle) -> list[str]:
 
 class ValidatePipeline(StorePipeline):
     def process_item(self, item: ArticleItem | RejectedPage) -> ArticleItem:
+        fields = item.fields if isinstance(item, RejectedPage) else field_paths(item.article.sources)
+        if item.fetch_id is not None and fields is not None:
+            self.store.record_fields(item.fetch_id, fields)  # crawl health's field coverage
         if isinstance(item, RejectedPage):
             self.reject(item.fetch_id, item.url, item.reason)
         article = item.article

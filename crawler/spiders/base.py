@@ -15,7 +15,7 @@ from scrapy.http import Response, TextResponse
 
 from crawler.items import ArticleItem, RejectedPage
 from crawler.outlets import get_outlet
-from crawler.outlets.base import Discovered, OutletModule, ParseError
+from crawler.outlets.base import Discovered, OutletModule, ParseError, field_paths
 from crawler.revisit import claim_due, revisit_mode
 
 log = logging.getLogger(__name__)
@@ -94,10 +94,17 @@ class OutletSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             yield self.rejected(response, "article page is not text")
             return
-        article, reason = self._run_parser(self.outlet.parse_article, response)
-        if article is None:
-            log.warning("%s: not stored: %s: %s", self.name, response.url, reason)
-            yield self.rejected(response, reason)
+        try:
+            article = self.outlet.parse_article(response)
+        except ParseError as exc:
+            log.warning("%s: not stored: %s: %s", self.name, response.url, exc.reason)
+            fields = None if exc.field is None else {**field_paths(exc.sources or {}), exc.field: "missing"}
+            yield self.rejected(response, exc.reason, fields)
+            return
+        except Exception as exc:
+            # a parser bug rejects the page, never the crawl; health sees a page it could not read at all
+            log.exception("%s: parser error at %s", self.name, response.url)
+            yield self.rejected(response, f"parser error: {type(exc).__name__}: {exc}"[:300], field_paths({}))
             return
         found: Discovered | None = response.meta.get("discovered")
         if not article.description and found is not None and found.description:
@@ -118,6 +125,7 @@ class OutletSpider(scrapy.Spider):
             log.exception("%s: parser error at %s", self.name, response.url)
             return None, f"parser error: {type(exc).__name__}: {exc}"[:300]
 
-    def rejected(self, response: Response, reason: str) -> RejectedPage:
+    def rejected(self, response: Response, reason: str,
+                 fields: dict[str, str] | None = None) -> RejectedPage:
         return RejectedPage(outlet=self.outlet_name, url=response.url, reason=reason,
-                            fetch_id=response.meta.get("fetch_id"))
+                            fetch_id=response.meta.get("fetch_id"), fields=fields)

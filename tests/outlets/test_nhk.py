@@ -270,9 +270,9 @@ def test_discover_malformed_feed_is_a_parse_error():
 
 def test_discover_empty_feed_is_a_parse_error():
     no_items = b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title></channel></rss>"
-    with pytest.raises(ParseError, match="empty (feed|document)"):
+    with pytest.raises(ParseError, match=r"empty (feed|document)"):
         nhk.discover(_xml(no_items))
-    with pytest.raises(ParseError, match="empty (feed|document)"):
+    with pytest.raises(ParseError, match=r"empty (feed|document)"):
         nhk.discover(_xml(b""))
 
 

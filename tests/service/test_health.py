@@ -15,7 +15,6 @@ from storage.health import (
     ensure_service_tables,
     finish_run,
     health_of,
-    missing_fields,
     outlet_alarms,
     run_health,
     service_runs,
@@ -29,20 +28,16 @@ def hstore(store: Store) -> Store:
     return store
 
 
-def test_missing_fields_from_reasons() -> None:
-    assert missing_fields("empty title, published") == ("title", "date")
-    assert missing_fields("no headline") == ("title",)
-    assert missing_fields("empty body") == ("body",)
-    assert missing_fields("no #maincontents") == ("title", "date", "body")  # the layout is gone
-    assert missing_fields("consent page") is None
-    assert missing_fields("error page (HTTP 404)") is None
+OWN = {"title": "own", "published": "own", "body": "own"}
 
 
 def test_health_of_a_run() -> None:
-    rows = [("robots", "fetched", None), ("discovery", "fetched", None), ("discovery", "blocked", "DataDome"),
-            ("article", "new", "first"), ("article", "changed", "body"), ("article", "unchanged", None),
-            ("article", "not_modified", None), ("article", "rejected", "no date"),
-            ("article", "rejected", "consent page"), ("article", "error", "HTTP 500")]
+    rows = [("robots", "fetched", None), ("discovery", "fetched", None), ("discovery", "blocked", None),
+            ("article", "new", OWN), ("article", "changed", OWN), ("article", "unchanged", OWN),
+            ("article", "not_modified", None),
+            ("article", "rejected", {"title": "own", "published": "missing", "body": "own"}),
+            ("article", "rejected", None),  # a consent step: no article at all
+            ("article", "error", None)]
     h = health_of(rows)
     assert (h.pages, h.blocked, h.errors, h.not_modified) == (10, 1, 1, 1)
     assert (h.items, h.new_versions, h.changed_versions, h.rejected) == (4, 1, 1, 2)
@@ -50,10 +45,19 @@ def test_health_of_a_run() -> None:
     assert h.coverage == {"title": 1.0, "date": 0.75, "body": 1.0}
 
 
+def test_a_field_a_fallback_rescued_is_not_covered() -> None:
+    # a redesign: the outlet's own rules find nothing, JSON-LD / meta / the extractor stand in
+    rows = [("article", "new", {"title": "fallback", "published": "own", "body": "fallback"}),
+            ("article", "unchanged", OWN)]
+    assert health_of(rows).coverage == {"title": 0.5, "date": 1.0, "body": 0.5}
+
+
 def test_run_health_reads_the_fetch_log(hstore: Store) -> None:
-    for outcome, reason in (("new", None), ("rejected", "empty body"), ("blocked", "DataDome")):
-        hstore.record_fetch(run_id="r1", outlet="reuters", url=f"https://x/{outcome}", role="article",
-                            status=200, outcome=outcome, reason=reason)
+    for outcome, fields in (("new", OWN), ("rejected", {**OWN, "body": "missing"}), ("blocked", None)):
+        fetch_id = hstore.record_fetch(run_id="r1", outlet="reuters", url=f"https://x/{outcome}",
+                                       role="article", status=200, outcome=outcome)
+        if fields:
+            hstore.record_fields(fetch_id, fields)
     hstore.record_fetch(run_id="other", outlet="reuters", url="https://x/y", role="article", status=200,
                         outcome="new")
     h = run_health(hstore, "r1")

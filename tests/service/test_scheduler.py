@@ -91,7 +91,7 @@ def test_revisit_job_crawls_only_due_articles(sqlite_url: str, mirror: MirrorSer
     store = Store(sqlite_url)
     revisit_job(config.to_dict())  # just crawled: nothing is due yet
     assert runs(store, job="revisit:mofa") == []
-    due = store.article("mofa:pageit_000001_01515")
+    due = store.article("mofa:mofaj/na/na1/us/pageit_000001_01515")
     assert due is not None
     with store.session() as s:
         s.execute(update(Article).where(Article.id == due.id)
