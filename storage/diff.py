@@ -90,7 +90,9 @@ def version_diff(
 ) -> tuple[dict[str, list[dict[str, Any]]], str, int, int]:
     """Diff two versions given as ``{"title", "lead", "body"}``.
 
-    Returns the per-field diff (only changed fields), the change kind, chars added, chars removed.
+    Returns the per-field diff (only changed fields), the change kind, chars added, chars removed. The
+    kind names every field that changed, in reading order, after ``correction`` when a correction note
+    appeared: ``title``, ``title+body``, ``correction+body``.
     """
     diff: dict[str, list[dict[str, Any]]] = {}
     for field in ("title", "lead", "body"):
@@ -100,12 +102,6 @@ def version_diff(
     for ops in diff.values():
         a, r = counts(ops)
         added, removed = added + a, removed + r
-    if any(is_correction(ops) for ops in diff.values()):
-        kind = "correction"
-    elif set(diff) == {"title"}:
-        kind = "title"
-    elif set(diff) == {"lead"}:
-        kind = "lead"
-    else:
-        kind = "body"
+    correction = ["correction"] if any(is_correction(ops) for ops in diff.values()) else []
+    kind = "+".join(correction + list(diff)) or "body"
     return diff, kind, added, removed

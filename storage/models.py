@@ -80,7 +80,8 @@ class Version(Base):
     published: Mapped[str | None] = mapped_column(String(40))
     modified: Mapped[str | None] = mapped_column(String(40))
     body_complete: Mapped[bool] = mapped_column(Boolean, default=True)
-    change_kind: Mapped[str] = mapped_column(String(20))  # first, title, lead, body, correction
+    # first, or the fields that changed: title, lead, body, after "correction" (e.g. "correction+title+body")
+    change_kind: Mapped[str] = mapped_column(String(40))
     chars_added: Mapped[int] = mapped_column(Integer, default=0)
     chars_removed: Mapped[int] = mapped_column(Integer, default=0)
     diff: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -32,7 +32,7 @@ An Article::
      "copy_of": "outlet:id" | null,                      # a syndicated copy of that article, not a report
      "body_complete": bool,                              # false: a teaser (e.g. NHK behind its consent step)
      "version": int,
-     "change": null | {"kind": "title" | "lead" | "body" | "correction",
+     "change": null | {"kind": str,  # the fields that changed: "title", "title+body", "correction+body"
                        "chars_added": int, "chars_removed": int,
                        "diff": {field: [op...]}}}      # only on "changed" alerts
 

@@ -56,7 +56,7 @@ def test_title_only_edit(store: Store):
 def test_appended_correction_is_a_correction(store: Store):
     store.save_version(text(BODY))
     corrected = [*BODY, "※当初、会談時間を30分と掲載していましたが、40分の誤りでした。"]
-    assert store.save_version(text(corrected)).change_kind == "correction"
+    assert store.save_version(text(corrected)).change_kind == "correction+body"
 
 
 def test_two_writers_store_one_version(store: Store, db_url: str):

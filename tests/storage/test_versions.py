@@ -101,8 +101,15 @@ def test_correction_kind(store: Store, note: str):
     store.save_version(text(STORY))
     result = store.save_version(text([*STORY, note]))
     version = store.versions(KEY)[-1]
-    assert result.change_kind == "correction"
+    assert result.change_kind == "correction+body"
     assert (version.chars_added, version.chars_removed) == (len(note), 0)
+
+
+def test_an_edit_of_title_and_body_is_both(store: Store):
+    store.save_version(text(STORY))
+    body = [*STORY[:-1], STORY[-1] + "両氏は次回の会合の日程も調整する。"]
+    edited = text(body, title="日米外相が会談　次回日程を調整")
+    assert store.save_version(edited).change_kind == "title+body"
 
 
 def test_a_correction_marker_already_there_is_not_a_new_correction(store: Store):

@@ -6,6 +6,8 @@ its extension, read from the stored canonical URL (``mofa:mofaj/na/na1/us/pageit
 thread membership and the fetch log follow the article. Versions, alerts and deliveries hang on the
 article's id and move with it.
 
+``versions.change_kind`` names every field that changed (``correction+title+lead+body`` is 26 characters).
+
 ``fetches.fields``: for an article page that reached its parser, where each field came from (the
 outlet's own rules, a ``fallback:*`` path, or ``missing``), so crawl health counts coverage from it.
 
@@ -49,6 +51,8 @@ def _rekey(old_key: str, new_key: str) -> None:
 def upgrade() -> None:
     with op.batch_alter_table("fetches") as batch_op:
         batch_op.add_column(sa.Column("fields", sa.JSON(), nullable=True))
+    with op.batch_alter_table("versions") as batch_op:
+        batch_op.alter_column("change_kind", type_=sa.String(length=40), existing_nullable=False)
     connection = op.get_bind()
     rows = connection.execute(sa.select(_articles.c.id, _articles.c.key, _articles.c.canonical_url)
                               .where(_articles.c.outlet == "mofa")).all()
@@ -76,3 +80,9 @@ def downgrade() -> None:
         _rekey(new_key, old_key)
     with op.batch_alter_table("fetches") as batch_op:
         batch_op.drop_column("fields")
+    # kinds longer than the old column keep their first part
+    versions = sa.table("versions", sa.column("change_kind", sa.String))
+    op.execute(versions.update().where(sa.func.length(versions.c.change_kind) > 20)
+               .values(change_kind=sa.func.substr(versions.c.change_kind, 1, 10)))
+    with op.batch_alter_table("versions") as batch_op:
+        batch_op.alter_column("change_kind", type_=sa.String(length=20), existing_nullable=False)
