@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.outlets import get_outlet
+from storage.health import RunHealth
 
 
 @dataclass
@@ -24,17 +25,25 @@ class CrawlResult:
 
     @property
     def ok(self) -> bool:
+        """The crawl process ran to its end (whether it fetched anything is :attr:`outcome`)."""
         return self.returncode == 0 and not self.timed_out
+
+    @property
+    def outcome(self) -> str:
+        """ok, quiet, degraded or failed, as the crawl judged itself from its fetch log."""
+        if not self.ok:
+            return "failed"
+        return str(self.stats.get("talkwatch/outcome") or "failed")
+
+    @property
+    def health(self) -> RunHealth:
+        return RunHealth.from_dict(self.stats.get("talkwatch/health"))
 
     def stat(self, name: str) -> int:
         return int(self.stats.get(f"talkwatch/{name}", 0) or 0)
 
     def summary(self) -> str:
-        pages = sum(int(v) for k, v in self.stats.items() if k.startswith("talkwatch/fetch/"))
-        return (f"{pages} responses, {self.stat('versions/new')} new articles, "
-                f"{self.stat('versions/changed')} changed, {self.stat('unchanged')} unchanged, "
-                f"{self.stat('fetch/not_modified')} not modified (304), {self.stat('flagged')} flagged, "
-                f"{self.stat('fetch/blocked')} blocked, {self.stat('rejected')} rejected")
+        return f"{self.health.counts_line()}, {self.stat('flagged')} flagged"
 
 
 def run_crawl(outlet: str, database_url: str, mirror_url: str | None = None, timeout: float = 1800,

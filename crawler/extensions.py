@@ -1,17 +1,85 @@
-"""Crawl-wide extensions: the cycle collector's set-up, and the crawl's stats in a JSON file (so the
-process that started the crawl can read them)."""
+"""Crawl-wide extensions: the run's outcome judged from its fetch log, the cycle collector's set-up, and
+the crawl's stats in a JSON file (so the process that started the crawl can read them)."""
 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from crawler.errors import ENVIRONMENT_ERRORS, describe_error
 from crawler.memory import peak_rss_mb, tune_collector
+from crawler.middlewares.fetchlog import STORAGE_ERRORS
+from crawler.runtime import run_id_for, store_for
+from storage.health import RunHealth, ensure_service_tables, finish_run, run_exists, run_health, start_run
+
+log = logging.getLogger(__name__)
+
+
+class RunLog:
+    """Every crawl, however started (``talkwatch crawl``, ``scrapy crawl``, the monitor, scrapyd), ends
+    with an outcome read from its own fetch log: ok, quiet, degraded or failed, with counts by kind.
+
+    A crawl the monitor did not start records itself in the run log, so ``talkwatch status`` and the
+    report's health table see it. A write the crawl could not make (a full disk, a lost database) is
+    counted as a storage error and fails the run.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.own_run = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.item_error, signal=signals.item_error)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_opened(self, spider: Any) -> None:
+        run_id = run_id_for(self.crawler)
+        try:
+            store = store_for(self.crawler)
+            ensure_service_tables(store)
+            if not run_exists(store, run_id):  # the monitor records the runs it starts itself
+                start_run(store, run_id, f"crawl:{spider.name}", getattr(spider, "outlet_name", spider.name))
+                self.own_run = True
+        except ENVIRONMENT_ERRORS as exc:
+            self.storage_error(exc)
+
+    def item_error(self, item: Any, response: Any, spider: Any, failure: Any) -> None:
+        if isinstance(failure.value, ENVIRONMENT_ERRORS):
+            self.storage_error(failure.value)
+
+    def storage_error(self, exc: BaseException) -> None:
+        log.error("storage error: %s", describe_error(exc))
+        self.crawler.stats.inc_value(STORAGE_ERRORS)
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        storage_errors = int(self.crawler.stats.get_value(STORAGE_ERRORS, 0) or 0)
+        run_id = run_id_for(self.crawler)
+        try:
+            health = run_health(store_for(self.crawler), run_id, storage_errors)
+        except ENVIRONMENT_ERRORS as exc:
+            self.storage_error(exc)
+            failed = storage_errors + 1
+            health = RunHealth(storage_errors=failed, error_causes={"storage": failed})
+        outcome = health.outcome
+        self.crawler.stats.set_value("talkwatch/run_id", run_id)
+        self.crawler.stats.set_value("talkwatch/outcome", outcome)
+        self.crawler.stats.set_value("talkwatch/health", health.to_dict())
+        log.info("%s: %s — %s", spider.name, outcome, health.counts_line())
+        if self.own_run:
+            try:
+                finish_run(store_for(self.crawler), run_id, outcome, None, {}, health.to_dict())
+            except ENVIRONMENT_ERRORS as exc:
+                log.error("the run could not be recorded: %s", describe_error(exc))
 
 
 class StatsFile:

@@ -25,7 +25,6 @@ import os
 import signal
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
@@ -41,6 +40,7 @@ from crawler.config import Config
 from crawler.crawl import CrawlResult, run_crawl
 from crawler.middlewares.secrets import mask_secrets
 from crawler.revisit import outlets_due
+from crawler.runtime import new_run_id
 from storage import Store
 from storage.db import database_url
 from storage.health import close_stale_runs, ensure_service_tables, finish_run, run_health, start_run
@@ -64,11 +64,6 @@ def _store(config: Config) -> Store:
     ensure_schema(store)
     ensure_service_tables(store)
     return store
-
-
-def new_run_id(job: str) -> str:
-    # fits Fetch.run_id (40 chars) and sorts by time
-    return f"{job.replace(':', '-')[:16]}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
 # --- job functions (module level: the job store pickles references to them) ---------------------------
@@ -151,7 +146,8 @@ def _run_crawl(store: Store, config: Config, outlet: str, job: str, revisit: boo
             log.exception("%s: could not run", job)
             finish_run(store, run_id, "failed", message=f"{type(exc).__name__}: {exc}"[:500])
             return "failed"
-    health = run_health(store, run_id)
+    # the crawl judged itself from its fetch log (storage errors included); a crawl that died did not
+    health = result.health if "talkwatch/health" in result.stats else run_health(store, run_id)
     outcome = _outcome(result)
     kept = ("finish_reason", "item_scraped_count", "item_dropped_count", "log_count/ERROR",
             "elapsed_time_seconds")
@@ -169,7 +165,7 @@ def _outcome(result: CrawlResult) -> str:
         return "timeout"
     if STOPPING.is_set() or result.stats.get("finish_reason") == "shutdown":
         return "interrupted"
-    return "ok" if result.ok else "failed"
+    return result.outcome
 
 
 @contextmanager

@@ -67,6 +67,7 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "crawler.extensions.CollectorTuning": 100,
+    "crawler.extensions.RunLog": 400,
     "crawler.extensions.StatsFile": 500,
 }
 TALKWATCH_STATS_FILE = ""

@@ -94,6 +94,11 @@ def start_run(store: Store, run_id: str, job: str, outlet: str | None = None) ->
                                               outcome="running"))
 
 
+def run_exists(store: Store, run_id: str) -> bool:
+    with store.session() as s:
+        return s.scalar(select(service_runs.c.run_id).where(service_runs.c.run_id == run_id)) is not None
+
+
 def finish_run(store: Store, run_id: str, outcome: str, returncode: int | None = None,
                stats: dict[str, Any] | None = None, health: dict[str, Any] | None = None,
                message: str | None = None) -> None:
@@ -173,9 +178,32 @@ def deliveries(store: Store, channel: str | None = None, limit: int = 50) -> lis
 
 # --- health of one run, from the fetch log -----------------------------------------------------------
 
+# how a fetch-log reason names its cause: "HTTP 503", or the exception type that stopped the request
+# (Twisted's and Scrapy's names: DNSLookupError, DownloadConnectionRefusedError, TCPTimedOutError, ...)
+_ERROR_CAUSES = (
+    ("dns", ("DNS", "gaierror")),
+    ("timeout", ("Timeout", "TimedOut")),
+    ("connection", ("Connection", "ConnectError", "ResponseNeverReceived", "ResponseFailed", "NoRoute",
+                    "DataLoss")),
+)
+
+
+def error_cause(reason: str | None) -> str:
+    """``http``, ``dns``, ``timeout``, ``connection`` or ``other`` for an ``error`` row's reason."""
+    text = reason or ""
+    if text.startswith("HTTP "):
+        return "http"
+    exception_type = text.split(":", 1)[0]
+    for cause, words in _ERROR_CAUSES:
+        if any(word in exception_type for word in words):
+            return cause
+    return "other"
+
+
 @dataclass
 class RunHealth:
     pages: int = 0
+    fetched: int = 0  # responses with a usable answer (200s, 304s), robots.txt left out
     items: int = 0
     new_versions: int = 0
     changed_versions: int = 0
@@ -185,39 +213,76 @@ class RunHealth:
     errors: int = 0
     parsed: int = 0  # article pages that reached the parser (the coverage denominator)
     coverage: dict[str, float | None] = field(default_factory=lambda: dict.fromkeys(FIELDS))
+    error_causes: dict[str, int] = field(default_factory=dict)  # http, dns, timeout, connection, storage
+    storage_errors: int = 0  # writes the crawl could not make (counted by the crawl, not in the fetch log)
+    unreadable_listings: int = 0  # discovery documents the parser rejected (a broken feed or a redesign)
+
+    @property
+    def outcome(self) -> str:
+        """``failed`` (nothing could be fetched, or storage failed), ``degraded`` (some errors or blocks),
+        ``quiet`` (answers, but nothing new or changed) or ``ok``."""
+        if self.storage_errors or not self.fetched:
+            return "failed"
+        if self.errors or self.blocked or self.unreadable_listings:
+            return "degraded"
+        if not (self.new_versions or self.changed_versions):
+            return "quiet"
+        return "ok"
+
+    def counts_line(self) -> str:
+        causes = ", ".join(f"{n} {cause}" for cause, n in sorted(self.error_causes.items()))
+        return (f"{self.fetched} fetched, {self.not_modified} not modified, {self.new_versions} new, "
+                f"{self.changed_versions} changed, {self.blocked} blocked, {self.rejected} rejected, "
+                f"{self.errors + self.storage_errors} errors" + (f" ({causes})" if causes else ""))
 
     @property
     def blocked_ratio(self) -> float:
         return self.blocked / self.pages if self.pages else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "blocked_ratio": round(self.blocked_ratio, 3)}
+        return {**asdict(self), "blocked_ratio": round(self.blocked_ratio, 3), "outcome": self.outcome}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> RunHealth:
         data = dict(data or {})
         data.pop("blocked_ratio", None)
+        data.pop("outcome", None)
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
-def run_health(store: Store, run_id: str) -> RunHealth:
+# the run outcomes that count as a crawl that worked (the silent alarm's "last successful crawl")
+SUCCESSFUL_OUTCOMES = ("ok", "quiet", "degraded")
+# fetch-log outcomes that are no usable answer (a redirect's target has its own row)
+_NOT_AN_ANSWER = ("blocked", "error", "refused", "disallowed", "retried", "redirect")
+
+
+def run_health(store: Store, run_id: str, storage_errors: int = 0) -> RunHealth:
     with store.session() as s:
-        rows = s.execute(select(Fetch.role, Fetch.outcome, Fetch.fields).where(Fetch.run_id == run_id)).all()
-    return health_of(rows)
+        rows = s.execute(select(Fetch.role, Fetch.outcome, Fetch.fields, Fetch.reason)
+                         .where(Fetch.run_id == run_id)).all()
+    return health_of(rows, storage_errors)
 
 
-def health_of(rows: Iterable[Any]) -> RunHealth:
-    """``rows``: (role, outcome, fields) of one run's fetches."""
-    health = RunHealth()
+def health_of(rows: Iterable[Any], storage_errors: int = 0) -> RunHealth:
+    """``rows``: (role, outcome, fields, reason) of one run's fetches."""
+    health = RunHealth(storage_errors=storage_errors)
+    if storage_errors:
+        health.error_causes["storage"] = storage_errors
     covered = dict.fromkeys(FIELDS, 0)
-    for role, outcome, fields in rows:
+    for role, outcome, fields, reason in rows:
         health.pages += 1
         if outcome == "blocked":
             health.blocked += 1
         elif outcome == "error":
             health.errors += 1
+            cause = error_cause(reason)
+            health.error_causes[cause] = health.error_causes.get(cause, 0) + 1
         elif outcome == "not_modified":
             health.not_modified += 1
+        if role != "robots" and outcome not in _NOT_AN_ANSWER:
+            health.fetched += 1
+        if role == "discovery" and outcome == "rejected":
+            health.unreadable_listings += 1
         if role != "article":
             continue
         if outcome in ("new", "changed", "unchanged", "trivial", "not_modified"):
@@ -266,7 +331,8 @@ def outlet_alarms(store: Store, outlet: str, interval_minutes: float, *, silent_
     if latest.health is None:
         return alarms
     health = RunHealth.from_dict(latest.health)
-    if latest.outcome in ("ok", "failed") and health.items == 0:
+    # a quiet run (every listing answered 304) saw no article because nothing changed: no alarm
+    if latest.outcome not in ("quiet", "failed", "timeout") and health.items == 0:
         alarms.append(Alarm(outlet, "zero_items", f"{outlet}: the last crawl saw no articles at all "
                             f"({health.pages} responses, {health.blocked} blocked, {health.errors} errors)"))
     if health.pages and health.blocked_ratio > blocked_ratio:
@@ -289,7 +355,8 @@ def runs_since_ok(store: Store, outlet: str) -> datetime | None:
     """When the outlet's last successful crawl finished."""
     with store.session() as s:
         value = s.scalar(select(func.max(service_runs.c.finished_at))
-                         .where(service_runs.c.job == f"crawl:{outlet}", service_runs.c.outcome == "ok"))
+                         .where(service_runs.c.job == f"crawl:{outlet}",
+                                service_runs.c.outcome.in_(SUCCESSFUL_OUTCOMES)))
     return _aware(value)
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from urllib.parse import urlsplit
 
-from crawler.crawl import run_crawl
+from crawler.crawl import CrawlResult, run_crawl
+from crawler.errors import ConfigError
 from crawler.outlets import OUTLET_NAMES
 from storage.db import database_url
 
@@ -19,11 +21,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.mirror:
+        parts = urlsplit(args.mirror)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ConfigError(f"--mirror {args.mirror!r} is not an http(s) URL; "
+                              "give it like http://127.0.0.1:8800")
     failed = 0
     for outlet in args.outlets:
         result = run_crawl(outlet, database_url(args.db), mirror_url=args.mirror)
-        print(f"{outlet}: {'ok' if result.ok else 'FAILED'} — {result.summary()}")
-        if not result.ok:
+        print(f"{outlet}: {result.outcome} — {result.summary()}")
+        if result.outcome == "failed":
             failed += 1
-            print(result.log_tail)
+            print(result.log_tail if not result.ok else _why_failed(result))
     return 1 if failed else 0
+
+
+def _why_failed(result: CrawlResult) -> str:
+    health = result.health
+    if health.storage_errors:
+        return "  the database could not be written: see the crawl log above; nothing is marked fetched"
+    return "  nothing could be fetched: is the network (or the --mirror URL) reachable?"

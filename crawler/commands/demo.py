@@ -45,9 +45,8 @@ def run(args: argparse.Namespace) -> int:
                                                     if state == 2 else ": first publication"))
             for outlet in args.outlets:
                 result = run_crawl(outlet, db_url, mirror_url=mirror.base_url, timeout=120)
-                status = "ok" if result.ok else "FAILED"
-                print(f"[demo]   crawl {outlet:<8} {status}: {result.summary()}")
-                if not result.ok:
+                print(f"[demo]   crawl {outlet:<8} {result.outcome}: {result.summary()}")
+                if result.outcome == "failed":
                     failed = True
                     print(result.log_tail)
     finally:

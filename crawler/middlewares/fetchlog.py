@@ -22,12 +22,14 @@ from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 
+from crawler.errors import ENVIRONMENT_ERRORS
 from crawler.middlewares.secrets import mask_secrets
 from crawler.outlets.blocks import detect_block
-from crawler.runtime import outlet_name, store_for
+from crawler.runtime import outlet_name, run_id_for, store_for
 from storage.models import Fetch
 
 log = logging.getLogger(__name__)
+STORAGE_ERRORS = "talkwatch/storage_errors"  # read by crawler.extensions.RunLog
 
 
 class BlockedByBotWall(IgnoreRequest):
@@ -37,7 +39,7 @@ class BlockedByBotWall(IgnoreRequest):
 class FetchLogMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.run_id = crawler.settings.get("TALKWATCH_RUN_ID") or None
+        self.run_id = run_id_for(crawler)
         self.max_blocks = crawler.settings.getint("TALKWATCH_MAX_CONSECUTIVE_BLOCKS", 3)
         self.consecutive_blocks = 0
         # discovery rows whose validators wait for a clean finish: fetch id -> (etag, last-modified)
@@ -68,6 +70,14 @@ class FetchLogMiddleware:
         request.meta["talkwatch_started"] = time.monotonic()
 
     def process_response(self, request: Request, response: Response) -> Response:
+        try:
+            return self._record_response(request, response)
+        except ENVIRONMENT_ERRORS:
+            # the fetch log could not be written (full disk, lost database): the run has failed
+            self.crawler.stats.inc_value(STORAGE_ERRORS)
+            raise
+
+    def _record_response(self, request: Request, response: Response) -> Response:
         store = store_for(self.crawler)
         default_role = "robots" if request.url.endswith("/robots.txt") else "other"
         role = request.meta.get("talkwatch_role", default_role)
@@ -107,11 +117,15 @@ class FetchLogMiddleware:
         if outcome is None:
             return
         role = request.meta.get("talkwatch_role", "other")
-        request.meta["fetch_id"] = store_for(self.crawler).record_fetch(
-            run_id=self.run_id, outlet=outlet_name(self.crawler), url=request.url,
-            role=role, status=None, bytes=0,
-            duration_ms=_elapsed_ms(request), outcome=outcome, reason=mask_secrets(reason)[:500],
-        )
+        try:
+            request.meta["fetch_id"] = store_for(self.crawler).record_fetch(
+                run_id=self.run_id, outlet=outlet_name(self.crawler), url=request.url,
+                role=role, status=None, bytes=0,
+                duration_ms=_elapsed_ms(request), outcome=outcome, reason=mask_secrets(reason)[:500],
+            )
+        except ENVIRONMENT_ERRORS:
+            self.crawler.stats.inc_value(STORAGE_ERRORS)
+            raise
         if role == "article":
             self.retry_pending[request.url] = outcome == "error"  # timeouts, resets, data loss
         self.crawler.stats.inc_value(f"talkwatch/fetch/{outcome}")

@@ -32,12 +32,14 @@ OWN = {"title": "own", "published": "own", "body": "own"}
 
 
 def test_health_of_a_run() -> None:
-    rows = [("robots", "fetched", None), ("discovery", "fetched", None), ("discovery", "blocked", None),
-            ("article", "new", OWN), ("article", "changed", OWN), ("article", "unchanged", OWN),
-            ("article", "not_modified", None),
-            ("article", "rejected", {"title": "own", "published": "missing", "body": "own"}),
-            ("article", "rejected", None),  # a consent step: no article at all
-            ("article", "error", None)]
+    rows = [("robots", "fetched", None, None), ("discovery", "fetched", None, None),
+            ("discovery", "blocked", None, "datadome"),
+            ("article", "new", OWN, None), ("article", "changed", OWN, None),
+            ("article", "unchanged", OWN, None),
+            ("article", "not_modified", None, None),
+            ("article", "rejected", {"title": "own", "published": "missing", "body": "own"}, "no date"),
+            ("article", "rejected", None, "consent page"),  # a consent step: no article at all
+            ("article", "error", None, "HTTP 500")]
     h = health_of(rows)
     assert (h.pages, h.blocked, h.errors, h.not_modified) == (10, 1, 1, 1)
     assert (h.items, h.new_versions, h.changed_versions, h.rejected) == (4, 1, 1, 2)
@@ -47,9 +49,40 @@ def test_health_of_a_run() -> None:
 
 def test_a_field_a_fallback_rescued_is_not_covered() -> None:
     # a redesign: the outlet's own rules find nothing, JSON-LD / meta / the extractor stand in
-    rows = [("article", "new", {"title": "fallback", "published": "own", "body": "fallback"}),
-            ("article", "unchanged", OWN)]
+    rows = [("article", "new", {"title": "fallback", "published": "own", "body": "fallback"}, None),
+            ("article", "unchanged", OWN, None)]
     assert health_of(rows).coverage == {"title": 0.5, "date": 1.0, "body": 0.5}
+
+
+def _rows(*outcomes: tuple[str, str | None]) -> list[tuple[str, str, None, str | None]]:
+    return [("discovery" if i == 0 else "article", outcome, None, reason)
+            for i, (outcome, reason) in enumerate(outcomes)]
+
+
+def test_a_run_with_nothing_fetched_failed() -> None:
+    # no network: every request ended in a DNS or connection error
+    h = health_of(_rows(("error", "DNSLookupError: no such host"),
+                        ("error", "ConnectionRefusedError: refused")))
+    assert h.outcome == "failed"
+    assert h.error_causes == {"dns": 1, "connection": 1}
+
+
+def test_only_304s_is_quiet_not_failed() -> None:
+    assert health_of(_rows(("not_modified", None), ("not_modified", None))).outcome == "quiet"
+
+
+def test_some_errors_beside_good_pages_is_degraded() -> None:
+    h = health_of(_rows(("fetched", None), ("new", None), ("error", "TimeoutError: took too long")))
+    assert (h.outcome, h.error_causes) == ("degraded", {"timeout": 1})
+
+
+def test_a_storage_failure_fails_the_run_whatever_was_fetched() -> None:
+    h = health_of(_rows(("fetched", None), ("new", None)), storage_errors=1)
+    assert (h.outcome, h.error_causes) == ("failed", {"storage": 1})
+
+
+def test_new_articles_and_no_errors_is_ok() -> None:
+    assert health_of(_rows(("fetched", None), ("new", None))).outcome == "ok"
 
 
 def test_run_health_reads_the_fetch_log(hstore: Store) -> None:
