@@ -12,7 +12,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
-DEFAULT_DATABASE_URL = "sqlite:///var/talkwatch.sqlite3"
+# the embedded default: var/ beside scrapy.cfg, whichever directory a command runs from, so
+# `talkwatch crawl` (its crawl runs in a subprocess) and `talkwatch report` open the same file
+DEFAULT_DATABASE_PATH = Path(__file__).resolve().parents[1] / "var" / "talkwatch.sqlite3"
+DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_DATABASE_PATH}"
 
 
 class BadDatabaseURL(ValueError):
@@ -20,8 +23,20 @@ class BadDatabaseURL(ValueError):
 
 
 def database_url(explicit: str | None = None) -> str:
-    """``explicit``, else ``TALKWATCH_DATABASE_URL``, else the embedded SQLite file."""
-    return explicit or os.environ.get("TALKWATCH_DATABASE_URL") or DEFAULT_DATABASE_URL
+    """``explicit``, else ``TALKWATCH_DATABASE_URL``, else the embedded SQLite file; a relative SQLite
+    path is made absolute against the directory the command was started in, once, so every process
+    of one command (the crawl subprocess, the flag step, the report) opens the same file."""
+    url = explicit or os.environ.get("TALKWATCH_DATABASE_URL") or DEFAULT_DATABASE_URL
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url  # make_engine says what is wrong with it
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return url
+    path = Path(parsed.database).expanduser()
+    if path.is_absolute():
+        return url
+    return parsed.set(database=str(Path.cwd() / path)).render_as_string(hide_password=False)
 
 
 def _masked(url: str) -> str:
@@ -47,7 +62,7 @@ def _make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _sqlite_folder(Path(parsed.database))
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -55,6 +70,16 @@ def _make_engine(url: str) -> Engine:
         # psycopg 3 is the driver we install (extra "postgres")
         parsed = parsed.set(drivername="postgresql+psycopg")
     return create_engine(parsed, pool_pre_ping=True)
+
+
+def _sqlite_folder(path: Path) -> None:
+    """The default database's folder is made on first use; any other must exist (a mistyped
+    ``--db`` must not create folders and an empty database somewhere)."""
+    if path.resolve() == DEFAULT_DATABASE_PATH:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not path.parent.is_dir():
+        raise BadDatabaseURL(f"the folder {path.parent} of the SQLite database {path.name} does not exist; "
+                             "create it, or fix --db / TALKWATCH_DATABASE_URL")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
