@@ -49,6 +49,8 @@ DOWNLOAD_HANDLERS = {
 }
 
 DOWNLOADER_MIDDLEWARES = {
+    # before robots.txt (100): a request off the outlet's hosts must not even ask that host's robots.txt
+    "crawler.middlewares.redirects.OffHostRequestMiddleware": 50,
     "crawler.middlewares.retry.RetryAfterMiddleware": 555,  # waits out Retry-After before Scrapy's retry
     "crawler.middlewares.conditional.ConditionalGetMiddleware": 570,
     "crawler.middlewares.fetchlog.FetchLogMiddleware": 580,

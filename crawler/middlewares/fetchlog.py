@@ -23,6 +23,7 @@ from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.errors import ENVIRONMENT_ERRORS
+from crawler.middlewares.redirects import OffHostRequest
 from crawler.middlewares.secrets import mask_secrets
 from crawler.outlets.blocks import detect_block
 from crawler.runtime import outlet_name, run_id_for, store_for
@@ -158,6 +159,8 @@ def _retryable_status(status: int) -> bool:
 
 def _exception_outcome(exception: Exception) -> tuple[str | None, str]:
     """Outcome and reason for a request that got no response (``None``: not recorded)."""
+    if isinstance(exception, OffHostRequest):
+        return "refused", str(exception)
     if isinstance(exception, IgnoreRequest):
         if "robots.txt" in str(exception):
             return "disallowed", "robots.txt disallows this URL"

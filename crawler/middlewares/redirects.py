@@ -1,9 +1,11 @@
-"""Which redirects a crawl follows: never an article to another host, never a loop.
+"""Where a crawl may go: only the outlet's own hosts, and never round a redirect loop.
 
-Sits before Scrapy's ``RedirectMiddleware`` (600) in the response path. A refused redirect is
-not followed (``dont_redirect``) and the fetch log records it as ``refused`` with the reason.
-Discovery documents may move to another host (feeds do); article pages may not: what lives on
-another host is not the outlet's article, and following it would store someone else's page.
+A request for a discovery document or an article on a host that is not the outlet's (a sitemap
+index ``<loc>`` or a feed link pointing elsewhere, perhaps at an internal address) is refused
+before it is sent (:class:`OffHostRequest`, recorded as ``refused`` with the reason). Redirects
+are judged the same way, before Scrapy's ``RedirectMiddleware`` (600) in the response path: a
+refused redirect is not followed (``dont_redirect``) and the fetch log records it as ``refused``.
+What lives on another host is not the outlet's page; following it would store someone else's.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from w3lib.url import safe_url_string
 
@@ -21,6 +24,17 @@ from crawler.outlets import outlet_for_url
 log = logging.getLogger(__name__)
 
 _FOLLOWED = {301, 302, 303, 307, 308}
+_CHECKED_ROLES = ("article", "discovery")  # robots.txt is the robots middleware's to fetch
+
+
+class OffHostRequest(IgnoreRequest):
+    """A discovery document or article request to a host that is not the outlet's: never sent."""
+
+
+def allowed_hosts(url: str) -> set[str]:
+    """The hosts the outlet serving ``url`` publishes on (the URL's own host for other sites)."""
+    outlet = outlet_for_url(url)
+    return set(outlet.OUTLET.hosts) if outlet else {(urlsplit(url).hostname or "").lower()}
 
 
 def redirect_refusal(request_url: str, target: str, chain: list[str], role: str, max_hops: int) -> str | None:
@@ -35,13 +49,11 @@ def redirect_refusal(request_url: str, target: str, chain: list[str], role: str,
         return f"redirect loop: {target} again after {len(chain) + 1} hop(s)"
     if len(chain) >= max_hops:
         return f"more than {max_hops} redirects"
-    if role == "article":
-        source_host = (urlsplit(request_url).hostname or "").lower()
-        outlet = outlet_for_url(request_url)
-        allowed = set(outlet.OUTLET.hosts) if outlet else {source_host}
+    if role in _CHECKED_ROLES:
         target_host = (parts.hostname or "").lower()
-        if target_host not in allowed | {source_host}:
-            return f"off-site redirect of an article to {target_host} not followed"
+        if target_host not in allowed_hosts(request_url):
+            what = "an article" if role == "article" else "a discovery document"
+            return f"off-site redirect of {what} to {target_host} not followed"
     return None
 
 
@@ -67,3 +79,28 @@ class RedirectPolicyMiddleware:
             self.crawler.stats.inc_value("talkwatch/redirect/refused")
             log.warning("%s: %s", request.url, refusal)
         return response
+
+
+class OffHostRequestMiddleware:
+    """Refuses, before robots.txt is even asked, any discovery or article request off the outlet's hosts."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> OffHostRequestMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        role = request.meta.get("talkwatch_role")
+        spider = self.crawler.spider
+        outlet = getattr(spider, "outlet", None)
+        if role not in _CHECKED_ROLES or outlet is None or request.meta.get("redirect_urls"):
+            return  # a redirect's target was judged on the redirect itself
+        host = (urlsplit(request.url).hostname or "").lower()
+        if host not in outlet.OUTLET.hosts:
+            self.crawler.stats.inc_value("talkwatch/offsite/refused")
+            log.warning("%s: %s on %s, not one of %s's hosts: not requested", spider.name, role, host,
+                        outlet.OUTLET.display_name)
+            raise OffHostRequest(f"{role} on {host}, not one of the outlet's hosts "
+                                 f"({', '.join(outlet.OUTLET.hosts)}): not requested")

@@ -37,8 +37,13 @@ def test_article_redirect_within_the_outlet_is_followed() -> None:
     assert redirect_refusal(ARTICLE, ARTICLE.replace("01515", "01516"), [], "article", 5) is None
 
 
-def test_discovery_may_move_to_another_host() -> None:
-    assert redirect_refusal(ARTICLE, "https://feeds.example.net/rss.xml", [], "discovery", 5) is None
+def test_discovery_may_not_move_to_another_host() -> None:
+    reason = redirect_refusal(ARTICLE, "https://feeds.example.net/rss.xml", [], "discovery", 5)
+    assert reason == "off-site redirect of a discovery document to feeds.example.net not followed"
+
+
+def test_discovery_may_move_between_the_outlets_hosts() -> None:
+    assert redirect_refusal(ARTICLE, "https://mofa.go.jp/mofaj/press/release/index.html", [], "discovery", 5) is None
 
 
 def test_redirect_loop_is_refused() -> None:
