@@ -43,7 +43,8 @@ def test_discovery_may_not_move_to_another_host() -> None:
 
 
 def test_discovery_may_move_between_the_outlets_hosts() -> None:
-    assert redirect_refusal(ARTICLE, "https://mofa.go.jp/mofaj/press/release/index.html", [], "discovery", 5) is None
+    moved = "https://mofa.go.jp/mofaj/press/release/index.html"
+    assert redirect_refusal(ARTICLE, moved, [], "discovery", 5) is None
 
 
 def test_redirect_loop_is_refused() -> None:
