@@ -13,7 +13,7 @@ setting ``TALKWATCH_NOW`` (ISO 8601) pins "now" for tests and benchmarks.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from scrapy.crawler import Crawler
 
@@ -43,6 +43,13 @@ def claim_due(crawler: Crawler, outlet: str) -> list[DueVisit]:
     settings = crawler.settings
     return store_for(crawler).claim_due(outlet, limit=settings.getint("TALKWATCH_REVISIT_LIMIT", 500),
                                         now=pinned_now(settings.get("TALKWATCH_NOW")))
+
+
+def pending_due(crawler: Crawler, outlet: str) -> list[str]:
+    """URLs of the outlet's pending articles (last try not stored) whose backoff has passed: asked for
+    again whatever their listing answers, so a failure never loses an article for good."""
+    now = pinned_now(crawler.settings.get("TALKWATCH_NOW")) or datetime.now(UTC)
+    return [p.url for p in store_for(crawler).pending_articles(outlet) if p.next_try <= now]
 
 
 def outlets_due(store: Store, now: datetime | None = None,

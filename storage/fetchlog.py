@@ -6,9 +6,11 @@ import hashlib
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import insert_ignoring_duplicates
@@ -17,6 +19,34 @@ from storage.models import Fetch, Snapshot
 # zlib level for snapshots: on news HTML level 3 is ~2x faster than 6 for a few % more bytes, and every
 # fetched article page is compressed on the crawl's thread
 SNAPSHOT_ZLIB_LEVEL = 3
+
+
+# an article page whose last answer may still turn into a stored version: asked for again by the next
+# crawl of its outlet, whatever its listing says, after a backoff that doubles per try up to a cap
+PENDING_OUTCOMES = ("fetched", "retried", "error", "blocked")
+PENDING_BACKOFF = timedelta(minutes=5)
+PENDING_BACKOFF_CAP = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class PendingArticle:
+    url: str
+    outcome: str  # of the last try: fetched (processing broke off), error, blocked, retried
+    reason: str | None
+    tries: int
+    last_try: datetime
+    next_try: datetime
+
+
+def pending_backoff(tries: int) -> timedelta:
+    doublings = min(max(tries - 1, 0), 16)  # 5 min * 2**16 is far past the cap already
+    return min(PENDING_BACKOFF * 2**doublings, PENDING_BACKOFF_CAP)
+
+
+def _is_pending(outcome: str, status: int | None) -> bool:
+    # a 404 or 410 will stay so: that article is resolved as an error, with its reason
+    return outcome in PENDING_OUTCOMES and not (outcome == "error" and status is not None
+                                                and 400 <= status < 500 and status not in (408, 429))
 
 
 class FetchLog:
@@ -38,6 +68,29 @@ class FetchLog:
         """How an article page's title, date and body were found (crawl health's coverage)."""
         with self.session() as s:
             s.execute(update(Fetch).where(Fetch.id == fetch_id).values(fields=fields))
+
+    def pending_articles(self, outlet: str | None = None) -> list[PendingArticle]:
+        """Article pages whose last fetch did not end stored, refused or rejected (oldest first)."""
+        latest = select(func.max(Fetch.id)).where(Fetch.role == "article").group_by(Fetch.url)
+        if outlet:
+            latest = latest.where(Fetch.outlet == outlet)
+        with self.session() as s:
+            rows = s.execute(select(Fetch.url, Fetch.outcome, Fetch.reason, Fetch.status, Fetch.fetched_at)
+                             .where(Fetch.id.in_(latest), Fetch.outcome.in_(PENDING_OUTCOMES))
+                             .order_by(Fetch.id)).all()
+            pending = [r for r in rows if _is_pending(r.outcome, r.status)]
+            tries = dict(s.execute(
+                select(Fetch.url, func.count()).where(Fetch.url.in_([r.url for r in pending]),
+                                                      Fetch.role == "article",
+                                                      Fetch.outcome.in_(PENDING_OUTCOMES))
+                .group_by(Fetch.url)).all()) if pending else {}
+        result = []
+        for row in pending:
+            last = row.fetched_at if row.fetched_at.tzinfo else row.fetched_at.replace(tzinfo=UTC)
+            count = int(tries.get(row.url, 1))
+            result.append(PendingArticle(row.url, row.outcome, row.reason, count, last,
+                                         last + pending_backoff(count)))
+        return result
 
     def validators(self, url: str) -> tuple[str | None, str | None] | None:
         """ETag and Last-Modified of the last successful fetch of ``url`` (for a conditional GET)."""

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import inspect, text
 
 from crawler.config import load_config
+from crawler.outlets import outlet_for_url
 from crawler.reports.data import crawl_health
 from crawler.scheduler import JOBS_TABLE, desired_jobs
 from storage import Store
@@ -48,9 +49,18 @@ def status(store: Store, config: Any) -> dict[str, Any]:
                      "next_run": upcoming[job_id].isoformat() if upcoming.get(job_id) else None,
                      "last_run": _run(run)})
     health, alarms = crawl_health(store, config)
+    pending = [{"outlet": outlet, "url": p.url, "last_outcome": p.outcome, "reason": p.reason,
+                "tries": p.tries, "next_try": p.next_try.isoformat()}
+               for outlet, p in ((_outlet_of(p.url), p) for p in store.pending_articles())]
     return {"jobs": jobs,
             "health": [{"outlet": h.outlet, **(h.health.to_dict() if h.health else {})} for h in health],
-            "alarms": [{"outlet": a.outlet, "kind": a.kind, "message": a.message} for a in alarms]}
+            "alarms": [{"outlet": a.outlet, "kind": a.kind, "message": a.message} for a in alarms],
+            "pending": pending}
+
+
+def _outlet_of(url: str) -> str | None:
+    outlet = outlet_for_url(url)
+    return outlet.OUTLET.name if outlet else None
 
 
 def _run(run: RunRow | None) -> dict[str, Any] | None:
@@ -95,6 +105,14 @@ def run(args: argparse.Namespace) -> int:
         cov = " ".join("–" if v is None else f"{v:.0%}" for v in h["coverage"].values())
         print(f"{h['outlet']:<9} {h['pages']:>5} {h['items']:>5} {h['blocked']:>7} {h['errors']:>6}  {cov}")
     print()
+    if data["pending"]:
+        count = len(data["pending"])
+        print(f"PENDING ({count} articles not stored yet; each crawl of its outlet asks again):")
+        for item in data["pending"]:
+            why = f"{item['last_outcome']}" + (f": {item['reason']}" if item["reason"] else "")
+            print(f"  {item['outlet'] or '?':<8} {item['url']} — {why}; {item['tries']} tries, "
+                  f"next {item['next_try'][:16].replace('T', ' ')} UTC")
+        print()
     if data["alarms"]:
         print("ALARMS:")
         for alarm in data["alarms"]:

@@ -56,7 +56,10 @@ class FetchLogMiddleware:
 
     def spider_closed(self, reason: str) -> None:
         pending = sorted(url for url, waiting in self.retry_pending.items() if waiting)
-        if reason != "finished" or pending:
+        # a write that failed may have left an article without any fetch-log row: only a full read of
+        # its listing finds it again
+        storage_failed = bool(self.crawler.stats.get_value(STORAGE_ERRORS, 0))
+        if reason != "finished" or pending or storage_failed:
             log.info("listing validators not kept (crawl %s, %d article(s) to retry): the next run "
                      "reads every listing in full", reason, len(pending))
             return

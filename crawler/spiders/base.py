@@ -16,7 +16,7 @@ from scrapy.http import Response, TextResponse
 from crawler.items import ArticleItem, RejectedPage
 from crawler.outlets import get_outlet
 from crawler.outlets.base import Discovered, OutletModule, ParseError, field_paths
-from crawler.revisit import claim_due, revisit_mode
+from crawler.revisit import claim_due, pending_due, revisit_mode
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -43,6 +43,8 @@ class OutletSpider(scrapy.Spider):
                 yield request
         if mode == "only":
             return
+        for request in self.pending_requests():
+            yield request
         for url in self.discovery_urls:
             yield self.discovery_request(url)
 
@@ -54,6 +56,14 @@ class OutletSpider(scrapy.Spider):
             requests.append(scrapy.Request(visit.url, callback=self.parse_article,
                                            meta={"talkwatch_role": "article", "revisit": True}))
         log.info("%s: %d articles due for a revisit", self.name, len(requests))
+        return requests
+
+    def pending_requests(self) -> list[scrapy.Request]:
+        """Articles an earlier run could not store (an error, a block, a write that failed)."""
+        due = pending_due(self.crawler, self.outlet_name)
+        requests = [r for r in (self.article_request(Discovered(url=url)) for url in due) if r is not None]
+        if requests:
+            log.info("%s: %d pending articles asked for again", self.name, len(requests))
         return requests
 
     def discovery_request(self, url: str) -> scrapy.Request:
