@@ -64,6 +64,7 @@ def run_crawl(outlet: str, database_url: str, mirror_url: str | None = None, tim
             env["TALKWATCH_MIRROR_URL"] = mirror_url
         if run_id:
             env["TALKWATCH_RUN_ID"] = run_id
+        env["TALKWATCH_PARENT_PID"] = str(os.getpid())  # crawler.extensions.StopWithParent
         try:
             done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout,
                                   cwd=Path(__file__).resolve().parents[1])

@@ -3,8 +3,12 @@ the crawl's stats in a JSON file (so the process that started the crawl can read
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
+import os
+import signal
+import sys
 from pathlib import Path
 from typing import Any, Self
 
@@ -80,6 +84,26 @@ class RunLog:
                 finish_run(store_for(self.crawler), run_id, outcome, None, {}, health.to_dict())
             except ENVIRONMENT_ERRORS as exc:
                 log.error("the run could not be recorded: %s", describe_error(exc))
+
+
+class StopWithParent:
+    """A crawl started by talkwatch (``TALKWATCH_PARENT_PID``) stops cleanly when that process dies: the
+    kernel sends SIGTERM, Scrapy's graceful shutdown. A monitor killed with kill -9 then leaves no orphan
+    crawl storing articles beside the next monitor's crawl of the same outlet (Linux only)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        parent = os.environ.get("TALKWATCH_PARENT_PID")
+        if not parent or not sys.platform.startswith("linux"):
+            raise NotConfigured
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != int(parent):  # the parent died before we asked
+            os.kill(os.getpid(), signal.SIGTERM)
+        return cls()
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 class StatsFile:

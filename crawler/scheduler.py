@@ -38,10 +38,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.config import Config
 from crawler.crawl import CrawlResult, run_crawl
+from crawler.errors import ConfigError
 from crawler.middlewares.secrets import mask_secrets
 from crawler.revisit import outlets_due
 from crawler.runtime import new_run_id
-from storage import Store
+from storage import Store, lease
 from storage.db import database_url
 from storage.health import close_stale_runs, ensure_service_tables, finish_run, run_health, start_run
 from storage.migrate import ensure_schema
@@ -200,6 +201,11 @@ def _duration(seconds: float) -> str:
 
 # --- the scheduler ------------------------------------------------------------------------------------
 
+MONITOR_LEASE = "monitor"
+# how long a monitor killed with kill -9 keeps others from starting; renewed every third of it
+LEASE_TTL = timedelta(seconds=60)
+
+
 def desired_jobs(config: Config) -> dict[str, dict[str, Any]]:
     """Job id → add_job keyword arguments, from the config."""
     data = config.to_dict()
@@ -256,6 +262,17 @@ def run_monitor(config: Config, stop: threading.Event | None = None, install_sig
     stop = stop or threading.Event()
     STOPPING.clear()
     store = _store(config)
+    holder = lease.this_process()
+    if not lease.acquire(store, MONITOR_LEASE, holder, LEASE_TTL):
+        held = lease.current(store, MONITOR_LEASE)
+        who = (f"{held.holder}, lease until {held.expires_at:%Y-%m-%d %H:%M:%S} UTC" if held
+               else "another process")
+        store.dispose()
+        raise ConfigError(f"another monitor is running on this database ({who}); not starting a second "
+                          "one (it would crawl and deliver everything twice)")
+    renewer = threading.Thread(target=_keep_lease, args=(store, holder, stop), name="monitor-lease",
+                               daemon=True)
+    renewer.start()
     stale = close_stale_runs(store)
     if stale:
         log.warning("%d runs were left running by an earlier monitor: marked interrupted", stale)
@@ -283,9 +300,24 @@ def run_monitor(config: Config, stop: threading.Event | None = None, install_sig
             pass
     finally:
         shutdown(scheduler, config.stop_grace_seconds)
+        lease.release(store, MONITOR_LEASE, holder)
         store.dispose()
     log.info("monitor stopped")
     return 0
+
+
+def _keep_lease(store: Store, holder: str, stop: threading.Event) -> None:
+    """Renew the lease while the monitor runs; a monitor that lost it (another took over after a long
+    stall) stops rather than schedule beside the new one."""
+    while not stop.wait(LEASE_TTL.total_seconds() / 3):
+        try:
+            kept = lease.acquire(store, MONITOR_LEASE, holder, LEASE_TTL)
+        except Exception:  # a database hiccup: try again at the next renewal, well before the lease ends
+            log.warning("could not renew the monitor lease; retrying", exc_info=True)
+            continue
+        if not kept:
+            log.error("the monitor lease was taken over by another monitor: stopping")
+            stop.set()
 
 
 def shutdown(scheduler: BackgroundScheduler, grace_seconds: float = 60.0) -> None:

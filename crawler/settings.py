@@ -69,6 +69,7 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "crawler.extensions.CollectorTuning": 100,
+    "crawler.extensions.StopWithParent": 50,
     "crawler.extensions.RunLog": 400,
     "crawler.extensions.StatsFile": 500,
 }

@@ -1,0 +1,122 @@
+"""One monitor per database: a second one does not start, and a monitor killed with kill -9 leaves no
+orphan crawl behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from crawler.mirror.server import MirrorServer
+from storage import Store, lease
+from tests.service.test_scheduler import REPO, slow_site
+
+SLOW_PAGE = "https://www.mofa.go.jp/mofaj/a_o/ocn/au/pageit_000001_01522.html"
+
+
+def test_a_held_lease_is_refused_to_another_holder(store: Store):
+    assert lease.acquire(store, "monitor", "host-a:1", timedelta(seconds=60))
+    assert lease.acquire(store, "monitor", "host-a:1", timedelta(seconds=60))  # renewal
+    assert not lease.acquire(store, "monitor", "host-b:2", timedelta(seconds=60))
+    held = lease.current(store, "monitor")
+    assert held is not None and held.holder == "host-a:1"
+
+
+def test_a_lease_that_ran_out_can_be_taken(store: Store):
+    assert lease.acquire(store, "monitor", "dead:1", timedelta(seconds=-1))  # expired at once
+    assert lease.acquire(store, "monitor", "next:2", timedelta(seconds=60))
+
+
+def test_a_released_lease_is_free(store: Store):
+    assert lease.acquire(store, "monitor", "a:1", timedelta(seconds=60))
+    lease.release(store, "monitor", "a:1")
+    assert lease.current(store, "monitor") is None
+
+
+def _config(tmp_path: Path, mirror: str) -> Path:
+    config = tmp_path / "talkwatch.toml"
+    config.write_text(f"""
+[talkwatch]
+mirror_url = "{mirror}"
+stop_grace_seconds = 30
+[outlets.jiji]
+enabled = false
+[outlets.nhk]
+enabled = false
+[outlets.reuters]
+enabled = false
+[outlets.mofa]
+interval_minutes = 60
+[revisit]
+enabled = false
+[report]
+interval_minutes = 600
+dir = "{tmp_path / 'reports'}"
+""", encoding="utf-8")
+    return config
+
+
+def _crawl_children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == pid and b"scrapy" in argv:
+            found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; PR_SET_PDEATHSIG is Linux's")
+def test_a_second_monitor_refuses_and_a_killed_one_leaves_no_orphan(tmp_path: Path):
+    db_url = f"sqlite:///{tmp_path / 'tw.sqlite3'}"
+    server = MirrorServer([slow_site(tmp_path)])
+    server.start_in_thread()
+    config = _config(tmp_path, server.base_url)
+    command = [sys.executable, "-m", "crawler.cli", "monitor", "--config", str(config), "--db", db_url]
+    log = (tmp_path / "monitor.log").open("w")
+    first = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    crawl: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not server.attempts.get(SLOW_PAGE):
+            time.sleep(0.1)
+        assert server.attempts.get(SLOW_PAGE), (tmp_path / "monitor.log").read_text()
+        second = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=60)
+        assert second.returncode == 2
+        assert "another monitor is running on this database" in second.stderr
+        crawl = _crawl_children(first.pid)
+        assert len(crawl) == 1
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and _alive(crawl[0]):
+            time.sleep(0.2)
+        assert not _alive(crawl[0]), "the crawl kept running after its monitor was killed"
+    finally:
+        for pid in crawl:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        if first.poll() is None:
+            first.kill()
+        server.stop()
