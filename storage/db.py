@@ -31,7 +31,7 @@ def database_url(explicit: str | None = None) -> str:
         parsed = make_url(url)
     except ArgumentError:
         return url  # make_engine says what is wrong with it
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+    if parsed.get_backend_name() != "sqlite" or _not_a_plain_file(parsed.database):
         return url
     path = Path(parsed.database).expanduser()
     if path.is_absolute():
@@ -61,7 +61,7 @@ def make_engine(url: str) -> Engine:
 def _make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        if not _not_a_plain_file(parsed.database):
             _sqlite_folder(Path(parsed.database))
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -70,6 +70,11 @@ def _make_engine(url: str) -> Engine:
         # psycopg 3 is the driver we install (extra "postgres")
         parsed = parsed.set(drivername="postgresql+psycopg")
     return create_engine(parsed, pool_pre_ping=True)
+
+
+def _not_a_plain_file(database: str | None) -> bool:
+    """In-memory databases and SQLite URI filenames (``file:…?mode=ro&uri=true``) are passed as given."""
+    return not database or database == ":memory:" or database.startswith("file:")
 
 
 def _sqlite_folder(path: Path) -> None:
