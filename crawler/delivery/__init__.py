@@ -82,7 +82,7 @@ def deliver(store: Store, channel: ChannelConfig, config: Config | None = None, 
 
 
 def deliver_all(store: Store, config: Config) -> list[DeliveryResult]:
-    return [deliver(store, channel, config) for channel in config.channels]
+    return [deliver(store, channel, config) for channel in config.enabled_channels()]
 
 
 REPORT_DIR_CHANNEL = "report-dir"
