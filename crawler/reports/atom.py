@@ -20,8 +20,8 @@ def render(report: Report, feed_url: str | None = None) -> str:
     from feedgen.feed import FeedGenerator
 
     feed = FeedGenerator()
-    feed.id(f"{FEED_ID}/{report.channel}")
-    feed.title(f"talkwatch — {report.channel}")
+    feed.id(f"{FEED_ID}/{report.channel or 'all'}")
+    feed.title(f"talkwatch — {report.channel or 'all alerts'}")
     feed.subtitle("US–Japan ministerial talks: new articles, follow-ups and edits")
     feed.author({"name": "talkwatch"})
     feed.updated(report.generated_at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from storage import AlertView
@@ -45,3 +46,16 @@ def diff_fields(diff: dict) -> list[tuple[str, list[dict]]]:
     """The diff's fields in reading order (title, lead, body, anything else)."""
     order = {"title": 0, "lead": 1, "body": 2}
     return sorted(diff.items(), key=lambda kv: order.get(kv[0], 9))
+
+
+def utc_text(moment: datetime) -> str:
+    """``2025-01-21 01:30 UTC`` for any aware time (a naive one is UTC, as the database stores it)."""
+    moment = moment.astimezone(UTC) if moment.tzinfo else moment
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def empty_text(report_channel: str | None, since: datetime | None) -> str:
+    """What a report with no alert says: a view says what it looked at, a delivery what it left out."""
+    if report_channel is None:
+        return f"No alerts since {utc_text(since)}." if since else "No alerts yet."
+    return f"Nothing new, no follow-ups, no changes since the last report to {report_channel}."

@@ -3,7 +3,8 @@
     {
       "schema": "talkwatch-report/1",
       "generated_at": "2026-01-21T09:00:00+00:00",      # ISO 8601, UTC
-      "channel": "report",                               # alerts already sent to it are left out
+      "channel": "desk" | null,                          # delivered to it (alerts it had are left out);
+                                                         # null: a view of every alert since "since"
       "since": "2026-01-20T00:00:00+00:00" | null,
       "counts": {"new": int, "follow_up": int, "changed": int, "alarms": int},
       "threads": [                                       # new talks and follow-ups, grouped by event thread

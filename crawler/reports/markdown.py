@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.reports.common import article_marks, coverage_text, diff_fields
+from crawler.reports.common import article_marks, coverage_text, diff_fields, empty_text, utc_text
 from crawler.reports.data import Report
 from storage import AlertView
 
@@ -13,14 +13,14 @@ _CLOSE = {"insert": "+}", "delete": "-]"}
 
 
 def render(report: Report) -> str:
-    lines = [f"# talkwatch report — {report.generated_at:%Y-%m-%d %H:%M} UTC", ""]
+    lines = [f"# talkwatch report — {utc_text(report.generated_at)}", ""]
     if report.since:
-        lines += [f"Alerts since {report.since:%Y-%m-%d %H:%M} UTC.", ""]
+        lines += [f"Alerts since {utc_text(report.since)}.", ""]
     if report.alarms:
         lines += ["## Crawl alarms", ""]
         lines += [f"- **{alarm.kind}** — {alarm.message}" for alarm in report.alarms] + [""]
     if report.is_empty:
-        lines += ["Nothing new, no follow-ups, no changes since the last report.", ""]
+        lines += [empty_text(report.channel, report.since), ""]
     else:
         counts = report.counts
         lines += [f"{counts['new']} new, {counts['follow_up']} follow-ups, {counts['changed']} changed.", ""]
