@@ -22,7 +22,7 @@ from crawler.outlets import OUTLET_NAMES
 # minutes between crawls: wires publish often, the ministry a few times a day
 DEFAULT_INTERVALS = {"jiji": 20, "nhk": 30, "reuters": 30, "mofa": 120}
 CHANNEL_KINDS = ("file", "email", "webhook", "apprise")
-REPORT_FORMATS = ("md", "html", "json", "atom")
+REPORT_FORMATS = ("md", "html", "json", "atom", "text")
 WEEK_MINUTES = 7 * 24 * 60
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CHANNEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")

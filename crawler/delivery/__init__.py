@@ -8,7 +8,6 @@ the channel's config and are never logged: log lines and recorded errors name th
 
 from __future__ import annotations
 
-import json
 import logging
 import smtplib
 import time
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 from crawler.config import ChannelConfig, Config
 from crawler.reports import jsondoc
@@ -156,10 +156,9 @@ def send_email(channel: ChannelConfig, report: Report) -> None:
     message["Subject"] = subject(report)
     message["From"] = channel.sender
     message["To"] = ", ".join(channel.to)
-    # a plain-text part always; the HTML report as the alternative when asked for
-    from crawler.reports import markdown
-
-    message.set_content(markdown.render(report))
+    # a plain-text part always (our plain-text report, never Markdown a client might render); our escaped
+    # HTML report as the alternative when asked for
+    message.set_content(render(report, "text"))
     if channel.format == "html":
         message.add_alternative(render(report, "html"), subtype="html")
     password = channel.secret(channel.password_env)
@@ -178,7 +177,7 @@ def send_webhook(channel: ChannelConfig, report: Report) -> None:
     url = channel.target_url()
     if not url.startswith(("http://", "https://")):
         raise PermanentDeliveryError("the webhook URL is not http(s)")
-    body = json.dumps(jsondoc.to_data(report), ensure_ascii=False).encode("utf-8")
+    body = jsondoc.dumps(jsondoc.to_data(report)).encode("utf-8")
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "talkwatch"}
     token = channel.secret(channel.token_env)
     if token:
@@ -190,16 +189,33 @@ def send_webhook(channel: ChannelConfig, report: Report) -> None:
 
 
 def send_apprise(channel: ChannelConfig, report: Report) -> None:
+    """Send through apprise in the service's own format, rendered and escaped by us: apprise is told the
+    body already is that format, so it converts nothing (its Markdown to HTML step would pass raw HTML)."""
     import apprise
 
-    notifier = apprise.Apprise()
-    if not notifier.add(channel.target_url()):
+    plugin = apprise.Apprise.instantiate(channel.target_url(), suppress_exceptions=True)
+    if plugin is None:
         raise PermanentDeliveryError("apprise does not understand the channel's URL")
-    fmt = {"html": apprise.NotifyFormat.HTML, "md": apprise.NotifyFormat.MARKDOWN}.get(
-        channel.format, apprise.NotifyFormat.TEXT)
-    body = render(report, channel.format if channel.format in ("html", "md") else "md")
-    if not notifier.notify(title=subject(report), body=body, body_format=fmt):
+    native = apprise_format(plugin, channel.format)
+    body = render(report, _APPRISE_RENDER[native])
+    notifier = apprise.Apprise()
+    notifier.add(plugin)
+    if not notifier.notify(title=subject(report), body=body, body_format=native):
         raise DeliveryError("apprise could not deliver the notification")
+
+
+# what each apprise format gets from us: our HTML, our escaped Markdown, our plain text
+_APPRISE_RENDER = {"html": "html", "markdown": "md", "text": "text"}
+
+
+def apprise_format(plugin: Any, wanted: str) -> Any:
+    """The format ``plugin`` will send: the channel's own choice when the service takes it, else the
+    service's default (one of apprise's ``NotifyFormat`` values)."""
+    import apprise
+
+    preferred = {"html": apprise.NotifyFormat.HTML, "md": apprise.NotifyFormat.MARKDOWN}.get(
+        wanted, apprise.NotifyFormat.TEXT)
+    return plugin.resolve_format(preferred)
 
 
 class _RefuseRedirects(urllib.request.HTTPRedirectHandler):

@@ -9,7 +9,15 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from crawler.reports.common import article_marks, coverage_text, diff_fields, empty_text, safe_url, utc_text
+from crawler.reports.common import (
+    article_marks,
+    clean_text,
+    coverage_text,
+    diff_fields,
+    empty_text,
+    safe_url,
+    utc_text,
+)
 from crawler.reports.data import Report, ThreadSection
 from storage import AlertView
 
@@ -71,7 +79,8 @@ def render(report: Report) -> str:
 
 
 def _e(text: Any) -> str:
-    return escape(str(text), quote=True)
+    """Text for HTML content or a quoted attribute: escaped, without control or bidi-override characters."""
+    return escape(clean_text(text, keep_newlines=True), quote=True)
 
 
 def _link(url: str | None, text: str) -> str:
