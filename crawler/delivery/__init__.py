@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.config import ChannelConfig, Config
-from crawler.reports import jsondoc
+from crawler.reports import jsondoc, text
 from crawler.reports.data import Report, build_report
 from crawler.reports.formats import render
 from crawler.reports.output import write_text_atomic
@@ -197,15 +197,16 @@ def send_apprise(channel: ChannelConfig, report: Report) -> None:
     if plugin is None:
         raise PermanentDeliveryError("apprise does not understand the channel's URL")
     native = apprise_format(plugin, channel.format)
-    body = render(report, _APPRISE_RENDER[native])
+    body = text.render_chat(report) if native == "text" else render(report, _APPRISE_RENDER[native])
     notifier = apprise.Apprise()
     notifier.add(plugin)
     if not notifier.notify(title=subject(report), body=body, body_format=native):
         raise DeliveryError("apprise could not deliver the notification")
 
 
-# what each apprise format gets from us: our HTML, our escaped Markdown, our plain text
-_APPRISE_RENDER = {"html": "html", "markdown": "md", "text": "text"}
+# what each apprise format gets from us: our HTML, our escaped Markdown; text services get our plain text
+# with markup characters in outlet text made full-width (chat services render markup in "text" too)
+_APPRISE_RENDER = {"html": "html", "markdown": "md"}
 
 
 def apprise_format(plugin: Any, wanted: str) -> Any:
