@@ -203,12 +203,19 @@ def payloads(store: Store, tmp_path: Path, hook: Hook,
             out[f"email {fmt} {kind}"] = ("html" if kind == "text/html" else "text", body)
     sent(store, ChannelConfig(name="hook", kind="webhook", url=f"{hook.url}/hook"))
     out["webhook"] = ("json", hook.received.pop()["body"].decode("utf-8"))
-    out.update(apprise_payloads(store, hook, port))
+    out.update(apprise_payloads(store, hook, inbox))
     return out
 
 
-def apprise_payloads(store: Store, hook: Hook, smtp_port: int) -> dict[str, tuple[str, str]]:
+def apprise_payloads(store: Store, hook: Hook, inbox: tuple[Inbox, int]) -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
+    box, smtp_port = inbox
+    for fmt in ("html", "md", "text"):  # e-mail through apprise: the case that ran scripts before
+        sent(store, ChannelConfig(name=f"mailto-{fmt}", kind="apprise", format=fmt,
+                                  url=f"mailto://127.0.0.1:{smtp_port}?from=talkwatch@example.org"
+                                      "&to=desk@example.org"))
+        for kind, body in mail_parts(box.messages.pop()[2]).items():
+            out[f"apprise mailto:// {fmt} {kind}"] = ("html" if kind == "text/html" else "text", body)
     port = hook.server_address[1]
     for fmt, reader in (("md", "md"), ("html", "html"), ("text", "chat")):
         sent(store, ChannelConfig(name=f"json-{fmt}", kind="apprise", url=f"json://127.0.0.1:{port}/n",
@@ -264,7 +271,7 @@ def test_check_catches_an_unescaped_page(browser: Any) -> None:
 def test_every_format_and_channel_payload_is_inert(browser: Any, hostile: Store, tmp_path: Path, hook: Hook,
                                                    inbox: tuple[Inbox, int]) -> None:
     found = payloads(hostile, tmp_path, hook, inbox)
-    assert len(found) >= 19
+    assert len(found) >= 24, sorted(found)
     failures = {}
     for label, (reader, payload) in found.items():
         assert "日米外相会談" in payload, label  # the article is in it
