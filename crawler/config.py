@@ -127,12 +127,15 @@ class Config:
         return cls(**data)
 
 
-def load_config(path: str | Path | None = None) -> Config:
-    """Read ``path`` (TOML); ``None`` gives the defaults. Every fault is one :class:`ConfigError`."""
+def load_config(path: str | Path | None = None, sending: bool = True) -> Config:
+    """Read ``path`` (TOML); ``None`` gives the defaults. Every fault is one :class:`ConfigError`.
+
+    ``sending``: also require every environment variable an enabled channel names (the monitor, a
+    delivery); a command that only reads (``status``, a report view) passes ``False``."""
     raw: dict[str, Any] = {}
     if path is not None:
         raw = _read_toml(Path(path))
-    return parse_config(raw)
+    return parse_config(raw, sending)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -153,7 +156,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
 
 
-def parse_config(raw: dict[str, Any]) -> Config:
+def parse_config(raw: dict[str, Any], sending: bool = True) -> Config:
     """Check every key once, with its type and range; the first fault raises :class:`ConfigError`."""
     _only(raw, "", {"talkwatch", "outlets", "revisit", "report", "health", "delivery"})
     config = _top(_table(raw, "talkwatch", "talkwatch"))
@@ -164,7 +167,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
     config.revisit_enabled = _bool(revisit, "revisit.", "enabled", True)
     _report(_table(raw, "report", "report"), config)
     config.health = _health(_table(raw, "health", "health"))
-    config.channels = _channels(raw.get("delivery", []))
+    config.channels = _channels(raw.get("delivery", []), sending)
     return config
 
 
@@ -221,19 +224,19 @@ def _health(health: dict[str, Any]) -> HealthConfig:
     )
 
 
-def _channels(deliveries: Any) -> list[ChannelConfig]:
+def _channels(deliveries: Any, sending: bool) -> list[ChannelConfig]:
     if not isinstance(deliveries, list) or not all(isinstance(t, dict) for t in deliveries):
         raise ConfigError("delivery: use [[delivery]] tables, one per channel")
     channels: list[ChannelConfig] = []
     for index, table in enumerate(deliveries):
-        channel = _channel(table, index)
+        channel = _channel(table, index, sending)
         if any(c.name == channel.name for c in channels):
             raise ConfigError(f"delivery[{index}].name {channel.name!r} is used twice")
         channels.append(channel)
     return channels
 
 
-def _channel(table: dict[str, Any], index: int) -> ChannelConfig:
+def _channel(table: dict[str, Any], index: int, sending: bool) -> ChannelConfig:
     prefix = f"delivery[{index}]."
     known = set(ChannelConfig.__dataclass_fields__)
     _only(table, prefix, known | {"password", "token"})
@@ -246,7 +249,7 @@ def _channel(table: dict[str, Any], index: int) -> ChannelConfig:
         raise ConfigError(f"{prefix}kind must be one of {', '.join(CHANNEL_KINDS)} (got {kind!r})")
     channel = ChannelConfig(name=_channel_name(table, prefix, f"{kind}{index}"), kind=kind,
                             **_channel_values(table, prefix))
-    _check_channel_target(channel, prefix)
+    _check_channel_target(channel, prefix, sending)
     return channel
 
 
@@ -282,8 +285,8 @@ def _channel_values(t: dict[str, Any], p: str) -> dict[str, Any]:
     }
 
 
-def _check_channel_target(channel: ChannelConfig, prefix: str) -> None:
-    """What the channel's kind needs; a disabled channel need not have its environment variables set."""
+def _check_channel_target(channel: ChannelConfig, prefix: str, sending: bool) -> None:
+    """What the channel's kind needs; its environment variables only when it is enabled and will send."""
     kind = channel.kind
     if kind == "file" and not channel.path:
         raise ConfigError(f"{prefix}path: a file channel needs a path")
@@ -293,7 +296,7 @@ def _check_channel_target(channel: ChannelConfig, prefix: str) -> None:
         raise ConfigError(f"{prefix}url or url_env: a {kind} channel needs a URL")
     if channel.url:
         _check_target_url(channel.url, kind, f"{prefix}url")
-    if not channel.enabled:
+    if not (channel.enabled and sending):
         return
     if channel.url_env:
         _check_target_url(_env_value(channel.url_env, f"{prefix}url_env"), kind,

@@ -62,7 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     since = parse_since(args.since) if args.since is not None else None
-    config = load_config(args.config) if args.config else None
+    config = load_config(args.config, sending=bool(args.channel)) if args.config else None
     channel = config.channel(args.channel) if config and args.channel else None
     if channel is not None and (args.out or args.format):
         raise ConfigError(f"--channel {args.channel}: a [[delivery]] channel is sent where and how its "

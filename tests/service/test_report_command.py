@@ -120,3 +120,15 @@ def test_bad_since_is_one_clear_line(sqlite_url: str, value: str) -> None:
     assert len(lines) == 1 and lines[0].startswith("talkwatch: --since")
     assert "24h" in lines[0] and "ISO 8601" in lines[0]
     assert "_since" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_view_needs_no_channel_secrets_a_delivery_does(seeded: Store, tmp_path: Path) -> None:
+    config = tmp_path / "talkwatch.toml"
+    config.write_text('[[delivery]]\nname = "hook"\nkind = "webhook"\nurl_env = "TALKWATCH_TEST_UNSET_URL"\n',
+                      encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "TALKWATCH_TEST_UNSET_URL"}
+    view = talkwatch("report", "--db", seeded.url, "--config", str(config), "--out", "-", env=env)
+    assert view.returncode == 0 and "3 new" in view.stdout, view.stderr
+    send = talkwatch("report", "--db", seeded.url, "--config", str(config), "--channel", "hook", env=env)
+    assert send.returncode == 2 and "TALKWATCH_TEST_UNSET_URL is not set" in send.stderr
+    assert deliveries(seeded) == 0
