@@ -1,7 +1,8 @@
 """Deliver a report to a channel: a file, email (smtplib), a webhook (JSON POST), or any apprise URL.
 
 Each channel gets only the alerts it has not had yet (``Store.mark_delivered`` records what went out,
-after the send succeeded); failures are retried with exponential backoff and every delivery is written
+after the send succeeded); failures that may heal are retried with exponential backoff (those that cannot,
+such as an HTTP 4xx or a refused recipient, are not) and every delivery is written
 to the delivery log (``storage.health.delivery_log``). Secrets come from environment variables named in
 the channel's config and are never logged: log lines and recorded errors name the channel, not its URL.
 """
@@ -168,7 +169,7 @@ def send_email(channel: ChannelConfig, report: Report) -> None:
         if channel.username:
             if not password:
                 raise PermanentDeliveryError(f"{channel.password_env} is not set "
-                                    f"(the SMTP password for {channel.username})")
+                                             f"(the SMTP password for {channel.username})")
             smtp.login(channel.username, password)
         smtp.send_message(message)
 
