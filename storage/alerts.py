@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -46,6 +46,7 @@ class Alerts:
     """Mixin: needs ``self.session()``."""
 
     session: Callable[[], AbstractContextManager[Session]]  # provided by Store
+    engine: Engine  # provided by Store
 
     def add_alert(self, kind: str, article_id: int, version_id: int, thread_id: int | None = None) -> None:
         # an alert that exists already (same kind and version) is left as it is, without failing a unit
@@ -54,16 +55,27 @@ class Alerts:
             insert_ignoring_duplicates(s, Alert, {"kind": kind, "article_id": article_id,
                                                   "version_id": version_id, "thread_id": thread_id})
 
-    def undelivered_alerts(self, channel: str, since: datetime | None = None) -> list[Alert]:
+    def undelivered_alerts(self, channel: str | None, since: datetime | None = None) -> list[Alert]:
+        """Alerts not yet delivered to ``channel`` (every alert when ``channel`` is ``None``), created at
+        or after the instant ``since`` (any offset; a naive time is UTC)."""
         with self.session() as s:
-            delivered = select(Delivery.alert_id).where(Delivery.channel == channel)
-            query = select(Alert).where(Alert.id.not_in(delivered)).order_by(Alert.id)
+            query = select(Alert).order_by(Alert.id)
+            if channel is not None:
+                delivered = select(Delivery.alert_id).where(Delivery.channel == channel)
+                query = query.where(Alert.id.not_in(delivered))
             if since is not None:
-                query = query.where(Alert.created_at >= since)
+                query = query.where(Alert.created_at >= self._stored_instant(since))
             return list(s.scalars(query))
 
-    def alert_views(self, channel: str, since: datetime | None = None) -> list[AlertView]:
-        """Undelivered alerts for ``channel`` with what a report shows of each.
+    def _stored_instant(self, moment: datetime) -> datetime:
+        """``moment`` as the column stores it: UTC; SQLite keeps no offset, so there it is naive UTC
+        (comparing an aware +09:00 time with it would compare wall clocks, not instants)."""
+        utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return utc.replace(tzinfo=None) if self.engine.dialect.name == "sqlite" else utc
+
+    def alert_views(self, channel: str | None, since: datetime | None = None) -> list[AlertView]:
+        """Alerts not yet delivered to ``channel`` (all of them for ``None``: a view) with what a report
+        shows of each.
 
         A syndicated copy carries the key of its original in ``copy_of``. A jiji 速報 merged into the full
         story that followed it is left out: the full story's own alert tells the news.

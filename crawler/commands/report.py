@@ -1,52 +1,94 @@
-"""``talkwatch report``: what is new, follow-up or changed since the last report, with crawl health."""
+"""``talkwatch report``: the change-alert report (new, follow-up, changed, with crawl health).
+
+Without ``--channel`` a report is a *view*: it shows the alerts asked for (all, or those from ``--since``
+on) and changes nothing, so it can be looked at again. ``--channel NAME`` makes it a *delivery*: only the
+alerts NAME has not had yet, marked delivered to NAME once written. A NAME that is a ``[[delivery]]``
+channel of ``--config`` is sent through that channel (file, email, webhook, apprise) instead.
+"""
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from crawler.config import Config, load_config
+from crawler.config import ChannelConfig, Config, load_config
+from crawler.errors import ConfigError
 from crawler.reports.data import build_report
 from crawler.reports.formats import RENDERERS, SUFFIXES, render
 from crawler.reports.output import write_text_atomic
 from storage import Store
 from storage.migrate import ensure_schema
 
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)", re.IGNORECASE)
+_UNITS = {"s": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+SINCE_HELP = ("ISO 8601 with any offset (2025-01-21T10:30+09:00; a time without one is UTC) or a duration "
+              "back from now (30m, 24h, 7d, 2w)")
 
-def _since(value: str) -> datetime:
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # a bare time is UTC, as stored
+
+def parse_since(value: str, now: datetime | None = None) -> datetime:
+    """``--since``: an instant (aware, UTC) from ISO 8601 or a duration such as ``24h``; else ConfigError."""
+    text = value.strip()
+    match = _DURATION.fullmatch(text)
+    try:
+        if match:
+            amount, unit = float(match.group(1)), _UNITS[match.group(2).lower()]
+            return (now or datetime.now(UTC)) - timedelta(**{unit: amount})
+        moment = datetime.fromisoformat(text.replace("z", "Z"))
+    except (ValueError, OverflowError):
+        raise ConfigError(f"--since {value!r}: not a time; use {SINCE_HELP}") from None
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("report", help="write the change-alert report (md, html, json, atom)")
+    parser = sub.add_parser("report", help="show the change-alert report (md, html, json, atom), or deliver "
+                                           "it to a channel")
     parser.add_argument("--db", help="SQLAlchemy database URL")
     parser.add_argument("--format", choices=list(RENDERERS), default=None,
                         help="md (default), html, json or atom; default from --out's suffix")
     parser.add_argument("--out", type=Path, default=None,
                         help="where to write (- for stdout); default var/report.<format>")
-    parser.add_argument("--since", type=_since,
-                        help="only alerts from this time on (ISO 8601, UTC unless it says); "
-                             "default: everything not yet reported to the channel")
-    parser.add_argument("--channel", default="report",
-                        help="alerts already reported to this channel are skipped")
-    parser.add_argument("--config", type=Path, help="service config (TOML) for the health thresholds")
+    parser.add_argument("--since", metavar="WHEN",
+                        help=f"only alerts from this instant on: {SINCE_HELP}")
+    parser.add_argument("--channel", metavar="NAME",
+                        help="deliver: only alerts NAME has not had, then mark them delivered to NAME "
+                             "(a [[delivery]] channel of --config is sent through that channel); "
+                             "without it the report is a view and changes nothing")
+    parser.add_argument("--config", type=Path, help="service config (TOML): health thresholds, channels")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(args.config) if args.config else None
+    since = parse_since(args.since) if args.since is not None else None
+    config = load_config(args.config, sending=bool(args.channel)) if args.config else None
+    channel = config.channel(args.channel) if config and args.channel else None
+    if channel is not None and (args.out or args.format):
+        raise ConfigError(f"--channel {args.channel}: a [[delivery]] channel is sent where and how its "
+                          "config says; leave out --out and --format (or name another channel)")
     store = Store(args.db or (config.database_url if config else "") or None)
     ensure_schema(store)
+    if channel is not None:
+        return _deliver(store, channel, config, since)
     fmt = args.format or _format_of(args.out) or "md"
     out = args.out or Path(f"var/report{SUFFIXES[fmt]}")
-    path = write_report(store, out, channel=args.channel, since=args.since, fmt=fmt,
-                        config=config)
+    path = write_report(store, out, channel=args.channel, since=since, fmt=fmt, config=config)
     if path:
         print(f"report written to {path}", file=sys.stderr)
     return 0
+
+
+def _deliver(store: Store, channel: ChannelConfig, config: Config | None, since: datetime | None) -> int:
+    from crawler.delivery import deliver
+
+    if not channel.enabled:
+        raise ConfigError(f"--channel {channel.name}: the channel is disabled (enabled = false)")
+    result = deliver(store, channel, config, since=since)
+    detail = f": {result.error}" if result.error else ""
+    print(f"{result.channel}: {result.outcome} ({result.alerts} alerts, {result.alarms} alarms, "
+          f"{result.attempts} attempts){detail}", file=sys.stderr)
+    return 1 if result.outcome == "failed" else 0
 
 
 def _format_of(out: Path | None) -> str | None:
@@ -59,9 +101,10 @@ def _format_of(out: Path | None) -> str | None:
     return None
 
 
-def write_report(store: Store, out: Path, channel: str = "report", since: datetime | None = None,
+def write_report(store: Store, out: Path, channel: str | None = None, since: datetime | None = None,
                  fmt: str = "md", config: Config | None = None) -> Path | None:
-    """Render the alerts not yet reported to ``channel``; mark them reported once written."""
+    """Write the report to ``out`` (``-``: stdout). A view (``channel`` None) changes nothing; for a
+    channel, the alerts it had not had yet are written and then marked delivered to it."""
     report = build_report(store, channel=channel, since=since, config=config)
     text = render(report, fmt)
     if str(out) == "-":
@@ -70,5 +113,6 @@ def write_report(store: Store, out: Path, channel: str = "report", since: dateti
         path = None
     else:
         path = write_text_atomic(out, text)
-    store.mark_delivered(report.alert_ids, channel)
+    if channel is not None:
+        store.mark_delivered(report.alert_ids, channel)
     return path

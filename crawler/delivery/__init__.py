@@ -1,14 +1,14 @@
 """Deliver a report to a channel: a file, email (smtplib), a webhook (JSON POST), or any apprise URL.
 
 Each channel gets only the alerts it has not had yet (``Store.mark_delivered`` records what went out,
-after the send succeeded); failures are retried with exponential backoff and every delivery is written
+after the send succeeded); failures that may heal are retried with exponential backoff (those that cannot,
+such as an HTTP 4xx or a refused recipient, are not) and every delivery is written
 to the delivery log (``storage.health.delivery_log``). Secrets come from environment variables named in
 the channel's config and are never logged: log lines and recorded errors name the channel, not its URL.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import smtplib
 import time
@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 from crawler.config import ChannelConfig, Config
-from crawler.reports import jsondoc
+from crawler.reports import jsondoc, text
 from crawler.reports.data import Report, build_report
 from crawler.reports.formats import render
 from crawler.reports.output import write_text_atomic
@@ -33,6 +34,16 @@ log = logging.getLogger(__name__)
 
 class DeliveryError(RuntimeError):
     """A send failed; the message is safe to log (no secrets)."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """A send that cannot succeed by trying again (a missing secret, a refused address, a bad URL)."""
+
+
+# HTTP answers that say "this request will never work" (a retry may help only with 408, 425 and 429)
+_RETRYABLE_4XX = {408, 425, 429}
+_SMTP_REFUSALS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPAuthenticationError,
+                  smtplib.SMTPNotSupportedError)
 
 
 @dataclass
@@ -55,22 +66,7 @@ def deliver(store: Store, channel: ChannelConfig, config: Config | None = None, 
         log.info("delivery %s: nothing new, nothing sent", channel.channel_id)
         record_delivery(store, channel.channel_id, "skipped", 0, 0, 0)
         return DeliveryResult(channel.channel_id, "skipped", 0, 0, 0)
-    send = SENDERS[channel.kind]
-    attempts, error = 0, None
-    wait = channel.backoff_seconds
-    while attempts < max(1, channel.attempts):
-        attempts += 1
-        try:
-            send(channel, report)
-            error = None
-            break
-        except Exception as exc:  # every failure is retried, then recorded
-            error = _safe_error(exc, channel)
-            log.warning("delivery %s: attempt %d of %d failed: %s", channel.channel_id, attempts,
-                        channel.attempts, error)
-            if attempts < channel.attempts:
-                sleep(wait)
-                wait *= 2
+    attempts, error = _send_with_retries(channel, report, sleep)
     if error is not None:
         record_delivery(store, channel.channel_id, "failed", attempts, alerts, alarms, error)
         return DeliveryResult(channel.channel_id, "failed", attempts, alerts, alarms, error)
@@ -81,8 +77,44 @@ def deliver(store: Store, channel: ChannelConfig, config: Config | None = None, 
     return DeliveryResult(channel.channel_id, "sent", attempts, alerts, alarms)
 
 
+def _send_with_retries(channel: ChannelConfig, report: Report,
+                       sleep: Callable[[float], None]) -> tuple[int, str | None]:
+    """Send, retrying with a doubling wait; a failure that cannot heal is not retried."""
+    send = SENDERS[channel.kind]
+    attempts, wait = 0, channel.backoff_seconds
+    while True:
+        attempts += 1
+        try:
+            send(channel, report)
+            return attempts, None
+        except Exception as exc:  # every failure is recorded; only those that may heal are retried
+            error = _safe_error(exc, channel)
+            final = is_permanent(exc) or attempts >= max(1, channel.attempts)
+            log.warning("delivery %s: attempt %d of %d failed%s: %s", channel.channel_id, attempts,
+                        channel.attempts, " (not retried: it cannot succeed)" if is_permanent(exc) else "",
+                        error)
+            if final:
+                return attempts, error
+            sleep(wait)
+            wait *= 2
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """True for a failure no retry can mend: HTTP 3xx/4xx (but 408/425/429), an SMTP 5xx answer, a refused
+    sender, recipient or login, a path that is a folder or not writable, a missing secret."""
+    if isinstance(exc, PermanentDeliveryError):
+        return True
+    if isinstance(exc, urllib.error.HTTPError):
+        return 300 <= exc.code < 500 and exc.code not in _RETRYABLE_4XX
+    if isinstance(exc, _SMTP_REFUSALS):
+        return True
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 500 <= exc.smtp_code < 600
+    return isinstance(exc, IsADirectoryError | NotADirectoryError | PermissionError)
+
+
 def deliver_all(store: Store, config: Config) -> list[DeliveryResult]:
-    return [deliver(store, channel, config) for channel in config.channels]
+    return [deliver(store, channel, config) for channel in config.enabled_channels()]
 
 
 REPORT_DIR_CHANNEL = "report-dir"
@@ -125,10 +157,9 @@ def send_email(channel: ChannelConfig, report: Report) -> None:
     message["Subject"] = subject(report)
     message["From"] = channel.sender
     message["To"] = ", ".join(channel.to)
-    # a plain-text part always; the HTML report as the alternative when asked for
-    from crawler.reports import markdown
-
-    message.set_content(markdown.render(report))
+    # a plain-text part always (our plain-text report, never Markdown a client might render); our escaped
+    # HTML report as the alternative when asked for
+    message.set_content(render(report, "text"))
     if channel.format == "html":
         message.add_alternative(render(report, "html"), subtype="html")
     password = channel.secret(channel.password_env)
@@ -137,8 +168,8 @@ def send_email(channel: ChannelConfig, report: Report) -> None:
             smtp.starttls()
         if channel.username:
             if not password:
-                raise DeliveryError(f"{channel.password_env} is not set "
-                                    f"(the SMTP password for {channel.username})")
+                raise PermanentDeliveryError(f"{channel.password_env} is not set "
+                                             f"(the SMTP password for {channel.username})")
             smtp.login(channel.username, password)
         smtp.send_message(message)
 
@@ -146,29 +177,58 @@ def send_email(channel: ChannelConfig, report: Report) -> None:
 def send_webhook(channel: ChannelConfig, report: Report) -> None:
     url = channel.target_url()
     if not url.startswith(("http://", "https://")):
-        raise DeliveryError("the webhook URL is not http(s)")
-    body = json.dumps(jsondoc.to_data(report), ensure_ascii=False).encode("utf-8")
+        raise PermanentDeliveryError("the webhook URL is not http(s)")
+    body = jsondoc.dumps(jsondoc.to_data(report)).encode("utf-8")
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "talkwatch"}
     token = channel.secret(channel.token_env)
     if token:
         headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    with urllib.request.urlopen(request, timeout=channel.timeout_seconds) as response:
+    with _NO_REDIRECTS.open(request, timeout=channel.timeout_seconds) as response:
         if not 200 <= response.status < 300:
             raise DeliveryError(f"webhook answered HTTP {response.status}")
 
 
 def send_apprise(channel: ChannelConfig, report: Report) -> None:
+    """Send through apprise in the service's own format, rendered and escaped by us: apprise is told the
+    body already is that format, so it converts nothing (its Markdown to HTML step would pass raw HTML)."""
     import apprise
 
+    plugin = apprise.Apprise.instantiate(channel.target_url(), suppress_exceptions=True)
+    if plugin is None:
+        raise PermanentDeliveryError("apprise does not understand the channel's URL")
+    native = apprise_format(plugin, channel.format)
+    body = text.render_chat(report) if native == "text" else render(report, _APPRISE_RENDER[native])
     notifier = apprise.Apprise()
-    if not notifier.add(channel.target_url()):
-        raise DeliveryError("apprise does not understand the channel's URL")
-    fmt = {"html": apprise.NotifyFormat.HTML, "md": apprise.NotifyFormat.MARKDOWN}.get(
-        channel.format, apprise.NotifyFormat.TEXT)
-    body = render(report, channel.format if channel.format in ("html", "md") else "md")
-    if not notifier.notify(title=subject(report), body=body, body_format=fmt):
+    notifier.add(plugin)
+    if not notifier.notify(title=subject(report), body=body, body_format=native):
         raise DeliveryError("apprise could not deliver the notification")
+
+
+# what each apprise format gets from us: our HTML, our escaped Markdown; text services get our plain text
+# with markup characters in outlet text made full-width (chat services render markup in "text" too)
+_APPRISE_RENDER = {"html": "html", "markdown": "md"}
+
+
+def apprise_format(plugin: Any, wanted: str) -> Any:
+    """The format ``plugin`` will send: the channel's own choice when the service takes it, else the
+    service's default (one of apprise's ``NotifyFormat`` values)."""
+    import apprise
+
+    preferred = {"html": apprise.NotifyFormat.HTML, "md": apprise.NotifyFormat.MARKDOWN}.get(
+        wanted, apprise.NotifyFormat.TEXT)
+    return plugin.resolve_format(preferred)
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """A webhook that redirects is answered as an error: urllib would turn the POST into a bodiless GET."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        raise urllib.error.HTTPError(req.full_url, code, f"redirect ({msg}); point the channel's URL at "
+                                     "the new address", headers, fp)
+
+
+_NO_REDIRECTS = urllib.request.build_opener(_RefuseRedirects)
 
 
 SENDERS: dict[str, Callable[[ChannelConfig, Report], None]] = {

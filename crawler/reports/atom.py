@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC
 
 from crawler.reports import html
-from crawler.reports.common import article_marks, safe_url
+from crawler.reports.common import article_marks, clean_text, safe_url
 from crawler.reports.data import Report
 from storage import AlertView
 
@@ -20,8 +20,8 @@ def render(report: Report, feed_url: str | None = None) -> str:
     from feedgen.feed import FeedGenerator
 
     feed = FeedGenerator()
-    feed.id(f"{FEED_ID}/{report.channel}")
-    feed.title(f"talkwatch — {report.channel}")
+    feed.id(f"{FEED_ID}/{report.channel or 'all'}")
+    feed.title(f"talkwatch — {report.channel or 'all alerts'}")
     feed.subtitle("US–Japan ministerial talks: new articles, follow-ups and edits")
     feed.author({"name": "talkwatch"})
     feed.updated(report.generated_at)
@@ -33,7 +33,8 @@ def render(report: Report, feed_url: str | None = None) -> str:
         entry.id(f"{FEED_ID}/alarms/{report.generated_at:%Y%m%dT%H%M%S}")
         entry.title(f"Crawl alarms ({len(report.alarms)})")
         entry.updated(report.generated_at)
-        entry.content("\n".join(f"{a.kind}: {a.message}" for a in report.alarms), type="text")
+        entry.content("\n".join(f"{clean_text(a.kind)}: {clean_text(a.message)}" for a in report.alarms),
+                      type="text")
     for thread in report.threads:
         for alert in thread.new:
             _entry(feed, alert, f"New: {alert.title}", "new", thread.title)
@@ -47,12 +48,12 @@ def render(report: Report, feed_url: str | None = None) -> str:
 def _entry(feed, alert: AlertView, title: str, tag: str, thread: str | None) -> None:  # type: ignore[no-untyped-def]
     entry = feed.add_entry(order="append")
     entry.id(f"tag:talkwatch,2025:alert/{alert.alert_id}")
-    entry.title(title)  # feedgen escapes text; readers show it as text
+    entry.title(clean_text(title))  # feedgen escapes text; readers show it as text (lxml refuses controls)
     created = alert.created_at
     entry.updated(created if created.tzinfo else created.replace(tzinfo=UTC))  # SQLite gives naive UTC
     if safe_url(alert.url):
         entry.link(href=alert.url, rel="alternate")
-    entry.category(term=alert.kind)
+    entry.category(term=clean_text(alert.kind))
     marks = ", ".join(article_marks(alert, tag))
     lines = [f"<p>{html._e(alert.outlet)} · {html._e(alert.published or 'undated')} · {html._e(marks)}</p>"]
     if thread:

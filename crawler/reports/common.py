@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import re
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
 
 from storage import AlertView
 from storage.health import FIELDS, RunHealth
@@ -22,6 +25,45 @@ def safe_url(url: str | None) -> str | None:
     if any(ch in url for ch in "\x00\r\n\t"):
         return None
     return url
+
+
+_LINE_BREAKS = re.compile("\r\n|[\n\r\v\f\x85\u2028\u2029]")
+# control characters, bidi overrides (they can make text read backwards) and what XML cannot carry
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(value: Any, keep_newlines: bool = False) -> str:
+    """Outlet text with its control, bidi-override and XML-invalid characters dropped; line breaks become
+    spaces (or ``\n`` when kept), so outlet text can never start a line of its own in a line-based format."""
+    text = _LINE_BREAKS.sub("\n" if keep_newlines else " ", str(value))
+    return _INVISIBLE.sub("", text)
+
+
+# Markdown: "<", ">", "&" as entities (no raw HTML; Python-Markdown has no backslash escape for "<"), the
+# emphasis, code, link and image characters backslash-escaped, "|" and "~" (tables, strike-through) as
+# entities. With line breaks gone, no outlet text starts a line, so none can open a heading, list or quote.
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "~": "&#126;"}
+_MD_BACKSLASHED = frozenset("\\`*_{}[]()!#")
+
+
+def md_text(value: Any) -> str:
+    """``value`` as literal Markdown text: what a Markdown renderer shows is the text, never markup."""
+    out = []
+    for char in clean_text(value):
+        if char in _MD_ENTITIES:
+            out.append(_MD_ENTITIES[char])
+        elif char in _MD_BACKSLASHED:
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def link_url(url: str | None) -> str | None:
+    """A safe http(s) URL with everything outside RFC 3986's characters percent-encoded, so it fits an
+    autolink ``<…>`` or a plain-text line unchanged; ``None`` for anything else."""
+    safe = safe_url(url)
+    return quote(safe, safe=":/?#[]@!$&'()*+,;=%-._~") if safe else None
 
 
 def article_marks(alert: AlertView, tag: str) -> list[str]:
@@ -45,3 +87,16 @@ def diff_fields(diff: dict) -> list[tuple[str, list[dict]]]:
     """The diff's fields in reading order (title, lead, body, anything else)."""
     order = {"title": 0, "lead": 1, "body": 2}
     return sorted(diff.items(), key=lambda kv: order.get(kv[0], 9))
+
+
+def utc_text(moment: datetime) -> str:
+    """``2025-01-21 01:30 UTC`` for any aware time (a naive one is UTC, as the database stores it)."""
+    moment = moment.astimezone(UTC) if moment.tzinfo else moment
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def empty_text(report_channel: str | None, since: datetime | None) -> str:
+    """What a report with no alert says: a view says what it looked at, a delivery what it left out."""
+    if report_channel is None:
+        return f"No alerts since {utc_text(since)}." if since else "No alerts yet."
+    return f"Nothing new, no follow-ups, no changes since the last report to {report_channel}."

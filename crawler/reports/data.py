@@ -29,8 +29,10 @@ class OutletHealth:
 
 @dataclass
 class Report:
+    """``channel`` is where the report is being delivered; ``None`` for a view (which changes nothing)."""
+
     generated_at: datetime
-    channel: str
+    channel: str | None
     since: datetime | None
     threads: list[ThreadSection]
     changed: list[AlertView]
@@ -41,6 +43,10 @@ class Report:
     def alert_ids(self) -> list[int]:
         ids = [a.alert_id for t in self.threads for a in (*t.new, *t.follow_ups)]
         return ids + [a.alert_id for a in self.changed]
+
+    @property
+    def is_view(self) -> bool:
+        return self.channel is None
 
     @property
     def is_empty(self) -> bool:
@@ -61,9 +67,10 @@ class Report:
         return [t for t in self.threads if t.follow_ups]
 
 
-def build_report(store: Store, channel: str = "report", since: datetime | None = None,
+def build_report(store: Store, channel: str | None = None, since: datetime | None = None,
                  config: Config | None = None, now: datetime | None = None) -> Report:
-    """Alerts not yet reported to ``channel`` (and newer than ``since``) by thread, with crawl health."""
+    """Alerts by thread, with crawl health: every alert from ``since`` on for a view (``channel`` None),
+    or those not yet delivered to ``channel``. Building a report changes nothing."""
     threads: dict[int | None, ThreadSection] = {}
     changed: list[AlertView] = []
     for alert in store.alert_views(channel, since):
@@ -75,6 +82,7 @@ def build_report(store: Store, channel: str = "report", since: datetime | None =
         )
         (section.new if alert.kind == "new" else section.follow_ups).append(alert)
     health, alarms = crawl_health(store, config or parse_config({}), now=now)
+    since = since.astimezone(UTC) if since and since.tzinfo else since.replace(tzinfo=UTC) if since else None
     return Report(now or datetime.now(UTC), channel, since, list(threads.values()), changed, health, alarms)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from crawler.reports import atom, html, jsondoc, markdown
+from crawler.reports import atom, html, jsondoc, markdown, text
 from crawler.reports.data import Report
 
 RENDERERS: dict[str, Callable[[Report], str]] = {
@@ -12,10 +12,11 @@ RENDERERS: dict[str, Callable[[Report], str]] = {
     "html": html.render,
     "json": jsondoc.render,
     "atom": atom.render,
+    "text": text.render,
 }
 MEDIA_TYPES = {"md": "text/markdown", "html": "text/html", "json": "application/json",
-               "atom": "application/atom+xml"}
-SUFFIXES = {"md": ".md", "html": ".html", "json": ".json", "atom": ".atom.xml"}
+               "atom": "application/atom+xml", "text": "text/plain"}
+SUFFIXES = {"md": ".md", "html": ".html", "json": ".json", "atom": ".atom.xml", "text": ".txt"}
 
 
 def render(report: Report, fmt: str) -> str:

@@ -9,7 +9,15 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from crawler.reports.common import article_marks, coverage_text, diff_fields, safe_url
+from crawler.reports.common import (
+    article_marks,
+    clean_text,
+    coverage_text,
+    diff_fields,
+    empty_text,
+    safe_url,
+    utc_text,
+)
 from crawler.reports.data import Report, ThreadSection
 from storage import AlertView
 
@@ -36,19 +44,19 @@ def render(report: Report) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
         '<meta name="referrer" content="no-referrer">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>talkwatch report {report.generated_at:%Y-%m-%d %H:%M} UTC</title>",
+        f"<title>talkwatch report {utc_text(report.generated_at)}</title>",
         f"<style>{_CSS}</style></head><body>",
-        f"<h1>talkwatch report — {report.generated_at:%Y-%m-%d %H:%M} UTC</h1>",
+        f"<h1>talkwatch report — {utc_text(report.generated_at)}</h1>",
     ]
     if report.since:
-        parts.append(f'<p class="meta">Alerts since {report.since:%Y-%m-%d %H:%M} UTC.</p>')
+        parts.append(f'<p class="meta">Alerts since {utc_text(report.since)}.</p>')
     if report.alarms:
         parts.append('<section id="alarms"><h2>Crawl alarms</h2>')
         parts += [f'<p class="alarm"><strong>{_e(a.kind)}</strong> — {_e(a.message)}</p>'
                   for a in report.alarms]
         parts.append("</section>")
     if report.is_empty:
-        parts.append('<p id="summary">Nothing new, no follow-ups, no changes since the last report.</p>')
+        parts.append(f'<p id="summary">{_e(empty_text(report.channel, report.since))}</p>')
     else:
         parts.append(f'<p id="summary">{counts["new"]} new, {counts["follow_up"]} follow-ups, '
                      f'{counts["changed"]} changed.</p>')
@@ -71,7 +79,8 @@ def render(report: Report) -> str:
 
 
 def _e(text: Any) -> str:
-    return escape(str(text), quote=True)
+    """Text for HTML content or a quoted attribute: escaped, without control or bidi-override characters."""
+    return escape(clean_text(text, keep_newlines=True), quote=True)
 
 
 def _link(url: str | None, text: str) -> str:

@@ -3,7 +3,8 @@
     {
       "schema": "talkwatch-report/1",
       "generated_at": "2026-01-21T09:00:00+00:00",      # ISO 8601, UTC
-      "channel": "report",                               # alerts already sent to it are left out
+      "channel": "desk" | null,                          # delivered to it (alerts it had are left out);
+                                                         # null: a view of every alert since "since"
       "since": "2026-01-20T00:00:00+00:00" | null,
       "counts": {"new": int, "follow_up": int, "changed": int, "alarms": int},
       "threads": [                                       # new talks and follow-ups, grouped by event thread
@@ -69,8 +70,19 @@ def to_data(report: Report) -> dict[str, Any]:
     }
 
 
+# "<", ">" and "&" only occur inside JSON strings, so as \u escapes the document stays the same data but
+# cannot close a <script> block or open markup when a page embeds it; U+2028/2029 break JavaScript strings
+_INERT = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
+                        "\u2029": "\\u2029"})
+
+
+def dumps(data: Any) -> str:
+    """JSON that is safe to embed anywhere (see ``_INERT``)."""
+    return json.dumps(data, ensure_ascii=False).translate(_INERT)
+
+
 def render(report: Report) -> str:
-    return json.dumps(to_data(report), ensure_ascii=False, indent=1) + "\n"
+    return json.dumps(to_data(report), ensure_ascii=False, indent=1).translate(_INERT) + "\n"
 
 
 def _time(value: datetime | None) -> str | None:

@@ -21,7 +21,8 @@ TALKWATCH = str(Path(sys.executable).parent / "talkwatch")
 
 
 def talkwatch(*args: str, timeout: float = 60, **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TALKWATCH_DATABASE_URL"}
+    env = kwargs.pop("env", os.environ)
+    env = {k: v for k, v in env.items() if k != "TALKWATCH_DATABASE_URL"}
     options: dict[str, Any] = {"capture_output": True, **kwargs}
     if "stdout" in kwargs:
         options = {"stderr": subprocess.PIPE, **kwargs}
@@ -111,3 +112,87 @@ def test_full_disk_for_the_report(tmp_path: Path) -> None:
     with open("/dev/full", "w") as full:  # every write: ENOSPC, like a full disk
         done = talkwatch("report", "--db", f"sqlite:///{tmp_path / 'db.sqlite3'}", "--out", "-", stdout=full)
     assert_clean_failure(done, 1, "no space left on the device")
+
+
+# --- typed configuration: every fault is one line naming the key, exit 2, before anything runs -------------
+
+HOOK = '[[delivery]]\nkind = "webhook"\nname = "hook"\n'
+MAIL = '[[delivery]]\nkind = "email"\nname = "mail"\n'
+
+BAD_CONFIGS = {
+    "nan interval": ("[outlets.mofa]\ninterval_minutes = nan\n", ["outlets.mofa.interval_minutes", "nan"]),
+    "inf interval": ("[outlets.mofa]\ninterval_minutes = inf\n", ["outlets.mofa.interval_minutes", "inf"]),
+    "huge interval": ("[outlets.jiji]\ninterval_minutes = 1e12\n", ["outlets.jiji.interval_minutes"]),
+    "over a week": ("[revisit]\ninterval_minutes = 10081\n", ["revisit.interval_minutes", "one week"]),
+    "tiny interval": ("[report]\ninterval_minutes = 1e-9\n", ["report.interval_minutes", "from 1 to"]),
+    "huge grace": ("[talkwatch]\nmisfire_grace_minutes = 1e300\n", ["talkwatch.misfire_grace_minutes"]),
+    "outlet not a table": ("[outlets]\njiji = 5\n", ["outlets.jiji must be a table"]),
+    "string boolean": ('[outlets.jiji]\nenabled = "false"\n', ["outlets.jiji.enabled", "true or false"]),
+    "number boolean": ("[revisit]\nenabled = 0\n", ["revisit.enabled", "true or false"]),
+    "recipient string": (MAIL + 'to = "desk@example.org"\n', ["delivery[0].to", "list of strings"]),
+    "bad recipient": (MAIL + 'to = ["desk at example.org"]\n', ["delivery[0].to", "not an e-mail address"]),
+    "header in sender": (MAIL + 'to = ["a@example.org"]\nsender = "a@example.org\\nBcc: x@evil.example"\n',
+                         ["delivery[0].sender", "not an e-mail address"]),
+    "port word": (MAIL + 'to = ["a@example.org"]\nsmtp_port = "twenty-five"\n',
+                  ["delivery[0].smtp_port", "whole number from 1 to 65535"]),
+    "port range": (MAIL + 'to = ["a@example.org"]\nsmtp_port = 70000\n', ["delivery[0].smtp_port"]),
+    "negative backoff": (HOOK + 'url = "https://hooks.example.org/x"\nbackoff_seconds = -1\n',
+                         ["delivery[0].backoff_seconds", "from 0 to"]),
+    "negative attempts": (HOOK + 'url = "https://hooks.example.org/x"\nattempts = -3\n',
+                          ["delivery[0].attempts", "whole number from 1"]),
+    "fractional attempts": (HOOK + 'url = "https://hooks.example.org/x"\nattempts = 2.5\n',
+                            ["delivery[0].attempts"]),
+    "ftp webhook": (HOOK + 'url = "ftp://hooks.example.org/x"\n', ["delivery[0].url", "http/https"]),
+    "unset url_env": (HOOK + 'url_env = "TALKWATCH_TEST_UNSET_HOOK"\n',
+                      ["delivery[0].url_env", "TALKWATCH_TEST_UNSET_HOOK is not set"]),
+    "unset token_env": (HOOK + 'url = "https://h.example.org/"\ntoken_env = "TALKWATCH_TEST_UNSET_TOKEN"\n',
+                        ["delivery[0].token_env", "TALKWATCH_TEST_UNSET_TOKEN is not set"]),
+    "unset password": (MAIL + 'to = ["a@example.org"]\nusername = "desk"\n'
+                       'password_env = "TALKWATCH_TEST_UNSET_PASSWORD"\n',
+                       ["delivery[0].password_env", "TALKWATCH_TEST_UNSET_PASSWORD is not set"]),
+    "formats string": ('[report]\nformats = "md"\n', ["report.formats", "list of strings"]),
+    "runs fraction": ("[health]\nrecent_runs = 2.5\n", ["health.recent_runs", "whole number"]),
+    "mirror without scheme": ('[talkwatch]\nmirror_url = "127.0.0.1:8800"\n',
+                              ["talkwatch.mirror_url", "http"]),
+    "delivery not tables": ('delivery = ["file"]\n', ["[[delivery]]"]),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CONFIGS))
+def test_bad_config_refused_at_start(tmp_path: Path, case: str) -> None:
+    text, words = BAD_CONFIGS[case]
+    config = write_config(tmp_path, text)
+    done = talkwatch("status", "--config", config, "--db", f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert_clean_failure(done, 2, *words)
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "db.sqlite3").exists()  # refused before anything was opened
+
+
+@pytest.mark.parametrize("case", ["nan interval", "outlet not a table", "unset url_env"])
+def test_monitor_refuses_bad_config(tmp_path: Path, case: str) -> None:
+    text, words = BAD_CONFIGS[case]
+    done = talkwatch("monitor", "--config", write_config(tmp_path, text),
+                     "--db", f"sqlite:///{tmp_path / 'db.sqlite3'}", timeout=30)
+    assert_clean_failure(done, 2, *words)
+
+
+def test_non_utf8_config(tmp_path: Path) -> None:
+    path = tmp_path / "talkwatch.toml"
+    path.write_bytes('[outlets.jiji]\n# 時事\ninterval_minutes = 20\n'.encode("shift_jis"))
+    assert_clean_failure(talkwatch("monitor", "--config", str(path)), 2, str(path), "not UTF-8")
+
+
+def test_secret_url_is_not_shown_when_refused(tmp_path: Path) -> None:
+    config = write_config(tmp_path, HOOK + 'url_env = "TALKWATCH_TEST_HOOK"\n')
+    env = {**os.environ, "TALKWATCH_TEST_HOOK": "ftp://user:hunter2@hooks.example.org/x"}
+    done = talkwatch("status", "--config", config, env=env)
+    assert_clean_failure(done, 2, "delivery[0].url_env", "TALKWATCH_TEST_HOOK")
+    assert "hunter2" not in done.stderr
+
+
+def test_example_config_starts_without_live_channels(tmp_path: Path) -> None:
+    example = str(REPO_ROOT / "deploy" / "talkwatch.example.toml")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TALKWATCH_")}
+    done = talkwatch("status", "--config", example, "--db", f"sqlite:///{tmp_path / 'db.sqlite3'}", env=env)
+    assert done.returncode in (0, 1) and "Traceback" not in done.stderr, done.stderr
+    assert "talkwatch:" not in done.stderr

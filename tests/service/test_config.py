@@ -28,6 +28,18 @@ def test_example_documents_the_defaults() -> None:
                                                         "webhook:newsroom-hook", "apprise:chat"]
 
 
+def test_example_enables_no_live_channel_and_documents_every_key() -> None:
+    example = load_config(EXAMPLE)
+    assert example.channels and example.enabled_channels() == []
+    text = EXAMPLE.read_text("utf-8")
+    from crawler.config import ChannelConfig, HealthConfig, OutletConfig
+
+    keys = (set(ChannelConfig.__dataclass_fields__) | set(HealthConfig.__dataclass_fields__)
+            | set(OutletConfig.__dataclass_fields__)) - {"name"}
+    undocumented = sorted(k for k in keys if f"{k} =" not in text and f"{k} (" not in text)
+    assert undocumented == []
+
+
 def test_round_trip_through_plain_data() -> None:
     config = load_config(EXAMPLE)
     assert type(config).from_dict(config.to_dict()) == config

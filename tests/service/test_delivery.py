@@ -87,6 +87,13 @@ class Inbox:
         self.messages: list[tuple[str, list[str], Message]] = []
         self.logins: list[tuple[bytes, bytes]] = []
 
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          rcpt_options: list[str]) -> str:
+        if address.endswith("@refused.example"):
+            return "550 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
                               email.message_from_bytes(envelope.content)))
@@ -151,7 +158,7 @@ def test_email_without_password_fails_and_is_recorded(seeded: Store, smtp: tuple
     channel = ChannelConfig(name="mail", kind="email", smtp_host="127.0.0.1", smtp_port=port, username="desk",
                             to=["analyst@example.org"], attempts=2, backoff_seconds=0.01)
     result = deliver(seeded, channel)
-    assert (result.outcome, result.attempts) == ("failed", 2)
+    assert (result.outcome, result.attempts) == ("failed", 1)  # a missing secret does not heal: no retry
     assert "TALKWATCH_SMTP_PASSWORD is not set" in (result.error or "")
     assert inbox.messages == []
     assert deliveries(seeded, "email:mail")[0]["outcome"] == "failed"
@@ -211,10 +218,37 @@ def test_apprise_url(seeded: Store, hook: Hook, monkeypatch: pytest.MonkeyPatch)
     assert "岩屋外相、ルビオ米国務長官と初会談" in data["message"]
 
 
-def test_config_refuses_secrets_in_the_file() -> None:
+def test_config_refuses_secrets_in_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
     from crawler.config import ConfigError
 
+    monkeypatch.setenv("HOOK", "https://hooks.example.org/x")
     with pytest.raises(ConfigError, match="password_env"):
         parse_config({"delivery": [{"kind": "email", "to": ["a@b"], "password": "x"}]})
     config = parse_config({"delivery": [{"kind": "webhook", "name": "h", "url_env": "HOOK"}]})
     assert config.channels[0].channel_id == "webhook:h"
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 410, 301])
+def test_webhook_refusal_is_not_retried(seeded: Store, hook: Hook, status: int) -> None:
+    hook.plan = [status] * 5
+    waits: list[float] = []
+    channel = ChannelConfig(name="hook", kind="webhook", url=hook.url, attempts=4, backoff_seconds=0.5)
+    result = deliver(seeded, channel, sleep=waits.append)
+    assert (result.outcome, result.attempts, waits) == ("failed", 1, [])
+    assert len(hook.received) == 1 and f"HTTP {status}" in (result.error or "")
+    assert len(seeded.undelivered_alerts("webhook:hook")) == 5
+
+
+def test_webhook_too_many_requests_is_retried(seeded: Store, hook: Hook) -> None:
+    hook.plan = [429]
+    channel = ChannelConfig(name="hook", kind="webhook", url=hook.url, attempts=3, backoff_seconds=0.01)
+    assert (deliver(seeded, channel).outcome, len(hook.received)) == ("sent", 2)
+
+
+def test_refused_recipient_is_not_retried(seeded: Store, smtp: tuple[Inbox, int]) -> None:
+    inbox, port = smtp
+    channel = ChannelConfig(name="mail", kind="email", smtp_host="127.0.0.1", smtp_port=port,
+                            to=["nobody@refused.example"], attempts=4, backoff_seconds=0.01)
+    result = deliver(seeded, channel)
+    assert (result.outcome, result.attempts) == ("failed", 1)
+    assert inbox.messages == [] and "nobody@refused.example" in (result.error or "")

@@ -135,3 +135,33 @@ def test_cli_formats(seeded: Store, tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["report", "--db", seeded.url, "--format", "atom", "--out", str(tmp_path / "f.xml"),
                  "--since", "2000-01-01"]) == 0
     assert ET.parse(tmp_path / "f.xml").getroot().tag == f"{ATOM}feed"
+
+
+def test_markdown_and_text_are_inert_without_a_browser(sqlite_url: str) -> None:
+    """The Chromium test (test_inert_outputs.py) in short, for machines without Chromium."""
+    from apprise.conversion.format import markdown_to_html
+
+    from crawler.reports import text
+    from tests.service.test_inert_outputs import HOSTILE, seed_hostile
+
+    store = Store(sqlite_url)
+    store.create_schema()
+    seed_hostile(store)
+    report = build_report(store)
+    import lxml.html
+
+    md = markdown.render(report)
+    tree = lxml.html.fromstring(markdown_to_html(md))
+    assert tree.xpath("//script|//img|//iframe|//a[not(starts-with(@href, 'http'))]") == []
+    assert [a for el in tree.iter() for a in el.attrib if a.lower().startswith("on")] == []
+    assert not any("phish.invalid" in href for href in tree.xpath("//a/@href"))
+    headings = [h.text_content().strip() for h in tree.xpath("//h1|//h2|//h3|//li|//blockquote")]
+    assert not any(h.startswith(("Crawl alarms", "FORGED")) for h in headings), headings
+    assert not any(line.lstrip("#- >").startswith(("Crawl alarms", "FORGED")) for line in md.splitlines())
+    for body in (text.render(report), text.render_chat(report)):
+        starts = [line.lstrip("#-* >") for line in body.splitlines()]
+        assert not any(line.startswith(("Crawl alarms", "FORGED")) for line in starts)
+        assert "javascript:window.__pwned=5" not in body  # the article's javascript: URL is never printed
+    assert "[login](https" not in text.render_chat(report) and "@channel" not in text.render_chat(report)
+    assert HOSTILE.split("\n")[0] in json.loads(jsondoc.render(report))["threads"][0]["new"][0]["title"]
+    store.dispose()
