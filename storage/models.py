@@ -100,7 +100,7 @@ class Snapshot(Base):
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     url: Mapped[str] = mapped_column(Text)
-    content_type: Mapped[str | None] = mapped_column(String(120))
+    content_type: Mapped[str | None] = mapped_column(Text)  # as the server sent it: any length
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -87,6 +87,9 @@ def parse_rfc822(text: str) -> str | None:
         return None
 
 
+_ISO_MAX = 35  # "2025-04-17T01:35:00.123456+09:00" is 32
+
+
 def normalize_iso(text: str | None, default_tz: timezone = JST) -> str | None:
     """An ISO-ish timestamp with the declared offset kept; naive ones are taken as JST.
 
@@ -103,4 +106,6 @@ def normalize_iso(text: str | None, default_tz: timezone = JST) -> str | None:
         return None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=default_tz).isoformat()
-    return value
+    # the page's own spelling, unless it is longer than any ISO timestamp needs (nanosecond fractions,
+    # padding): then Python's rendering, at most 32 characters
+    return value if len(value) <= _ISO_MAX else parsed.isoformat()

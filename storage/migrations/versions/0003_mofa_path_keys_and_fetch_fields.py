@@ -8,6 +8,8 @@ article's id and move with it.
 
 ``versions.change_kind`` names every field that changed (``correction+title+lead+body`` is 26 characters).
 
+``snapshots.content_type`` becomes unbounded text (a server's header, any length).
+
 ``fetches.fields``: for an article page that reached its parser, where each field came from (the
 outlet's own rules, a ``fallback:*`` path, or ``missing``), so crawl health counts coverage from it.
 
@@ -53,6 +55,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("fields", sa.JSON(), nullable=True))
     with op.batch_alter_table("versions") as batch_op:
         batch_op.alter_column("change_kind", type_=sa.String(length=40), existing_nullable=False)
+    # a server's Content-Type header is outlet input: PostgreSQL refused a 200-character one
+    with op.batch_alter_table("snapshots") as batch_op:
+        batch_op.alter_column("content_type", type_=sa.Text(), existing_nullable=True)
     connection = op.get_bind()
     rows = connection.execute(sa.select(_articles.c.id, _articles.c.key, _articles.c.canonical_url)
                               .where(_articles.c.outlet == "mofa")).all()
@@ -80,6 +85,11 @@ def downgrade() -> None:
         _rekey(new_key, old_key)
     with op.batch_alter_table("fetches") as batch_op:
         batch_op.drop_column("fields")
+    snapshots = sa.table("snapshots", sa.column("content_type", sa.Text))
+    op.execute(snapshots.update().where(sa.func.length(snapshots.c.content_type) > 120)
+               .values(content_type=sa.func.substr(snapshots.c.content_type, 1, 120)))
+    with op.batch_alter_table("snapshots") as batch_op:
+        batch_op.alter_column("content_type", type_=sa.String(length=120), existing_nullable=True)
     # kinds longer than the old column keep their first part
     versions = sa.table("versions", sa.column("change_kind", sa.String))
     op.execute(versions.update().where(sa.func.length(versions.c.change_kind) > 20)
