@@ -55,6 +55,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.conditional.ConditionalGetMiddleware": 570,
     "crawler.middlewares.fetchlog.FetchLogMiddleware": 580,
     "crawler.middlewares.charset.CharsetMiddleware": 585,  # after decompression (590)
+    # Scrapy's decompression, recording what it refuses (a gzip bomb) in the fetch log
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.compression.RecordedHttpCompressionMiddleware": 590,
     "crawler.middlewares.redirects.RedirectPolicyMiddleware": 610,  # decides before Scrapy's redirect
 }
 TALKWATCH_RETRY_AFTER_MAX = 60  # seconds; a longer Retry-After waits for the next run

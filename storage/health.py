@@ -216,6 +216,7 @@ class RunHealth:
     error_causes: dict[str, int] = field(default_factory=dict)  # http, dns, timeout, connection, storage
     storage_errors: int = 0  # writes the crawl could not make (counted by the crawl, not in the fetch log)
     unreadable_listings: int = 0  # discovery documents the parser rejected (a broken feed or a redesign)
+    refused: int = 0  # responses and requests a policy refused: size cap, off-host, redirect loop
 
     @property
     def outcome(self) -> str:
@@ -223,7 +224,7 @@ class RunHealth:
         ``quiet`` (answers, but nothing new or changed) or ``ok``."""
         if self.storage_errors or not self.fetched:
             return "failed"
-        if self.errors or self.blocked or self.unreadable_listings:
+        if self.errors or self.blocked or self.unreadable_listings or self.refused:
             return "degraded"
         if not (self.new_versions or self.changed_versions):
             return "quiet"
@@ -232,7 +233,8 @@ class RunHealth:
     def counts_line(self) -> str:
         causes = ", ".join(f"{n} {cause}" for cause, n in sorted(self.error_causes.items()))
         return (f"{self.fetched} fetched, {self.not_modified} not modified, {self.new_versions} new, "
-                f"{self.changed_versions} changed, {self.blocked} blocked, {self.rejected} rejected, "
+                f"{self.changed_versions} changed, {self.blocked} blocked, {self.refused} refused, "
+                f"{self.rejected} rejected, "
                 f"{self.errors + self.storage_errors} errors" + (f" ({causes})" if causes else ""))
 
     @property
@@ -279,6 +281,8 @@ def health_of(rows: Iterable[Any], storage_errors: int = 0) -> RunHealth:
             health.error_causes[cause] = health.error_causes.get(cause, 0) + 1
         elif outcome == "not_modified":
             health.not_modified += 1
+        elif outcome == "refused":
+            health.refused += 1
         if role != "robots" and outcome not in _NOT_AN_ANSWER:
             health.fetched += 1
         if role == "discovery" and outcome == "rejected":

@@ -8,7 +8,9 @@ from urllib.parse import urlsplit
 from crawler.crawl import CrawlResult, run_crawl
 from crawler.errors import ConfigError
 from crawler.outlets import OUTLET_NAMES
+from storage import Store
 from storage.db import database_url
+from storage.migrate import ensure_schema
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,14 +28,26 @@ def run(args: argparse.Namespace) -> int:
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise ConfigError(f"--mirror {args.mirror!r} is not an http(s) URL; "
                               "give it like http://127.0.0.1:8800")
+    url = database_url(args.db)
+    _check_database(url)
     failed = 0
     for outlet in args.outlets:
-        result = run_crawl(outlet, database_url(args.db), mirror_url=args.mirror)
+        result = run_crawl(outlet, url, mirror_url=args.mirror)
         print(f"{outlet}: {result.outcome} — {result.summary()}")
         if result.outcome == "failed":
             failed += 1
             print(result.log_tail if not result.ok else _why_failed(result))
     return 1 if failed else 0
+
+
+def _check_database(url: str) -> None:
+    """Open the database here first: a server that is down or a file that cannot be written is one
+    line from the CLI, not a traceback from inside each crawl."""
+    store = Store(url)
+    try:
+        ensure_schema(store)
+    finally:
+        store.dispose()
 
 
 def _why_failed(result: CrawlResult) -> str:

@@ -143,6 +143,25 @@ class FetchLogMiddleware:
         raise BlockedByBotWall(f"{reason}: {request.url}")
 
 
+def refusal_reason(exception: IgnoreRequest) -> str:
+    """Why Scrapy dropped a response (the fetch log's reason)."""
+    outcome, reason = _exception_outcome(exception)
+    return reason if outcome == "refused" else f"dropped: {mask_secrets(str(exception))[:300]}"
+
+
+def record_refusal(crawler: Crawler, request: Request, response: Response, reason: str) -> None:
+    """A response a middleware refused after it arrived (a gzip bomb): one ``refused`` row."""
+    try:
+        store_for(crawler).record_fetch(
+            run_id=run_id_for(crawler), outlet=outlet_name(crawler), url=request.url,
+            role=request.meta.get("talkwatch_role", "other"), status=response.status,
+            bytes=len(response.body), duration_ms=_elapsed_ms(request), outcome="refused", reason=reason)
+    except ENVIRONMENT_ERRORS:
+        crawler.stats.inc_value(STORAGE_ERRORS)
+        raise
+    crawler.stats.inc_value("talkwatch/fetch/refused")
+
+
 def _outcome(status: int, block: str | None) -> tuple[str, str | None]:
     if block:
         return "blocked", block
@@ -162,17 +181,25 @@ def _retryable_status(status: int) -> bool:
 
 def _exception_outcome(exception: Exception) -> tuple[str | None, str]:
     """Outcome and reason for a request that got no response (``None``: not recorded)."""
+    message = str(exception)
     if isinstance(exception, OffHostRequest):
-        return "refused", str(exception)
+        return "refused", message
     if isinstance(exception, IgnoreRequest):
-        if "robots.txt" in str(exception):
+        if "robots.txt" in message:
             return "disallowed", "robots.txt disallows this URL"
+        if "DOWNLOAD_MAXSIZE" in message:  # Scrapy's decompression guard: a gzip bomb
+            sizes = re.search(r"\((\d+) B compressed, (\d+) B decompressed", message)
+            detail = f": {sizes.group(1)} bytes unpacked to over {sizes.group(2)}" if sizes else ""
+            return "refused", f"compressed body over the size cap once unpacked (DOWNLOAD_MAXSIZE){detail}"
         return None, ""  # bot walls are recorded on their response; other drops are not fetches
-    if isinstance(exception, DownloadCancelledError) and "max size" in str(exception):
-        sizes = re.search(r"(\d+) bytes .*max size \((\d+)\)", str(exception))
-        detail = f": {sizes.group(1)} bytes > {sizes.group(2)}" if sizes else ""
+    if isinstance(exception, DownloadCancelledError):
+        # Scrapy cancels a download that passes DOWNLOAD_MAXSIZE: with a length header it says so; without
+        # one (a body that just keeps coming) the cancellation carries no message
+        sizes = re.search(r"(\d+) bytes .*max size \((\d+)\)", message)
+        detail = (f": {sizes.group(1)} bytes > {sizes.group(2)}" if sizes
+                  else ", sent without a length header" if not message else "")
         return "refused", f"response over the size cap (DOWNLOAD_MAXSIZE){detail}"
-    return "error", f"{type(exception).__name__}: {exception}"
+    return "error", f"{type(exception).__name__}: {message}"
 
 
 def _header(response: Response, name: bytes) -> str | None:

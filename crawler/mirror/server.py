@@ -63,6 +63,7 @@ class Route:
     times: int | None = None  # the entry answers only the first N requests of its URL
     generate_bytes: int | None = None  # a body of exactly N bytes, made on the fly
     encoding: str | None = None  # re-encode the (UTF-8) file in this charset
+    no_length: bool = False  # a generated body sent without Content-Length, ended by closing
 
     def active(self, state: int, attempt: int = 1) -> bool:
         """Served in scenario ``state`` to the ``attempt``-th request (1-based) of its URL?"""
@@ -147,6 +148,7 @@ def _route(routes_file: Path, index: int, entry: Any) -> Route:
         times=int(entry["times"]) if entry.get("times") is not None else None,
         generate_bytes=int(generate) if generate is not None else None,
         encoding=encoding,
+        no_length=bool(entry.get("no_length", False)),
     )
 
 
@@ -299,7 +301,10 @@ class MirrorRequestHandler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("ETag", '"' + hashlib.sha1(route.etag_seed()).hexdigest()[:20] + '"')
-        self.send_header("Content-Length", str(size))
+        if route.no_length:
+            self.close_connection = True  # the body ends when the connection does
+        else:
+            self.send_header("Content-Length", str(size))
         self.end_headers()
         sent = 0
         if send_body:
