@@ -1,5 +1,5 @@
-"""Crawl-wide extensions: the run's outcome judged from its fetch log, the cycle collector's set-up, and
-the crawl's stats in a JSON file (so the process that started the crawl can read them)."""
+"""Crawl-wide extensions: the run's outcome judged from its fetch log, a crawl that stops with its
+parent, and the crawl's stats in a JSON file (so the process that started the crawl can read them)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import ctypes
 import json
 import logging
 import os
+import resource
 import signal
 import sys
 from pathlib import Path
@@ -17,7 +18,6 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.errors import ENVIRONMENT_ERRORS, describe_error
-from crawler.memory import peak_rss_mb, tune_collector
 from crawler.middlewares.fetchlog import STORAGE_ERRORS
 from crawler.runtime import run_id_for, store_for
 from storage.health import RunHealth, ensure_service_tables, finish_run, run_exists, run_health, start_run
@@ -106,6 +106,19 @@ class StopWithParent:
 _PR_SET_PDEATHSIG = 1
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB (``VmHWM``; ``ru_maxrss`` of a process started by fork
+    and exec counts the parent's memory at the fork too)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 class StatsFile:
     def __init__(self, crawler: Crawler, path: Path) -> None:
         self.crawler = crawler
@@ -126,16 +139,3 @@ class StatsFile:
         stats["talkwatch/peak_rss_mb"] = round(peak_rss_mb(), 1)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps(stats, default=str, indent=1), encoding="utf-8")
-
-
-class CollectorTuning:
-    """:func:`crawler.memory.tune_collector` when the spider opens: everything made at start-up is alive."""
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        extension = cls()
-        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
-        return extension
-
-    def spider_opened(self) -> None:
-        tune_collector()

@@ -1,8 +1,8 @@
 """Flag one stored version: decide its topic label, file it into its event thread, raise its alerts (and,
 for a version stored without them, bring the near-duplicate index, copies and flashes up to date).
 
-Shared by the flag pipeline (in the crawl's process) and the flag worker (a process beside the crawl);
-it needs only the Store and the topic classifier, not Scrapy.
+Used by the flag pipeline, for each version it stores and for the backlog a stopped crawl left; it
+needs only the Store and the topic classifier, not Scrapy.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def flag_version(store: Store, version: UnflaggedVersion, index: bool = False) -
     first = version.seq == 1
     with store.unit():
         # every read before the first write: SQLite holds its write lock from a transaction's first write
-        # to its commit, and the crawl beside the flag worker waits for it (a millisecond or more a time).
+        # to its commit, and a report or another crawl waits for it meanwhile.
         # A first version's article was created with it, without a label.
         previous_label = None if first else store.label_of(version.key)
         index_plan = store.plan_version_index(version) if index else None

@@ -14,8 +14,6 @@ TALKWATCH_CONTACT_URL = os.environ.get("TALKWATCH_CONTACT_URL", "https://github.
 TALKWATCH_RUN_ID = os.environ.get("TALKWATCH_RUN_ID", "")
 # stop a crawl after this many bot-wall answers in a row (the rest waits for the next run)
 TALKWATCH_MAX_CONSECUTIVE_BLOCKS = 3
-# flag stored versions in a worker process beside the crawl: auto (when the machine has 2+ cores), on, off
-TALKWATCH_FLAG_WORKER = os.environ.get("TALKWATCH_FLAG_WORKER", "auto")
 
 # --- politeness -----------------------------------------------------------------------------
 USER_AGENT = f"talkwatch/0.1 (+{TALKWATCH_CONTACT_URL})"
@@ -71,7 +69,6 @@ ITEM_PIPELINES = {
 }
 
 EXTENSIONS = {
-    "crawler.extensions.CollectorTuning": 100,
     "crawler.extensions.StopWithParent": 50,
     "crawler.extensions.RunLog": 400,
     "crawler.extensions.StatsFile": 500,

@@ -4,8 +4,7 @@ only in width, spacing or punctuation). Both are counted in the fetch log and in
 both are a visit for the revisit schedule.
 
 ``Store.save_version`` also keeps the revisit schedule in step, and the near-duplicate index, the copy
-links (syndication) and the jiji 速報 merges — unless the crawl has a flag worker, which does those with
-each version's topic decision, on another core (:mod:`crawler.flagworker`).
+links (syndication) and the jiji 速報 merges.
 """
 
 from __future__ import annotations
@@ -25,10 +24,8 @@ class VersionPipeline(StorePipeline):
     def process_item(self, item: ArticleItem) -> ArticleItem:
         article = item.article
         # the fetch log row gets the outcome in the version's own transaction
-        worker = getattr(self.crawler, "talkwatch_flag_worker", False)  # set when FlagPipeline opens
         result = self.store.save_version(ArticleText.of(article), snapshot_sha=item.snapshot_sha,
-                                         fetch_id=item.fetch_id, text_fingerprint=item.fingerprint,
-                                         index=not worker)
+                                         fetch_id=item.fetch_id, text_fingerprint=item.fingerprint)
         if result.status in ("unchanged", "trivial"):
             self.count(result.status)
             raise DropItem(f"{article.key}: text {result.status}", log_level="DEBUG")

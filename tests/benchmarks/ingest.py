@@ -6,7 +6,7 @@
 2. Baseline: a do-nothing Scrapy spider fetches the same pages from the same mirror (pages/s), once before
    the ingest and once after it; the figure is the mean of the two.
 3. Full ingest: ``talkwatch`` crawls (fetch → parse → dedupe → version → flag → SQLite), pages/s and the
-   peak RSS: a crawl process's plus its flag worker's (:mod:`crawler.flagworker`), added.
+   the crawl process's peak RSS (it flags each version itself).
 4. Second poll over the unchanged mirror, revisiting every article too: bytes downloaded as a share of
    the first poll's, and versions written.
 5. Near-duplicate lookups with 10k and 100k stored articles (ms per lookup).
@@ -214,7 +214,7 @@ def run_baseline(urls: list[str], mirror_url: str, workdir: Path) -> tuple[float
 def poll(plan: dict[str, dict[str, Any]], db_url: str, mirror: MirrorServer, settings: dict[str, str],
          revisit: bool = False) -> tuple[float, int, float, float]:
     """One crawl per outlet; returns (Scrapy seconds, article pages fetched, body bytes the mirror sent,
-    peak MB of a crawl process plus its flag worker's)."""
+    peak MB of a crawl process)."""
     seconds, pages, before, peak = 0.0, 0, mirror.bytes_sent, 0.0
     for outlet, entry in plan.items():
         args = {"start_urls": entry["discovery"]} | ({"revisit": "1"} if revisit else {})
@@ -223,9 +223,7 @@ def poll(plan: dict[str, dict[str, Any]], db_url: str, mirror: MirrorServer, set
         if not result.ok:
             raise RuntimeError(f"{outlet} crawl failed:\n{result.log_tail}")
         seconds += float(result.stats.get("elapsed_time_seconds", 0))
-        # both processes' peaks added, as if they fell at the same moment: an upper bound
-        peak = max(peak, float(result.stats.get("talkwatch/peak_rss_mb", 0))
-                   + float(result.stats.get("talkwatch/flag_worker/peak_rss_mb", 0)))
+        peak = max(peak, float(result.stats.get("talkwatch/peak_rss_mb", 0)))
         pages += sum(result.stat(f"versions/{s}") for s in ("new", "changed")) + result.stat("unchanged") \
             + result.stat("trivial") + result.stat("rejected")
     return seconds, pages, mirror.bytes_sent - before, peak

@@ -19,7 +19,7 @@ def test_benchmark_prints_its_figures(capsys: pytest.CaptureFixture[str]):
                 "second_poll_new_versions", "neardup_10k_ms", "neardup_100k_ms"):
         assert figures[key] is not None, key
     assert figures["ingest_pages_per_s"] > 0 and figures["baseline_pages_per_s"] > 0
-    assert figures["peak_rss_mb"] > 0  # the crawl process and its flag worker
+    assert figures["peak_rss_mb"] > 0  # the crawl process
     # an unchanged mirror: every article answers 304 and nothing new is stored
     assert figures["second_poll_articles_304"] == 30
     assert figures["second_poll_new_versions"] == 0
