@@ -10,6 +10,7 @@ from importlib import import_module
 from crawler.errors import ENVIRONMENT_ERRORS, ConfigError, describe_error
 from crawler.outlets import UnknownOutlet
 from storage.db import BadDatabaseURL
+from storage.migrate import SchemaOutOfDate
 
 COMMANDS = (
     "demo",
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # schema upgrades are not news to a user
     try:
         return int(args.handler(args) or 0)
-    except (ConfigError, BadDatabaseURL, UnknownOutlet) as exc:
+    except (ConfigError, BadDatabaseURL, UnknownOutlet, SchemaOutOfDate) as exc:
         print(f"talkwatch: {exc}", file=sys.stderr)
         return 2
     except ENVIRONMENT_ERRORS as exc:  # a read-only or full database, a full disk: no traceback

@@ -16,11 +16,13 @@ from typing import Any, Self
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.errors import ENVIRONMENT_ERRORS, describe_error
 from crawler.middlewares.fetchlog import STORAGE_ERRORS
 from crawler.runtime import run_id_for, store_for
 from storage.health import RunHealth, ensure_service_tables, finish_run, run_exists, run_health, start_run
+from storage.migrate import SchemaOutOfDate
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,11 @@ class RunLog:
                 self.own_run = True
         except ENVIRONMENT_ERRORS as exc:
             self.storage_error(exc)
+        except SchemaOutOfDate as exc:  # a crawl never migrates: it stops, and says what to run
+            log.error("%s", exc)
+            self.crawler.stats.inc_value(STORAGE_ERRORS)
+            if self.crawler.engine is not None:
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="old schema"))
 
     def item_error(self, item: Any, response: Any, spider: Any, failure: Any) -> None:
         if isinstance(failure.value, ENVIRONMENT_ERRORS):
@@ -70,6 +77,9 @@ class RunLog:
         run_id = run_id_for(self.crawler)
         try:
             health = run_health(store_for(self.crawler), run_id, storage_errors)
+        except SchemaOutOfDate:
+            failed = storage_errors or 1
+            health = RunHealth(storage_errors=failed, error_causes={"storage": failed})
         except ENVIRONMENT_ERRORS as exc:
             self.storage_error(exc)
             failed = storage_errors + 1

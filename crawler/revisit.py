@@ -20,7 +20,7 @@ from scrapy.crawler import Crawler
 from crawler.crawl import CrawlResult, run_crawl
 from crawler.runtime import store_for
 from storage import DueVisit, Store
-from storage.migrate import ensure_schema
+from storage.migrate import require_current_schema
 from storage.schedule import as_utc
 
 OFF = {"", "0", "false", "no", "off"}
@@ -65,7 +65,7 @@ def run_revisits(database_url: str, mirror_url: str | None = None, now: datetime
     """Run a revisit-only crawl of every outlet (of ``outlets``) that has due articles."""
     store = Store(database_url)
     try:
-        ensure_schema(store)
+        require_current_schema(store)
         due = outlets_due(store, now, outlets)
     finally:
         store.dispose()

@@ -88,8 +88,28 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             conn.commit()
 
 
+class SchemaOutOfDate(RuntimeError):
+    """The database was made by an older talkwatch; only ``talkwatch db upgrade`` moves it."""
+
+
+def require_current_schema(store_or_engine: object) -> None:
+    """What a crawl or a report calls first: a new, empty database gets the schema; one at an older
+    revision is not migrated behind the user's back (a crawl must not hold a long migration's lock)."""
+    engine: Engine = getattr(store_or_engine, "engine", store_or_engine)  # type: ignore[assignment]
+    head = head_revision()
+    revision = current_revision(engine)
+    if revision == head:
+        return
+    if not inspect(engine).has_table("articles"):
+        upgrade(engine)  # nothing there yet: create it
+        return
+    raise SchemaOutOfDate(f"the database is at schema revision {revision or 'unknown'}, this talkwatch needs "
+                          f"{head}: run `talkwatch db upgrade --db …` first (back it up before)")
+
+
 def ensure_schema(store_or_engine: object) -> None:
-    """What a crawl calls first: the database at the head revision. Cheap when it already is."""
+    """The database at the head revision, migrated if need be (the demo, the monitor at start,
+    ``talkwatch db upgrade``). Cheap when it already is."""
     engine: Engine = getattr(store_or_engine, "engine", store_or_engine)  # type: ignore[assignment]
     head = head_revision()
     if current_revision(engine) == head and inspect(engine).has_table("articles"):

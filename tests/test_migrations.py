@@ -196,3 +196,29 @@ def test_rekeying_goes_back_on_downgrade(empty_url: str):
         assert conn.execute(text("SELECT key FROM articles WHERE id = 7")).scalar() == MOFA_KEY
         assert conn.execute(text("SELECT article_key FROM thread_members")).scalar() == MOFA_KEY
     engine.dispose()
+
+
+def test_a_crawl_never_migrates_an_old_database(tmp_path):
+    """talkwatch crawl on a database at an older revision stops and names `talkwatch db upgrade`;
+    its data and revision are untouched."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    _old_database(url)
+    done = subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", "mofa", "--db", url,
+                           "--mirror", "http://127.0.0.1:9"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "talkwatch db upgrade" in done.stderr and "Traceback" not in done.stderr
+    engine = make_engine(url)
+    assert current_revision(engine) == FIRST_REVISION
+    engine.dispose()
+
+
+def test_a_new_empty_database_gets_the_schema_from_a_crawl_command(tmp_path):
+    from storage.migrate import require_current_schema
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    require_current_schema(engine)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()

@@ -10,7 +10,7 @@ from crawler.errors import ConfigError
 from crawler.outlets import OUTLET_NAMES
 from storage import Store
 from storage.db import database_url
-from storage.migrate import ensure_schema
+from storage.migrate import require_current_schema
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,7 +45,7 @@ def _check_database(url: str) -> None:
     line from the CLI, not a traceback from inside each crawl."""
     store = Store(url)
     try:
-        ensure_schema(store)
+        require_current_schema(store)
     finally:
         store.dispose()
 

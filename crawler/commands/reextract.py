@@ -7,7 +7,7 @@ import argparse
 from crawler.outlets import OUTLET_NAMES
 from crawler.reextract import reextract
 from storage import Store
-from storage.migrate import ensure_schema
+from storage.migrate import require_current_schema
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     store = Store(args.db)
     try:
-        ensure_schema(store)
+        require_current_schema(store)
         print(reextract(store, args.outlet).summary())
     finally:
         store.dispose()

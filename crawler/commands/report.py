@@ -20,7 +20,7 @@ from crawler.reports.data import build_report
 from crawler.reports.formats import RENDERERS, SUFFIXES, render
 from crawler.reports.output import write_text_atomic
 from storage import Store
-from storage.migrate import ensure_schema
+from storage.migrate import require_current_schema
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)", re.IGNORECASE)
 _UNITS = {"s": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--channel {args.channel}: a [[delivery]] channel is sent where and how its "
                           "config says; leave out --out and --format (or name another channel)")
     store = Store(args.db or (config.database_url if config else "") or None)
-    ensure_schema(store)
+    require_current_schema(store)
     if channel is not None:
         return _deliver(store, channel, config, since)
     fmt = args.format or _format_of(args.out) or "md"

@@ -16,7 +16,7 @@ from crawler.reports.data import crawl_health
 from crawler.scheduler import JOBS_TABLE, desired_jobs
 from storage import Store
 from storage.health import RunHealth, RunRow, ensure_service_tables, last_runs
-from storage.migrate import ensure_schema
+from storage.migrate import require_current_schema
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -81,7 +81,7 @@ def _run(run: RunRow | None) -> dict[str, Any] | None:
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     store = Store(args.db or config.database_url or None)
-    ensure_schema(store)
+    require_current_schema(store)
     data = status(store, config)
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=1))

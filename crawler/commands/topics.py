@@ -13,7 +13,7 @@ from pathlib import Path
 from crawler.topics.classifier import classify
 from crawler.topics.evaluate import EvalInputError, evaluate, format_text, load_jsonl, to_json
 from storage import Store
-from storage.migrate import ensure_schema
+from storage.migrate import require_current_schema
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,7 +48,7 @@ def throwaway_store() -> Iterator[Store]:
     """The crawler's own storage, in a temporary SQLite file, for threading during an evaluation."""
     with tempfile.TemporaryDirectory(prefix="talkwatch-eval-") as tmp:
         store = Store(f"sqlite:///{Path(tmp) / 'eval.sqlite3'}")
-        ensure_schema(store)
+        require_current_schema(store)
         try:
             yield store
         finally:
