@@ -98,3 +98,20 @@ def test_eval_topics_names_the_bad_line(tmp_path: Path):
     done = talkwatch("eval-topics", str(bad))
     assert done.returncode == 2
     assert ":2" in done.stderr
+
+
+def test_help_loads_no_crawler_or_database_code():
+    # `talkwatch --help` must answer at once: only the chosen command's module is imported
+    code = ("import sys, contextlib, io\nfrom crawler.cli import main\n"
+            "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+            "    main(['--help'])\n"
+            "print(sorted(m for m in ('scrapy', 'sqlalchemy', 'alembic', 'yaml') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_help_lists_every_command():
+    from crawler.cli import COMMANDS
+
+    done = talkwatch("--help")
+    assert all(name in done.stdout for name in COMMANDS)
