@@ -49,6 +49,13 @@ class Matcher:
         jp_titles = tuple(t for r in v.roles if r.side == "jp" for t in r.titles)
         gap = rf"(?:\s?(?:[A-Za-z'-]+\s){{0,2}}|[^\s{re.escape(_NO_GAP)}]{{0,{v.pair_max_gap}}}?)"
         connector = r"[」』\"]?(?:の|'s|\s)?\s?"
+        # a name between a country and a title (韓国の朴振(パク・ジン)外交部長官): kanji, katakana, brackets,
+        # never kana particles, and only after a country of two or more characters (加藤財務相 is no 加 + 藤)
+        long_prefixes = tuple(p for p in v.foreign_prefixes if len(p) > 1 and not p.isascii())
+        named_between = (
+            f"{alternation(long_prefixes)}(?:の|・)?[\u4e00-\u9fff\u30a0-\u30ff・()]{{1,14}}?"
+            f"{alternation(v.foreign_titles)}"
+        )
         self.masks: list[tuple[str, re.Pattern[str]]] = [
             (
                 "multilateral",
@@ -58,7 +65,7 @@ class Matcher:
                 "foreign_official",
                 self._re(
                     f"{alternation(v.foreign_prefixes)}{connector}{alternation(v.foreign_titles)}"
-                    f"|{alternation(v.foreign_names)}"
+                    f"|{named_between}|{alternation(v.foreign_names)}"
                 ),
             ),
             (
@@ -84,6 +91,7 @@ class Matcher:
                 "vice",
                 self._re(alternation(v.vice_words) + r"(?:\s+of\s+(?:State|Defense|Commerce|the Treasury))?"),
             ),
+            ("ambassador:both", compile_surfaces(v.bilateral_ambassador)),
             ("ambassador", compile_surfaces(v.ambassador)),
             ("leader", compile_surfaces(v.leader_meetings)),
         ]
@@ -122,6 +130,7 @@ class Matcher:
             "attendance": compile_surfaces(v.attendance),
             "preview": compile_surfaces(v.preview_words),
             "separately": compile_surfaces(v.separately),
+            **{f"visit:{side}": compile_surfaces(v.visits.get(side, ())) for side in ("jp", "us")},
         }
         self.joint = compile_surfaces(v.joint_forums)
 

@@ -125,7 +125,7 @@ def test_reshuffle_is_a_yaml_edit(tmp_path):
     data = _data()
     for holder in data["office_holders"]:
         if holder["id"] == "motegi":
-            holder["periods"][0]["to"] = dt.date(2026, 10, 1)
+            holder["periods"][-1]["to"] = dt.date(2026, 10, 1)
     data["office_holders"].append(
         {
             "id": "aoyama",
