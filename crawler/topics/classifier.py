@@ -34,7 +34,7 @@ from crawler.topics.explain import summary
 from crawler.topics.matcher import Hit, matcher_for
 from crawler.topics.normalize import normalize
 from crawler.topics.position import layout, placed, recalled
-from crawler.topics.scoring import STRONG, THRESHOLD, build_units, co_mention_fallback, sentence_spans
+from crawler.topics.scoring import STRONG, THRESHOLD, Unit, build_units, co_mention_fallback, sentence_spans
 from crawler.topics.vocabulary import Vocabulary, default_vocabulary
 
 __all__ = ["EventSignature", "Term", "TopicDecision", "classify", "infer_date"]
@@ -93,11 +93,14 @@ def classify(
         h.category == "negative" and h.ref == "multilateral" and matcher.joint.search(h.surface)
         for h in lead_hits
     )
-    lead_best = max((u.score for u in units if where.in_lead(u)), default=0.0)
-    return _not_ministerial(lead_hits, terms, lead_best, joint)
+    lead_units = [u for u in units if where.in_lead(u)]
+    lead_best = max((u.score for u in lead_units), default=0.0)
+    return _not_ministerial(lead_hits, terms, lead_best, joint, lead_units)
 
 
-def _not_ministerial(hits: list[Hit], terms: list[Term], best: float, joint_forum: bool) -> TopicDecision:
+def _not_ministerial(
+    hits: list[Hit], terms: list[Term], best: float, joint_forum: bool, units: list[Unit] | None = None
+) -> TopicDecision:
     def shown(found: list[Hit]) -> list[Term]:
         # matched text here: a bare 岩屋 (江の島岩屋) must not read as 岩屋外相
         return list(dict.fromkeys(h.term() for h in found))
@@ -111,7 +114,15 @@ def _not_ministerial(hits: list[Hit], terms: list[Term], best: float, joint_foru
 
     counterpart = any_of("negative", kinds=("other_pair", "foreign_official"))
     pair = any_of("pair")
-    jp = any_of("jp_official") + any_of("marker", "jp") + any_of("leader", "jp") + any_of("negative", "jp")
+    # an ambassador between the two countries (駐日米国大使) stands for both of them
+    envoy = any_of("negative", "both", ("ambassador",))
+    jp = (
+        any_of("jp_official")
+        + any_of("marker", "jp")
+        + any_of("leader", "jp")
+        + any_of("negative", "jp")
+        + envoy
+    )
     us = (
         any_of("us_official")
         + any_of("marker", "us")
@@ -119,31 +130,52 @@ def _not_ministerial(hits: list[Hit], terms: list[Term], best: float, joint_foru
         + any_of("negative", "us")
         + any_of("negative", kinds=("ambassador",))
     )
-    multilateral = any_of("negative", kinds=("multilateral",))
+    # ASEAN, G20 or NATO with only one of the two is not US–Japan diplomacy
+    multilateral = [h for h in any_of("negative", kinds=("multilateral",)) if (jp and us) or joint_forum]
     us_meets = any_of("us_official") and any_of("meeting") and not any_of("country")
     cues = [*any_of("negative", kinds=("leader", "vice", "ambassador", "attendance", "multilateral"))]
 
     # 日米韓外相会合 with Korea's minister named: a meeting Japan and the US both sit in is US–Japan diplomacy
-    in_joint_forum = joint_forum and any_of("jp_official") and any_of("us_official")
+    in_joint_forum = (joint_forum and any_of("jp_official") and any_of("us_official")) or _three_way(
+        units or []
+    )
     if counterpart and not pair and not in_joint_forum:
         picked = counterpart[:2] + (any_of("jp_official") or any_of("us_official"))[:1]
         return TopicDecision(
             "other", 0.1, terms, None, shown(picked), "talks with another country"
         )
-    multilateral = [h for h in multilateral if jp or joint_forum]  # NATO without Japan is not US–Japan
-    officials_level = any_of("negative", kinds=("vice",)) and (jp or us)
+    # vice ministers or officials of one side only (a reshuffle naming 政務官) are not US–Japan talks
+    officials_level = any_of("negative", kinds=("vice",)) and jp and us
     if (
         pair
         or (jp and us)
         or (multilateral and not counterpart)
         or (us_meets and not counterpart)
         or (officials_level and not counterpart)
+        or envoy
     ):
         picked = (pair[:1] + jp[:1] + us[:1] + cues[:2]) or multilateral[:1]
+        if in_joint_forum and counterpart:
+            picked = picked[:3] + counterpart[:1]
         why = "Japan–US but no bilateral ministerial talk" + (f"; {cues[0].ref} cue" if cues else "")
+        if in_joint_forum and counterpart and not cues:
+            why += "; a meeting with a third country's minister too"
         return TopicDecision(
             "related", round(0.3 + best / 20, 2), terms, None, shown(picked), why
         )
     picked = any_of("jp_official")[:1] + any_of("us_official")[:1] + any_of("meeting")[:1]
     return TopicDecision("other", 0.0, terms, None, shown(picked), "no Japan–US talks")
 
+
+def _three_way(units: list[Unit]) -> bool:
+    """One sentence of the lead names a Japanese minister, a US one and a third country's, meeting
+    together (韓国の外交部長官と米国の国務長官、日本の外相が会談): a trilateral, without a bilateral."""
+    return any(
+        len(u.sentences) == 1
+        and u.has("jp_official")
+        and u.has("us_official")
+        and u.has("meeting")
+        and u.negatives("other_pair", "foreign_official")
+        and not u.has("separately")
+        for u in units
+    )

@@ -87,10 +87,12 @@ class Matcher:
                 )
                 for side in ("jp", "us")
             ],
+            # "Deputy Secretary of State": the department names the side
             (
-                "vice",
-                self._re(alternation(v.vice_words) + r"(?:\s+of\s+(?:State|Defense|Commerce|the Treasury))?"),
+                "vice:us",
+                self._re(alternation(v.vice_words) + r"\s+of\s+(?:State|Defense|Commerce|the Treasury)"),
             ),
+            ("vice", self._re(alternation(v.vice_words))),
             ("ambassador:both", compile_surfaces(v.bilateral_ambassador)),
             ("ambassador", compile_surfaces(v.ambassador)),
             ("leader", compile_surfaces(v.leader_meetings)),
