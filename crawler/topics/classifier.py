@@ -30,11 +30,19 @@ from __future__ import annotations
 from crawler.topics.decision import EventSignature, Term, TopicDecision
 from crawler.topics.eventdate import day_of, infer_date
 from crawler.topics.events import build_event
-from crawler.topics.explain import summary
+from crawler.topics.explain import near_misses, summary
 from crawler.topics.matcher import Hit, matcher_for
 from crawler.topics.normalize import normalize
 from crawler.topics.position import layout, placed, recalled
-from crawler.topics.scoring import STRONG, THRESHOLD, Unit, build_units, co_mention_fallback, sentence_spans
+from crawler.topics.scoring import (
+    STRONG,
+    THRESHOLD,
+    Unit,
+    build_units,
+    co_mention_fallback,
+    headline_subject,
+    sentence_spans,
+)
 from crawler.topics.vocabulary import Vocabulary, default_vocabulary
 
 __all__ = ["EventSignature", "Term", "TopicDecision", "classify", "infer_date"]
@@ -50,9 +58,9 @@ def classify(
     """Label one article: ``ministerial`` / ``related`` / ``other``, with score, fired terms and event.
 
     ``published`` (ISO 8601) decides which names are office holders (period ± margin) and anchors relative
-    dates (「21日」). ``lang`` is accepted for the caller's record; both languages are always matched.
+    dates (「21日」). Both languages are always matched; ``lang`` (else the text's script) picks the words an
+    explanation shows: an English article is explained with the English words that matched.
     """
-    del lang  # vocabulary lists hold both languages; matching needs no switch
     vocab = vocabulary or default_vocabulary()
     matcher = matcher_for(vocab)
     day = day_of(published)
@@ -63,13 +71,15 @@ def classify(
     starts = sentence_spans(full)
     units = build_units(hits, starts, frozenset(t.id for t in vocab.meeting_types if t.process))
     where = layout(full, starts)
+    english = is_english(full, lang)
     best = max(units, key=lambda u: (u.score, -len(u.sentences), -u.sentences[0]), default=None)
 
     if best is not None and best.score >= THRESHOLD and placed(vocab, units, where, full, starts):
         deciding = [u for u in units if u.score >= THRESHOLD]
         evidence_hits = [h for u in deciding for h in u.hits]
+        evidence_hits += headline_minister(hits, starts, deciding)
         event = build_event(vocab, matcher, evidence_hits, hits, full, starts, deciding, day)
-        shown = summary(vocab, event.participants, evidence_hits, best.hits, hits)
+        shown = summary(vocab, event.participants, evidence_hits, best.hits, hits, english)
         return TopicDecision("ministerial", min(1.0, best.score / STRONG), terms, event, shown, "")
     # the lead names both officials; that they met may come later, but not as a back-reference
     fallback = co_mention_fallback(
@@ -83,7 +93,7 @@ def classify(
             0.6,
             terms,
             event,
-            summary(vocab, event.participants, fallback, fallback, hits),
+            summary(vocab, event.participants, fallback, fallback, hits, english),
             "officials of both sides named together and a meeting reported",
         )
     # not ministerial: related or other by what the title and lead are about
@@ -95,7 +105,29 @@ def classify(
     )
     lead_units = [u for u in units if where.in_lead(u)]
     lead_best = max((u.score for u in lead_units), default=0.0)
-    return _not_ministerial(lead_hits, terms, lead_best, joint, lead_units)
+    decision = _not_ministerial(lead_hits, terms, lead_best, joint, lead_units)
+    missed = near_misses(vocab, hits, day)
+    if missed:
+        decision.reason = "; ".join(filter(None, (decision.reason, *missed)))
+    return decision
+
+
+def is_english(text: str, lang: str | None = None) -> bool:
+    """The article's language: ``lang`` when given, else mostly Latin letters."""
+    if lang:
+        return lang.lower().startswith("en")
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(c.isascii() for c in letters) > 0.7 * len(letters)
+
+
+def headline_minister(hits: list[Hit], starts: list[int], deciding: list[Unit]) -> list[Hit]:
+    """The headline's minister, when a deciding sentence has that side only as its elided subject
+    (see :func:`crawler.topics.scoring.headline_subject`): they are part of the talks' evidence."""
+    title_end = starts[1] if len(starts) > 1 else None
+    title = Unit((0,), [h for h in hits if title_end is None or h.start < title_end])
+    sides = headline_subject(title)
+    missing = {s for s in sides for u in deciding if not u.has(f"{s}_official")}
+    return [h for h in title.hits if h.category.endswith("_official") and h.side in missing]
 
 
 def _not_ministerial(

@@ -133,6 +133,7 @@ class Matcher:
             "preview": compile_surfaces(v.preview_words),
             "separately": compile_surfaces(v.separately),
             **{f"visit:{side}": compile_surfaces(v.visits.get(side, ())) for side in ("jp", "us")},
+            "agenda": compile_surfaces(v.visit_agenda),
         }
         self.joint = compile_surfaces(v.joint_forums)
 

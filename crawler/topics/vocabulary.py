@@ -122,6 +122,7 @@ class Vocabulary:
     bilateral_ambassador: tuple[str, ...] = ()
     # where a visit takes a minister: 訪日 puts a visiting US secretary with Japan (visits["jp"])
     visits: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    visit_agenda: tuple[str, ...] = ()
 
     def role(self, side: str, role_id: str) -> Role | None:
         return next((r for r in self.roles if r.side == side and r.id == role_id), None)
@@ -338,6 +339,7 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         past_words=strings("past_words", required=False),
         bilateral_ambassador=strings("bilateral_ambassador", required=False),
         visits={side: strings("visits", f"visits.{side}", required=False) for side in SIDES},
+        visit_agenda=strings("visit_agenda", required=False),
     )
 
 
