@@ -199,6 +199,29 @@ class Threads:
                                          "first": min(span.first_published, published),
                                          "last": max(span.last_published, published)})
 
+    def opener(self, thread_id: int) -> tuple[str, str] | None:
+        """The member that opened the thread: the earliest with the role opener or official."""
+        with self.session() as s:
+            row = s.execute(select(ThreadMember.article_key, ThreadMember.role)
+                            .where(ThreadMember.thread_id == thread_id,
+                                   ThreadMember.role.in_(("opener", "official")))
+                            .order_by(ThreadMember.published, ThreadMember.id).limit(1)).first()
+            return (row.article_key, row.role) if row else None
+
+    def set_role(self, thread_id: int, article_key: str, role: str) -> None:
+        with self.session() as s:
+            s.execute(update(ThreadMember).where(ThreadMember.thread_id == thread_id,
+                                                 ThreadMember.article_key == article_key).values(role=role))
+
+    def flash_threads(self, article_id: int, flashes: list[int] | None = None) -> set[int]:
+        """The threads of the jiji 速報 merged into a full story (``flashes``: merges not written yet)."""
+        merged = select(Article.key).where(Article.merged_into_id == article_id)
+        if flashes:
+            merged = select(Article.key).where(
+                (Article.merged_into_id == article_id) | Article.id.in_(flashes))
+        with self.session() as s:
+            return set(s.scalars(select(ThreadMember.thread_id).where(ThreadMember.article_key.in_(merged))))
+
     def update_thread(self, thread_id: int, title: str, signature: dict[str, Any]) -> None:
         """A preview's (or flash's) thread takes the talks' title and signature from their first report."""
         with self.session() as s:

@@ -51,6 +51,9 @@ class ThreadBook(Protocol):
     def leave_thread(self, article_key: str) -> None: ...
     # a preview's thread takes the talks' real date, participants and title from their first report
     def update_thread(self, thread_id: int, title: str, signature: dict) -> None: ...
+    # the opener (earliest member) and a member's role, for the stable order of same-time readouts
+    def opener(self, thread_id: int) -> tuple[str, str] | None: ...  # (article key, role)
+    def set_role(self, thread_id: int, article_key: str, role: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class ThreadPlan:
     role: str = ""
     # the joined thread's new title and signature (a preview's thread filled by the report of its talks)
     fill: tuple[str, dict] | None = None
+    demote: str | None = None  # the opener published at the same instant that this article precedes
 
 
 def assign_thread(
@@ -120,8 +124,24 @@ def plan_thread(
     if thread is None:
         return ThreadPlan(article_key, None, open_title=thread_title(signature, day), signature=signature,
                           stamp=stamp, role="official" if official else "opener")
-    return ThreadPlan(article_key, None, join=thread, stamp=stamp,
-                      role="official" if official else "follow-up", fill=_filled(thread, signature))
+    demote = _same_time_opener(book, thread, article_key, official, stamp)
+    role = ("official" if official else "opener") if demote else "official" if official else "follow-up"
+    return ThreadPlan(article_key, None, join=thread, stamp=stamp, role=role,
+                      fill=_filled(thread, signature), demote=demote)
+
+
+def _same_time_opener(
+    book: ThreadBook, thread: ThreadRef, key: str, official: bool, stamp: str
+) -> str | None:
+    """Two readouts published at the same instant open the thread in a stable order, not in download
+    order: the official one first, then by key. The opener this article precedes, if any."""
+    if _instant(stamp) != _instant(thread.first_published):
+        return None
+    opener = book.opener(thread.id)
+    if opener is None:
+        return None
+    opener_key, opener_role = opener
+    return opener_key if (not official, key) < (opener_role != "official", opener_key) else None
 
 
 def file_thread(book: ThreadBook, plan: ThreadPlan) -> ThreadAssignment:
@@ -137,6 +157,8 @@ def file_thread(book: ThreadBook, plan: ThreadPlan) -> ThreadAssignment:
         return ThreadAssignment(thread, True, False)
     if plan.join is not None:
         book.join_thread(plan.join.id, plan.article_key, plan.stamp, plan.role)
+        if plan.demote is not None:
+            book.set_role(plan.join.id, plan.demote, "follow-up")
         if plan.fill is not None:
             book.update_thread(plan.join.id, *plan.fill)
         return ThreadAssignment(plan.join, False, True)
@@ -326,6 +348,15 @@ class InMemoryThreadBook:
 
     def update_thread(self, thread_id: int, title: str, signature: dict) -> None:
         self._threads[thread_id] = replace(self._threads[thread_id], title=title, signature=dict(signature))
+
+    def opener(self, thread_id: int) -> tuple[str, str] | None:
+        first = next((m for m in self.members(thread_id) if m.role in ("opener", "official")), None)
+        return (first.article_key, first.role) if first else None
+
+    def set_role(self, thread_id: int, article_key: str, role: str) -> None:
+        member = self._members.get(article_key)
+        if member is not None and member.thread_id == thread_id:
+            self._members[article_key] = replace(member, role=role)
 
     # read helpers for reports and tests
     def threads(self) -> list[ThreadRef]:
