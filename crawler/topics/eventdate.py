@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from crawler.topics.normalize import Spans
+
 _YMD = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 _MD = re.compile(r"(?<![\d年])(\d{1,2})月(\d{1,2})日")
 _D = re.compile(r"(?<![\d月年/.\-])(\d{1,2})日(?!間|以内|以降|ぶり)")
@@ -98,8 +100,9 @@ def _relative_dates(text: str, published: dt.date) -> list[tuple[int, dt.date | 
             for y in (published.year - 1, published.year, published.year + 1)
         ]
         found.append((m.start(), _nearest([c for c in cands if c], published, 200)))
+    read = Spans((s, s + 12) for s, _ in found)
     for m in _D.finditer(text):
-        if any(s <= m.start() < s + 12 for s, _ in found):
+        if read.covers(m.start()):
             continue  # the 日 of a full date (or of 来月7日) already read
         cands = []
         for shift in (-1, 0, 1):

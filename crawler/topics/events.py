@@ -7,6 +7,7 @@ import datetime as dt
 from crawler.topics.decision import EventSignature
 from crawler.topics.eventdate import infer_date
 from crawler.topics.matcher import Hit, Matcher
+from crawler.topics.normalize import Spans
 from crawler.topics.scoring import Unit
 from crawler.topics.vocabulary import Vocabulary
 
@@ -36,9 +37,12 @@ def build_event(
     bounds = [*starts, len(full)]
     scope = [full[bounds[i] : bounds[i + 1]] for i in sentence_ids if i < len(starts)]
     # 「先週の電話会談に続き、初の対面会談」: a call the text points back to is not this talk's modality
-    recalled = [(h.start, h.end) for h in hits if h.category == "back_reference"]
-    calls = [h for h in hits if h.category == "call" and not any(s <= h.start < e for s, e in recalled)]
-    call = any(h in calls for h in evidence) or any(h.start < bounds[min(1, len(starts))] for h in calls)
+    recalled = Spans((h.start, h.end) for h in hits if h.category == "back_reference")
+    calls = [h for h in hits if h.category == "call" and not recalled.covers(h.start)]
+    at = {h.start for h in calls}
+    call = any(h.category == "call" and h.start in at for h in evidence) or any(
+        h.start < bounds[min(1, len(starts))] for h in calls
+    )
     if call and label.endswith("会談") and "電話" not in label:
         label = label[: -len("会談")] + "電話会談"
     # the strongest sentence says whether these talks are announced or reported (a report of a call may

@@ -34,9 +34,10 @@ def canonical_term(vocab: Vocabulary, hit: Hit, english: bool = False) -> Term:
 def _as_printed(hit: Hit, same: list[Hit]) -> Term:
     """English: the title and the name as printed together ("Secretary of State Marco Rubio"), else the
     first mention as printed ("Nakatani", "Japanese Minister of Defense")."""
+    by_start = {h.start: h for h in same}
     for title in sorted(same, key=lambda h: h.start):
-        name = next((h for h in same if 0 <= h.start - title.end <= 2 and h is not title), None)
-        if name is not None:
+        name = next((by_start[p] for p in range(title.end, title.end + 3) if p in by_start), None)
+        if name is not None and name is not title:
             return Term(hit.category, f"{title.surface} {name.surface}", hit.ref)
     return hit.term()
 

@@ -8,13 +8,14 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from crawler.topics.decision import Term
-from crawler.topics.normalize import alternation, compile_surfaces, lookup, lookup_key
+from crawler.topics.normalize import Spans, alternation, compile_surfaces, lookup, lookup_key
 from crawler.topics.vocabulary import OfficeHolder, Vocabulary
 
 MASK = "\u3013"  # 〓: same length as the masked text, matches no vocabulary entry
@@ -199,9 +200,9 @@ class Matcher:
                     )
                 )
         hits += self._counterparts_named_together(text, untitled, hits)
-        taken = [(h.start, h.end) for h in hits]
+        taken = Spans((h.start, h.end) for h in hits)
         for m in self.implied.finditer(text):
-            if any(s <= m.start() < e for s, e in taken):
+            if taken.covers(m.start()):
                 continue
             role = lookup(self.implied_index, m.group(0))
             holder = self._holder_for(role.side, role.id, day)
@@ -230,8 +231,13 @@ class Matcher:
             else:
                 pairs |= {(jp, us) for jp in t.jp_roles for us in t.us_roles}
         out = []
+        found = sorted((h for h in found if h.category.endswith("_official")), key=lambda h: h.start)
+        starts = [h.start for h in found]
         for m, holder, role in untitled:
-            for other in found:
+            # only officials within 40 characters can be named together with this one
+            lo, hi = bisect.bisect_left(starts, m.start() - 40), bisect.bisect_right(starts, m.start() + 40)
+            near = found[lo:hi]
+            for other in near:
                 if (
                     other.side == holder.side
                     or not other.category.endswith("_official")
@@ -282,11 +288,11 @@ class Matcher:
             )
         for m in self.back.finditer(text):
             hits.append(Hit("back_reference", m.group(0), m.start(), m.end()))
-        typed = [(h.start, h.end) for h in hits if h.category == "meeting"]
+        typed = Spans((h.start, h.end) for h in hits if h.category == "meeting")
         for key, pattern in self.simple.items():
             category, _, side = key.partition(":")
             for m in pattern.finditer(text):
-                if category == "meeting" and any(s <= m.start() < e for s, e in typed):
+                if category == "meeting" and typed.covers(m.start()):
                     continue  # 会談 inside 外相会談
                 ref = side or ("attendance" if category == "attendance" else None)
                 cat = "negative" if category == "attendance" else category

@@ -150,3 +150,11 @@ def test_reshuffle_is_a_yaml_edit(tmp_path):
     late = "茂木外相はルビオ国務長官と会談した。"
     assert classify("", late, published="2027-01-10", vocabulary=edited).label != "ministerial"
     assert classify("", late, published="2027-01-10").label == "ministerial"
+
+
+def test_spans_answer_for_overlapping_and_nested_spans():
+    from crawler.topics.normalize import Spans
+
+    spans = Spans([(10, 20), (0, 5), (12, 30), (40, 41)])
+    assert [p for p in range(45) if spans.covers(p)] == [*range(0, 5), *range(10, 30), 40]
+    assert not Spans([]).covers(0)
