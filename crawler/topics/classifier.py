@@ -146,8 +146,8 @@ def _not_ministerial(
 
     counterpart = any_of("negative", kinds=("other_pair", "foreign_official"))
     pair = any_of("pair")
-    # an ambassador between the two countries (駐日米国大使) stands for both of them
-    envoy = any_of("negative", "both", ("ambassador",))
+    # an ambassador between the two countries (駐日米国大使) or their working-level forum stands for both
+    envoy = any_of("negative", "both")
     jp = (
         any_of("jp_official")
         + any_of("marker", "jp")
@@ -161,6 +161,7 @@ def _not_ministerial(
         + any_of("leader", "us")
         + any_of("negative", "us")
         + any_of("negative", kinds=("ambassador",))
+        + envoy
     )
     # ASEAN, G20 or NATO with only one of the two is not US–Japan diplomacy
     multilateral = [h for h in any_of("negative", kinds=("multilateral",)) if (jp and us) or joint_forum]

@@ -78,6 +78,8 @@ class Matcher:
                     + _opt(v.forum_meetings + v.meeting_words)
                 ),
             ),
+            # 日米拡大抑止協議: the forum is both governments' (the 米 of 日米 is no rank's prefix)
+            ("vice:both", compile_surfaces(v.vice_forums)),
             *[
                 (
                     f"vice:{side}",

@@ -123,6 +123,8 @@ class Vocabulary:
     # where a visit takes a minister: 訪日 puts a visiting US secretary with Japan (visits["jp"])
     visits: dict[str, tuple[str, ...]] = field(default_factory=dict)
     visit_agenda: tuple[str, ...] = ()
+    # the two governments' standing working-level forums (拡大抑止協議)
+    vice_forums: tuple[str, ...] = ()
 
     def role(self, side: str, role_id: str) -> Role | None:
         return next((r for r in self.roles if r.side == side and r.id == role_id), None)
@@ -340,6 +342,7 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         bilateral_ambassador=strings("bilateral_ambassador", required=False),
         visits={side: strings("visits", f"visits.{side}", required=False) for side in SIDES},
         visit_agenda=strings("visit_agenda", required=False),
+        vice_forums=strings("vice", "vice.forums", required=False),
     )
 
 

@@ -67,6 +67,10 @@ def test_condolence_visit_is_no_talk():
         ("岩屋外相は着任した駐日米国大使の表敬を受けた。", "2025-05-02", "related"),
         # a reshuffle naming a 政務官: domestic politics
         ("内閣改造 外相に岩屋氏、元政務官を抜てき", "2024-10-01", "other"),
+        # the two governments' working-level forum: related, whatever its name's 日米 looks like
+        ("日米拡大抑止協議が都内で開かれ、両政府の局長級が出席した。", "2025-06-01", "related"),
+        # the PM meeting a US secretary, with the minister sitting in
+        ("石破首相はルビオ国務長官と官邸で会談した。岩屋外相も同席した。", "2025-03-01", "related"),
         # the UK's Foreign Secretary is no Secretary of State
         ("Foreign Minister Iwaya met Foreign Secretary David Lammy on the sidelines of the G7 meeting.",
          "2025-03-12", "other"),
