@@ -99,22 +99,21 @@ def _side_named(unit: Unit, side: str, carry: frozenset[str]) -> bool:
         return False
     return not (
         unit.has("country")
+        or unit.has("leader")
         or unit.negatives("other_pair", "foreign_official", "multilateral", "leader")
-        or _leader(unit, side)
         or any(h.category == "negative" and h.side == side for h in unit.hits)
     )
 
 
 def _hosts(unit: Unit, jp_off: bool, us_off: bool) -> str | None:
-    """The side a visit takes an official to (訪日 → "jp", 訪米 → "us"): the hosts' minister is the
-    counterpart, unless the visit is to a leader, a multilateral meeting or another country too."""
+    """"jp" when a US secretary's visit to Japan for talks (訪日へ…議論) puts the hosts' minister in the
+    room, unless the visit is to a leader, a multilateral meeting or another country too. A Japanese
+    minister's visit to the US is not read the other way: he meets lawmakers and think tanks as well."""
     if unit.has("country") or unit.negatives("other_pair", "foreign_official", "multilateral", "leader"):
         return None
     talks = unit.has("meeting") or unit.has("agenda")  # a condolence or sightseeing visit is no talk
     if us_off and not jp_off and unit.has("visit", "jp") and talks and not _leader(unit, "jp"):
         return "jp"
-    if jp_off and not us_off and unit.has("visit", "us") and unit.has("meeting") and not _leader(unit, "us"):
-        return "us"
     return None
 
 
