@@ -16,8 +16,13 @@ meeting strength (2 = a bilateral meeting type, 1 = a generic word). A unit scor
 in the same unit cost a point. Such a unit must also state the main subject (:mod:`~crawler.topics.position`):
 it lies in the title or lead, or in a body paragraph that is no back-reference (先月の…, "met in February")
 when the lead already speaks of Japan–US talks, or the talks fill a third of the body; a talk recalled in a
-background paragraph does not make a Japan–China, market or summit story ministerial. Otherwise Japan–US
-signals in the title and lead make it **related**, anything else **other**.
+background paragraph does not make a Japan–China, market or summit story ministerial. A headline that names
+one minister (a press conference, a trip report) lends that minister to later sentences naming only the
+other side's official; a US secretary's visit to Japan with an agenda (訪日へ…議論) names the hosts; a
+vice-minister headline makes only units with both sides' ministers count. Otherwise Japan–US signals in the
+title and lead make it **related** — trilaterals, Japan–US forums, the PM or an ambassador, vice ranks of
+both sides — and anything else **other** (ASEAN or G20 with one side only, other countries' talks). A name
+outside its period is reported as a near miss ("岩屋 was not foreign minister on 2020-01-01").
 
 Modules: :mod:`~crawler.topics.matcher` (masking and hits), :mod:`~crawler.topics.scoring` (units and
 scores), :mod:`~crawler.topics.events` (the event signature), :mod:`~crawler.topics.eventdate` (talk dates),

@@ -64,14 +64,14 @@ def score_unit(
         # 日米関税交渉の事務レベル協議: the compound names the negotiation, the rank says who sat down
         vice_level = unit.negatives("vice") and not (jp_off and us_off)
         return STRONG - 2 if vice_level else STRONG
-    hosts = _hosts(unit, jp_off, us_off)
-    jp = 2 if jp_off or hosts == "jp" else 1 if pair or unit.has("marker", "jp") or _leader(unit, "jp") else 0
-    us = 2 if us_off or hosts == "us" else 1 if pair or unit.has("marker", "us") or _leader(unit, "us") else 0
+    hosted = _hosted_in_japan(unit, jp_off, us_off)
+    jp = 2 if jp_off or hosted else 1 if pair or unit.has("marker", "jp") or _leader(unit, "jp") else 0
+    us = 2 if us_off else 1 if pair or unit.has("marker", "us") or _leader(unit, "us") else 0
     typed = any(h.category == "meeting" and h.ref for h in unit.hits) or any(
         h.category == "pair" and h.ref == "meeting:" for h in unit.hits
     )
     # a US secretary's visit to Japan is a visit to the Japanese counterparts (「イエレン長官が訪日へ」)
-    meet = 2 if typed else 1 if unit.has("meeting") or hosts == "jp" else 0
+    meet = 2 if typed else 1 if unit.has("meeting") or hosted else 0
     if not (jp and us and meet):
         return 0.0
     score = float(jp + us + meet)
@@ -105,16 +105,14 @@ def _side_named(unit: Unit, side: str, carry: frozenset[str]) -> bool:
     )
 
 
-def _hosts(unit: Unit, jp_off: bool, us_off: bool) -> str | None:
-    """"jp" when a US secretary's visit to Japan for talks (訪日へ…議論) puts the hosts' minister in the
-    room, unless the visit is to a leader, a multilateral meeting or another country too. A Japanese
-    minister's visit to the US is not read the other way: he meets lawmakers and think tanks as well."""
+def _hosted_in_japan(unit: Unit, jp_off: bool, us_off: bool) -> bool:
+    """A US secretary's visit to Japan for talks (訪日へ…議論) puts the hosts' minister in the room, unless
+    the visit is to a leader, a multilateral meeting or another country too. A Japanese minister's visit
+    to the US is not read the other way: he meets lawmakers and think tanks as well."""
     if unit.has("country") or unit.negatives("other_pair", "foreign_official", "multilateral", "leader"):
-        return None
+        return False
     talks = unit.has("meeting") or unit.has("agenda")  # a condolence or sightseeing visit is no talk
-    if us_off and not jp_off and unit.has("visit", "jp") and talks and not _leader(unit, "jp"):
-        return "jp"
-    return None
+    return us_off and not jp_off and unit.has("visit", "jp") and talks and not _leader(unit, "jp")
 
 
 def _leader(unit: Unit, side: str) -> bool:
