@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from crawler.topics.decision import EventSignature, Term, TopicDecision
 from crawler.topics.eventdate import day_of, infer_date
-from crawler.topics.events import build_event
+from crawler.topics.events import build_event, event_unit
 from crawler.topics.explain import near_misses, summary
 from crawler.topics.matcher import Hit, matcher_for
 from crawler.topics.normalize import normalize
@@ -84,7 +84,9 @@ def classify(
         evidence_hits = [h for u in deciding for h in u.hits]
         evidence_hits += headline_minister(hits, starts, deciding)
         event = build_event(vocab, matcher, evidence_hits, hits, full, starts, deciding, day)
-        shown = summary(vocab, event.participants, evidence_hits, best.hits, hits, english)
+        # the event sentence's meeting word names the talks (会談 rather than a recalled 2+2)
+        told = event_unit(deciding) or best
+        shown = summary(vocab, event.participants, evidence_hits, told.hits, hits, english, event.type)
         return TopicDecision("ministerial", min(1.0, best.score / STRONG), terms, event, shown, "")
     # the lead names both officials; that they met may come later, but not as a back-reference
     fallback = co_mention_fallback(
@@ -98,7 +100,7 @@ def classify(
             0.6,
             terms,
             event,
-            summary(vocab, event.participants, fallback, fallback, hits, english),
+            summary(vocab, event.participants, fallback, fallback, hits, english, event.type),
             "officials of both sides named together and a meeting reported",
         )
     # not ministerial: related or other by what the title and lead are about

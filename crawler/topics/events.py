@@ -29,7 +29,8 @@ def build_event(
     for h in sorted(officials, key=lambda h: (h.side != "jp", h.start)):
         if h.ref and ":" not in h.ref:
             participants.setdefault(h.ref, h)
-    best = _event_unit(deciding)
+    participants = _in_office(vocab, participants, day)
+    best = event_unit(deciding)
     type_id = _meeting_type(vocab, best.hits if best else [], evidence, hits, officials)
     spec = next((t for t in vocab.meeting_types if t.id == type_id), None)
     label = vocab.pair_label + (spec.label if spec else "会談")
@@ -69,7 +70,22 @@ def build_event(
     )
 
 
-def _event_unit(deciding: list[Unit]) -> Unit | None:
+def _in_office(vocab: Vocabulary, participants: dict[str, Hit], day: dt.date | None) -> dict[str, Hit]:
+    """Within the period margin two holders of one office overlap (the outgoing foreign minister named
+    in the new one's first call): the one in office on the day is the participant."""
+    if day is None:
+        return participants
+    strict = {pid for pid in participants if (h := vocab.holder(pid)) and h.role_on(day, 0) is not None}
+    return {
+        pid: hit
+        for pid, hit in participants.items()
+        if pid in strict
+        or not any(o in strict and participants[o].side == hit.side and participants[o].role == hit.role
+                   for o in participants)
+    }
+
+
+def event_unit(deciding: list[Unit]) -> Unit | None:
     """The sentence that tells the talks: the first one naming officials of both sides (else the first
     deciding one). A stronger later sentence may be about other talks (「明日の2+2」 after the call)."""
     return min(

@@ -77,11 +77,13 @@ def summary(
     local: list[Hit],
     hits: list[Hit],
     english: bool = False,
+    event_type: str | None = None,
 ) -> list[Term]:
     """Who (each participant once, Japan first) + what meeting + the country pair when it is separate.
 
-    ``evidence`` are the hits of every deciding sentence, ``local`` those of the best one (its plain
-    meeting word is the most telling: 会談 rather than a later 一致), ``hits`` the whole text.
+    ``evidence`` are the hits of every deciding sentence, ``local`` those of the sentence that tells the
+    talks (its meeting word is the most telling: 会談 rather than a later 一致 or a recalled 2+2), ``hits``
+    the whole text.
     """
     who: dict[str, Term] = {}
     officials = sorted(
@@ -100,10 +102,12 @@ def summary(
         if h.side not in sides and h.ref not in who:
             who.setdefault(h.surface, canonical_term(vocab, h, english))
     agreement = {lookup_key(w) for w in vocab.agreement_words}
-    return [*who.values(), *_meeting(evidence, local, hits, agreement)]
+    return [*who.values(), *_meeting(evidence, local, hits, agreement, event_type)]
 
 
-def _meeting(evidence: list[Hit], local: list[Hit], hits: list[Hit], agreement: set[str]) -> list[Term]:
+def _meeting(
+    evidence: list[Hit], local: list[Hit], hits: list[Hit], agreement: set[str], event_type: str | None
+) -> list[Term]:
     def first(pool: list[Hit], test) -> Hit | None:  # type: ignore[no-untyped-def]
         return min((h for h in pool if test(h)), key=lambda h: h.start, default=None)
 
@@ -122,15 +126,20 @@ def _meeting(evidence: list[Hit], local: list[Hit], hits: list[Hit], agreement: 
     def pair(h: Hit) -> bool:
         return h.category == "pair" and h.ref is None
 
-    found = first(evidence, compound) or first(hits, compound)
+    def of_this_type(h: Hit) -> bool:  # 日米外相会談 for a foreign ministers' meeting, not a recalled 日米2+2
+        return compound(h) and (event_type is None or (h.ref or "").split(":", 1)[-1] == event_type)
+
+    found = first(local, compound) or first(evidence, of_this_type) or first(hits, of_this_type)
     if found:
         return [found.term()]
+    # the event sentence's own word first: a 2+2 another sentence recalls is not what this talk was
     meeting = (
         first(local, typed)
-        or first(evidence, typed)
         or first(local, plain)
-        or first(evidence, plain)
         or first(local, agreed)
+        or first(evidence, typed)
+        or first(evidence, plain)
+        or first(local, lambda h: h.category in ("visit", "agenda"))  # 訪日へ…議論: the visit is the talk
     )
-    country = first(evidence, pair)
+    country = first(local, pair) or first(evidence, pair)
     return [t.term() for t in (country, meeting) if t is not None]

@@ -94,3 +94,19 @@ def test_near_miss_says_who_was_not_in_office_on_the_day():
     assert decision.label != "ministerial"
     assert "岩屋 was not foreign minister on 2020-01-01" in decision.explain()
     assert "ルビオ was not Secretary of State on 2020-01-01" in decision.explain()
+
+
+def test_outgoing_minister_named_within_the_margin_is_no_participant():
+    # 茂木 left the foreign ministry on 2021-11-04; nine days later 林 is the one in office
+    decision = classify("林外相、ブリンケン国務長官と初の電話会談",
+                        "林芳正外相は13日、ブリンケン国務長官と電話会談した。茂木前外相の路線を引き継ぐ。",
+                        published="2021-11-13T12:00:00+09:00")
+    assert decision.event.participants == ("hayashi", "blinken")
+
+
+def test_a_recalled_two_plus_two_does_not_name_the_meeting():
+    decision = classify("", "岩屋外相は12日、ルビオ国務長官と会談した。"
+                        "両氏は1月の日米2+2の成果を踏まえ連携を確認した。", published="2025-06-12T20:00")
+    assert decision.event.type == "foreign"
+    assert decision.explain().startswith("flagged: 岩屋外相 + ルビオ国務長官")
+    assert decision.explain().endswith("+ 会談") and "2+2" not in decision.explain()
