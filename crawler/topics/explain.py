@@ -137,6 +137,7 @@ def _meeting(
         first(local, typed)
         or first(local, plain)
         or first(local, agreed)
+        or first(local, lambda h: h.category == "discussion")
         or first(evidence, typed)
         or first(evidence, plain)
         or first(local, lambda h: h.category in ("visit", "agenda"))  # 訪日へ…議論: the visit is the talk

@@ -60,7 +60,11 @@ class Matcher:
         self.masks: list[tuple[str, re.Pattern[str]]] = [
             (
                 "multilateral",
-                self._re(alternation(v.forums) + connector + _opt(v.forum_roles) + _opt(v.forum_meetings)),
+                # "G7外相会合", "G7 foreign ministers meet"
+                self._re(
+                    alternation(v.forums) + connector + _opt(v.forum_roles) + r"(?:\s?"
+                    + alternation(v.forum_meetings) + ")?"
+                ),
             ),
             (
                 "foreign_official",
@@ -137,6 +141,7 @@ class Matcher:
             "separately": compile_surfaces(v.separately),
             **{f"visit:{side}": compile_surfaces(v.visits.get(side, ())) for side in ("jp", "us")},
             "agenda": compile_surfaces(v.visit_agenda),
+            "discussion": compile_surfaces(v.discussion_words),
         }
         self.joint = compile_surfaces(v.joint_forums)
 

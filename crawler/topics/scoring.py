@@ -71,7 +71,8 @@ def score_unit(
         h.category == "pair" and h.ref == "meeting:" for h in unit.hits
     )
     # a US secretary's visit to Japan is a visit to the Japanese counterparts (「イエレン長官が訪日へ」)
-    meet = 2 if typed else 1 if unit.has("meeting") or hosted else 0
+    discussed = unit.has("discussion") and not unit.negatives("multilateral")
+    meet = 2 if typed else 1 if unit.has("meeting") or discussed or hosted else 0
     if not (jp and us and meet):
         return 0.0
     score = float(jp + us + meet)

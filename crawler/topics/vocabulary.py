@@ -125,6 +125,8 @@ class Vocabulary:
     visit_agenda: tuple[str, ...] = ()
     # the two governments' standing working-level forums (拡大抑止協議)
     vice_forums: tuple[str, ...] = ()
+    # meeting words only outside a multilateral meeting's sentence ("discussed")
+    discussion_words: tuple[str, ...] = ()
 
     def role(self, side: str, role_id: str) -> Role | None:
         return next((r for r in self.roles if r.side == side and r.id == role_id), None)
@@ -343,6 +345,7 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         visits={side: strings("visits", f"visits.{side}", required=False) for side in SIDES},
         visit_agenda=strings("visit_agenda", required=False),
         vice_forums=strings("vice", "vice.forums", required=False),
+        discussion_words=strings("discussion_words", required=False),
     )
 
 

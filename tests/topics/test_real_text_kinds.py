@@ -71,6 +71,9 @@ def test_condolence_visit_is_no_talk():
         ("日米拡大抑止協議が都内で開かれ、両政府の局長級が出席した。", "2025-06-01", "related"),
         # the PM meeting a US secretary, with the minister sitting in
         ("石破首相はルビオ国務長官と官邸で会談した。岩屋外相も同席した。", "2025-03-01", "related"),
+        # a multilateral meeting's discussion is no bilateral, in English either
+        ("At the G7 foreign ministers' meeting in Rome, Iwaya and Rubio discussed Ukraine with the others.",
+         "2025-05-20", "related"),
         # the UK's Foreign Secretary is no Secretary of State
         ("Foreign Minister Iwaya met Foreign Secretary David Lammy on the sidelines of the G7 meeting.",
          "2025-03-12", "other"),
@@ -110,3 +113,9 @@ def test_a_recalled_two_plus_two_does_not_name_the_meeting():
     assert decision.event.type == "foreign"
     assert decision.explain().startswith("flagged: 岩屋外相 + ルビオ国務長官")
     assert decision.explain().endswith("+ 会談") and "2+2" not in decision.explain()
+
+
+def test_a_us_secretary_arriving_in_tokyo_for_talks_is_a_talk_with_the_hosts():
+    decision = classify("Bessent arrives in Tokyo for talks", "", published="2025-06-02", lang="en")
+    assert decision.label == "ministerial"
+    assert decision.explain() == "flagged: Bessent + talks"
