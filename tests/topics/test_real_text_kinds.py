@@ -119,3 +119,9 @@ def test_a_us_secretary_arriving_in_tokyo_for_talks_is_a_talk_with_the_hosts():
     decision = classify("Bessent arrives in Tokyo for talks", "", published="2025-06-02", lang="en")
     assert decision.label == "ministerial"
     assert decision.explain() == "flagged: Bessent + talks"
+
+
+def test_two_plus_two_spelled_out_is_a_two_plus_two():
+    decision = classify("日米両国の外務・防衛の閣僚協議、来月開催へ", "", published="2025-05-01")
+    assert decision.label == "ministerial"
+    assert decision.event.type == "security_2plus2" and decision.event.preview
