@@ -67,6 +67,7 @@ def build_event(
         preview=preview,
         back_reference=any(h.category == "back_reference" for h in hits),
         names=tuple(h.display for h in holders if h),
+        places=tuple(matcher.venues("\n".join(scope) + "\n" + lead)),
     )
 
 

@@ -144,6 +144,13 @@ class Matcher:
             "discussion": compile_surfaces(v.discussion_words),
         }
         self.joint = compile_surfaces(v.joint_forums)
+        self.places = compile_surfaces(s for group in v.places for s in group)
+        self.place_index = {lookup_key(s): group[0] for group in v.places for s in group}
+
+    def venues(self, text: str) -> list[str]:
+        """The venues a text names, in order, each once (軽井沢, Karuizawa → 軽井沢)."""
+        found = (lookup(self.place_index, m.group(0)) for m in self.places.finditer(text))
+        return list(dict.fromkeys(v for v in found if v))
 
     @staticmethod
     def _re(pattern: str) -> re.Pattern[str]:

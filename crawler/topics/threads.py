@@ -278,19 +278,22 @@ def _same_people(candidates: list[ThreadRef], signature: dict) -> ThreadRef | No
     Without a date two threads of the same people cannot be told apart, so a tie opens a new thread
     rather than guessing."""
     mine = set(signature.get("participants") or ())
-    scored: list[tuple[bool, int, bool, ThreadRef]] = []
+    venues = set(signature.get("places") or ())
+    scored: list[tuple[bool, bool, int, bool, ThreadRef]] = []
     for thread in candidates:
         theirs = set(thread.signature.get("participants") or ())
         if thread.signature.get("type") != signature.get("type"):
             continue
         if _compatible(signature, thread.signature) and (mine == theirs or mine & theirs):
-            # a call and a meeting of the same people are two talks: the same modality ranks first
+            # the venue both name tells two talks of the same people apart (軽井沢 vs Washington); then a
+            # call and a meeting are two talks: the same modality ranks first
+            same_place = bool(venues & set(thread.signature.get("places") or ()))
             same_kind = thread.signature.get("modality") == signature.get("modality")
-            scored.append((mine == theirs, len(mine & theirs), same_kind, thread))
+            scored.append((same_place, mine == theirs, len(mine & theirs), same_kind, thread))
     if not scored:
         return None
-    best = max(scored, key=lambda s: s[:3])
-    return best[3] if [s[:3] for s in scored].count(best[:3]) == 1 else None
+    best = max(scored, key=lambda s: s[:4])
+    return best[4] if [s[:4] for s in scored].count(best[:4]) == 1 else None
 
 
 def _back_reference(candidates: list[ThreadRef], signature: dict, day: dt.date) -> ThreadRef | None:

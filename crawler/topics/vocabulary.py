@@ -127,6 +127,8 @@ class Vocabulary:
     vice_forums: tuple[str, ...] = ()
     # meeting words only outside a multilateral meeting's sentence ("discussed")
     discussion_words: tuple[str, ...] = ()
+    # venues: each a tuple of spellings, the first naming it
+    places: tuple[tuple[str, ...], ...] = ()
 
     def role(self, side: str, role_id: str) -> Role | None:
         return next((r for r in self.roles if r.side == side and r.id == role_id), None)
@@ -250,6 +252,14 @@ def _holders(node: Any, roles: tuple[Role, ...], norm: Folder) -> tuple[OfficeHo
     return tuple(holders)
 
 
+def _places(node: Any, norm: Folder) -> tuple[tuple[str, ...], ...]:
+    if node is None:
+        return ()
+    if not isinstance(node, list):
+        raise VocabularyError("places: expected a list of lists of spellings")
+    return tuple(_strings(group, f"places[{i}]", norm, False) for i, group in enumerate(node))
+
+
 def _reversed_names(names: tuple[str, ...]) -> list[str]:
     """Given name + family name in Latin letters, also family name first."""
     parts = [name.split(" ") for name in names if name.isascii()]
@@ -346,6 +356,7 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         visit_agenda=strings("visit_agenda", required=False),
         vice_forums=strings("vice", "vice.forums", required=False),
         discussion_words=strings("discussion_words", required=False),
+        places=_places(data.get("places"), norm),
     )
 
 

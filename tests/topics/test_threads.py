@@ -261,3 +261,14 @@ def test_an_undated_article_joins_only_an_unambiguous_thread():
     undated = _run(book, "c", "blog", None, "", "中谷防衛相はヘグセス国防長官と会談した。")
     assert undated.is_new_thread  # two talks of the same people: it glues neither to the other
     assert len({m.article_key for t in book.threads() for m in book.members(t.id)}) == 3
+
+
+def test_an_undated_article_naming_the_venue_joins_the_talks_held_there():
+    book = InMemoryThreadBook()
+    rome = _run(book, "a", "jiji", "2025-05-20T10:00:00+09:00", "",
+                "岩屋外相は19日、ローマでルビオ国務長官と会談した。")
+    _run(book, "b", "jiji", "2025-07-02T10:00:00+09:00", "",
+         "岩屋外相は1日、ワシントンでルビオ国務長官と会談した。")
+    undated = _run(book, "c", "blog", None, "", "岩屋外相はイタリアでルビオ国務長官と会談した。")
+    assert rome.thread.signature["places"] == ["イタリア"]
+    assert undated.is_follow_up and undated.thread.id == rome.thread.id
