@@ -178,7 +178,7 @@ def thread_title(signature: dict, day: dt.date | None) -> str:
 
 def _filled(thread: ThreadRef, signature: dict) -> tuple[str, dict] | None:
     """A thread opened by a preview (or by a flash, or an article without the talks' date) takes what the
-    first report of the talks says: their date, every participant, their meeting type and modality."""
+    first report of the talks says: their date, every participant, their venue, meeting type and modality."""
     mine = thread.signature
     report = not signature.get("preview") and not signature.get("back_reference")
     if not report or not (mine.get("preview") or not mine.get("date") or _more_people(signature, mine)):
@@ -189,6 +189,7 @@ def _filled(thread: ThreadRef, signature: dict) -> tuple[str, dict] | None:
     if _more_people(signature, mine):
         filled["participants"] = signature.get("participants") or []
         filled["names"] = signature.get("names") or []
+    filled["places"] = list(dict.fromkeys([*(mine.get("places") or []), *(signature.get("places") or [])]))
     if mine.get("type") == "meeting" or mine.get("preview"):
         for key in ("type", "label", "modality"):
             filled[key] = signature.get(key, mine.get(key))
