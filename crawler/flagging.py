@@ -31,7 +31,9 @@ def flag_version(store: Store, version: UnflaggedVersion, index: bool = False) -
     ``index``, index its text too (:meth:`storage.Store.plan_version_index`), in the same transaction.
 
     A first version (``seq`` 1) raises "new" when it opens a thread; a later one raises "changed" when
-    it or the version before it carried a tracked label."""
+    it or the version before it carried a tracked label. A full story joining the thread its jiji 速報
+    opened raises no follow-up: the flash's "new" alert stands for it (reports show the full story under
+    it, see :meth:`storage.Store.alert_views`)."""
     text = "\n".join(part for part in (version.lead, version.body) if part)
     decision = classify(version.title, text, published=version.published, lang=version.lang)
     terms, explanation = [term.to_dict() for term in decision.terms], decision.explain()
@@ -43,6 +45,11 @@ def flag_version(store: Store, version: UnflaggedVersion, index: bool = False) -
         previous_label = None if first else store.label_of(version.key)
         index_plan = store.plan_version_index(version) if index else None
         thread_plan = plan_thread(store, version.key, version.outlet, decision, version.published)
+        flash_threads = (
+            store.flash_threads(version.article_id, index_plan.flashes if index_plan else None)
+            if first and thread_plan.join is not None
+            else set()
+        )
         if index_plan is not None:
             store.write_version_index(index_plan)
         store.record_decision(version.article_id, version.version_id, decision.label, decision.score, terms,
@@ -51,7 +58,7 @@ def flag_version(store: Store, version: UnflaggedVersion, index: bool = False) -
         thread_id = assignment.thread.id if assignment.thread else None
         if first and assignment.is_new_thread:
             store.add_alert("new", version.article_id, version.version_id, thread_id)
-        elif assignment.is_follow_up:
+        elif assignment.is_follow_up and thread_id not in flash_threads:
             store.add_alert("follow-up", version.article_id, version.version_id, thread_id)
         if not first and TRACKED_LABELS & {decision.label, previous_label}:
             store.add_alert("changed", version.article_id, version.version_id, thread_id)

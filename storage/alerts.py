@@ -78,15 +78,26 @@ class Alerts:
         shows of each.
 
         A syndicated copy carries the key of its original in ``copy_of``. A jiji 速報 merged into the full
-        story that followed it is left out: the full story's own alert tells the news.
+        story that followed it keeps its "new" alert, which then shows the full story (its latest version,
+        label and explanation) in the flash's thread, which the story filled with the talks' real date and
+        participants; the flash's other alerts are left out, and so is that "new" alert when the full
+        story has a "new" alert of its own.
         """
         alerts = self.undelivered_alerts(channel, since)
+        announced = {alert.article_id for alert in alerts if alert.kind == "new"}
         views: list[AlertView] = []
         with self.session() as s:
             for alert in alerts:
                 version = s.get(Version, alert.version_id)
                 article = s.get(Article, alert.article_id)
-                if version is None or article is None or article.merged_into_id is not None:
+                if article is not None and article.merged_into_id is not None:
+                    # a full story with a "new" alert of its own (its own thread) tells the news itself
+                    if alert.kind != "new" or article.merged_into_id in announced:
+                        continue
+                    article = s.get(Article, article.merged_into_id)
+                    version = s.scalar(select(Version).where(Version.article_id == article.id)
+                                       .order_by(Version.seq.desc()).limit(1)) if article else None
+                if version is None or article is None:
                     continue
                 original = s.get(Article, article.copy_of_id) if article.copy_of_id else None
                 match = s.scalar(select(TopicMatch).where(TopicMatch.version_id == version.id))

@@ -54,6 +54,8 @@ _INSERT_MEMBER = insert(ThreadMember)
 _SPAN = select(Thread.first_published, Thread.last_published).where(Thread.id == bindparam("thread_id"))
 _SET_SPAN = update(Thread).where(Thread.id == bindparam("thread_id")).values(
     first_published=bindparam("first"), last_published=bindparam("last"))
+_SET_SIGNATURE = update(Thread).where(Thread.id == bindparam("thread_id")).values(
+    title=bindparam("new_title"), signature=bindparam("new_signature"))
 
 
 def utc_iso(value: str) -> str:
@@ -104,8 +106,10 @@ class _ThreadCache:
             if known is None:
                 added = True
                 self.rows[thread_id] = ThreadRow(thread_id, title, signatures[thread_id], first, last)
-            elif known.first_published != first or known.last_published != last:
-                self.rows[thread_id] = replace(known, first_published=first, last_published=last)
+            elif known.first_published != first or known.last_published != last or known.title != title:
+                # a join may have filled a preview's thread with the talks' date and people
+                self.rows[thread_id] = replace(known, title=title, first_published=first, last_published=last,
+                                               signature=signatures.get(thread_id, known.signature))
         if added:  # a concurrent crawl's thread may have a lower id than ours
             self.rows = dict(sorted(self.rows.items()))
 
@@ -150,7 +154,8 @@ class Threads:
 
         Called for every ministerial article, over every thread of the last months: the rows are kept
         per Store, loaded once, then brought up to date with the threads opened and joined since the last
-        call (a thread's span only moves when a member joins; its title and signature never change).
+        call (a thread's span only moves when a member joins, and its title and signature change only
+        with a join: the report that fills a preview's thread, see :meth:`update_thread`).
         The signatures handed out are shared — read, never written."""
         cache: _ThreadCache = self.__dict__.setdefault("_thread_cache", _ThreadCache())
         with self.session() as s:
@@ -164,7 +169,8 @@ class Threads:
                 thread_mark, member_mark = cache.marks
                 changed = list(map(tuple, conn.execute(_CHANGED_SINCE, {
                     "thread_mark": thread_mark - ID_WINDOW, "member_mark": member_mark - ID_WINDOW})))
-                new = {row[1] for row in changed if row[1] not in cache.rows}
+                new = {row[1] for row in changed
+                       if row[1] not in cache.rows or row[2] != cache.rows[row[1]].title}
                 signatures = dict(conn.execute(_SIGNATURES, {"ids": list(new)}).all()) if new else {}
                 cache.update(changed, signatures)
         if changed:
@@ -192,6 +198,38 @@ class Threads:
                 conn.execute(_SET_SPAN, {"thread_id": thread_id,
                                          "first": min(span.first_published, published),
                                          "last": max(span.last_published, published)})
+
+    def opener(self, thread_id: int) -> tuple[str, str] | None:
+        """The member that opened the thread: the earliest with the role opener or official."""
+        with self.session() as s:
+            row = s.execute(select(ThreadMember.article_key, ThreadMember.role)
+                            .where(ThreadMember.thread_id == thread_id,
+                                   ThreadMember.role.in_(("opener", "official")))
+                            .order_by(ThreadMember.published, ThreadMember.id).limit(1)).first()
+            return (row.article_key, row.role) if row else None
+
+    def set_role(self, thread_id: int, article_key: str, role: str) -> None:
+        with self.session() as s:
+            s.execute(update(ThreadMember).where(ThreadMember.thread_id == thread_id,
+                                                 ThreadMember.article_key == article_key).values(role=role))
+
+    def flash_threads(self, article_id: int, flashes: list[int] | None = None) -> set[int]:
+        """The threads of the jiji 速報 merged into a full story (``flashes``: merges not written yet)."""
+        merged = select(Article.key).where(Article.merged_into_id == article_id)
+        if flashes:
+            merged = select(Article.key).where(
+                (Article.merged_into_id == article_id) | Article.id.in_(flashes))
+        with self.session() as s:
+            return set(s.scalars(select(ThreadMember.thread_id).where(ThreadMember.article_key.in_(merged))))
+
+    def update_thread(self, thread_id: int, title: str, signature: dict[str, Any]) -> None:
+        """A preview's (or flash's) thread takes the talks' title and signature from their first report."""
+        with self.session() as s:
+            s.connection().execute(_SET_SIGNATURE, {"thread_id": thread_id, "new_title": title,
+                                                    "new_signature": signature})
+        cache: _ThreadCache | None = self.__dict__.get("_thread_cache")
+        if cache is not None and cache.rows is not None and thread_id in cache.rows:
+            cache.rows[thread_id] = replace(cache.rows[thread_id], title=title, signature=dict(signature))
 
     def leave_thread(self, article_key: str) -> None:
         with self.session() as s:

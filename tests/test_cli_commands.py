@@ -72,6 +72,23 @@ def test_classify_flags_japan_us_talks_and_says_why():
     assert "茂木" in result["explanation"] and "ルビオ" in result["explanation"]
 
 
+def test_classify_takes_the_text_as_its_argument():
+    done = talkwatch("classify", "茂木外相はルビオ国務長官と電話会談した", "--published", "2025-11-05")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ministerial")
+    assert "茂木外相 + ルビオ国務長官 + 電話会談" in done.stdout
+
+
+def test_classify_still_reads_a_file_and_stdin_for_a_dash(tmp_path: Path):
+    page = tmp_path / "article.txt"
+    page.write_text("茂木外相、ルビオ国務長官と電話会談\n両氏は同盟強化で一致した。", encoding="utf-8")
+    from_file = talkwatch("classify", str(page), "--published", "2025-11-05", "--json")
+    from_stdin = talkwatch("classify", "-", "--published", "2025-11-05", "--json",
+                           stdin=page.read_text(encoding="utf-8"))
+    assert json.loads(from_file.stdout)["label"] == json.loads(from_stdin.stdout)["label"] == "ministerial"
+    assert json.loads(from_file.stdout)["event"]["participants"] == ["motegi", "rubio"]
+
+
 def test_classify_leaves_other_pairs_alone():
     text = "日豪外相が会談\n茂木敏充外相は5日、オーストラリアのウォン外相と会談した。"
     done = talkwatch("classify", "--published", "2025-11-05", stdin=text)

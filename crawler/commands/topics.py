@@ -18,10 +18,12 @@ from storage.migrate import require_current_schema
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("classify", help="label a text, with the terms that fired")
-    parser.add_argument("file", nargs="?", type=Path,
-                        help="text file: first line title, rest body (default: stdin)")
-    parser.add_argument("--title", help="the headline (then the file/stdin is the body)")
+    parser.add_argument("text", nargs="?", metavar="TEXT|FILE|-",
+                        help="the text itself, a text file, or - for stdin (the default); first line title, "
+                             "rest body")
+    parser.add_argument("--title", help="the headline (then TEXT/FILE/stdin is the body)")
     parser.add_argument("--published", help="ISO date, for office holders' periods")
+    parser.add_argument("--lang", help="ja or en: the language the explanation uses (default: the text's)")
     parser.add_argument("--json", action="store_true")
     parser.set_defaults(handler=run_classify)
 
@@ -31,12 +33,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_eval)
 
 
+def read_source(source: str | None) -> str:
+    """``talkwatch classify`` input: stdin for ``-`` or nothing, a file when one exists at that path,
+    else the argument is the text itself (「岩屋外相はルビオ国務長官と電話会談した」)."""
+    if source in (None, "-"):
+        return sys.stdin.read()
+    path = Path(source)
+    try:
+        if "\n" not in source and len(source) < 4096 and path.is_file():
+            return path.read_text("utf-8")
+    except OSError:  # a text too long or odd for a file name
+        pass
+    return source
+
+
 def run_classify(args: argparse.Namespace) -> int:
-    raw = args.file.read_text("utf-8") if args.file else sys.stdin.read()
+    raw = read_source(args.text)
     title, body = (args.title, raw) if args.title else (raw.partition("\n")[0], raw.partition("\n")[2])
-    decision = classify(title, body, published=args.published)
+    decision = classify(title, body, published=args.published, lang=args.lang)
     if args.json:
         print(json.dumps({"label": decision.label, "score": decision.score, "explanation": decision.explain(),
+                          "event": decision.event.to_dict() if decision.event else None,
                           "terms": [t.__dict__ for t in decision.terms]}, ensure_ascii=False, default=str))
     else:
         print(f"{decision.label} (score {decision.score:.2f}) — {decision.explain()}")

@@ -32,11 +32,13 @@ class EventSignature:
     preview: bool = False
     back_reference: bool = False
     names: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()  # venues the talks' sentences name (軽井沢), to tell undated talks apart
 
     def to_dict(self) -> dict[str, Any]:
         return {"pair": self.pair, "type": self.type, "label": self.label,
                 "participants": list(self.participants), "date": self.date, "modality": self.modality,
-                "preview": self.preview, "back_reference": self.back_reference, "names": list(self.names)}
+                "preview": self.preview, "back_reference": self.back_reference, "names": list(self.names),
+                "places": list(self.places)}
 
 
 @dataclass

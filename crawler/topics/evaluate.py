@@ -10,6 +10,7 @@ today's date, and thread by meeting type and participants alone.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.topics.classifier import TopicDecision, classify
-from crawler.topics.threads import InMemoryThreadBook, ThreadBook, assign_thread
+from crawler.topics.threads import OFFICIAL_OUTLETS, InMemoryThreadBook, ThreadBook, assign_thread
 
 LABELS = ("ministerial", "related", "other")
 _PUBLISHED = re.compile(r"公開日\s*[:：]\s*(\d{4})[/.\-年](\d{1,2})[/.\-月](\d{1,2})")
@@ -99,6 +100,17 @@ def _inherited_dates(items: list[dict[str, Any]]) -> list[str | None]:
     return result
 
 
+def _instant_key(published: str | None) -> str:
+    """Comparable text for an ISO time (offsets differ between outlets: +09:00, Z)."""
+    if not published:
+        return ""
+    try:
+        moment = dt.datetime.fromisoformat(published.replace("Z", "+00:00"))
+    except ValueError:
+        return published
+    return moment.astimezone(dt.UTC).isoformat() if moment.tzinfo else published
+
+
 def _id_key(value: Any) -> tuple:
     # natural order: seed-2 before seed-10
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", str(value)) if p)
@@ -112,7 +124,10 @@ def evaluate(
     """Classify and thread every item in date order; per-label P/R/F1, confusion matrix, misses."""
     book = book_factory()
     dated = list(zip(_inherited_dates(items), items, strict=True))
-    dated.sort(key=lambda pair: (pair[0] is None, pair[0] or "", _id_key(pair[1]["id"])))
+    # equal times in a stable order: the official readout first (it opens the thread), then by id
+    dated.sort(key=lambda pair: (pair[0] is None, _instant_key(pair[0]),
+                                 (pair[1].get("outlet") or _outlet_of(pair[1])) not in OFFICIAL_OUTLETS,
+                                 _id_key(pair[1]["id"])))
     results = []
     for published, item in dated:
         decision = classify_fn(

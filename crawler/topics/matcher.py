@@ -8,13 +8,14 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from crawler.topics.decision import Term
-from crawler.topics.normalize import alternation, compile_surfaces, lookup, lookup_key
+from crawler.topics.normalize import Spans, alternation, compile_surfaces, lookup, lookup_key
 from crawler.topics.vocabulary import OfficeHolder, Vocabulary
 
 MASK = "\u3013"  # 〓: same length as the masked text, matches no vocabulary entry
@@ -49,16 +50,27 @@ class Matcher:
         jp_titles = tuple(t for r in v.roles if r.side == "jp" for t in r.titles)
         gap = rf"(?:\s?(?:[A-Za-z'-]+\s){{0,2}}|[^\s{re.escape(_NO_GAP)}]{{0,{v.pair_max_gap}}}?)"
         connector = r"[」』\"]?(?:の|'s|\s)?\s?"
+        # a name between a country and a title (韓国の朴振(パク・ジン)外交部長官): kanji, katakana, brackets,
+        # never kana particles, and only after a country of two or more characters (加藤財務相 is no 加 + 藤)
+        long_prefixes = tuple(p for p in v.foreign_prefixes if len(p) > 1 and not p.isascii())
+        named_between = (
+            f"{alternation(long_prefixes)}(?:の|・)?[\u4e00-\u9fff\u30a0-\u30ff・()]{{1,14}}?"
+            f"{alternation(v.foreign_titles)}"
+        )
         self.masks: list[tuple[str, re.Pattern[str]]] = [
             (
                 "multilateral",
-                self._re(alternation(v.forums) + connector + _opt(v.forum_roles) + _opt(v.forum_meetings)),
+                # "G7外相会合", "G7 foreign ministers meet"
+                self._re(
+                    alternation(v.forums) + connector + _opt(v.forum_roles) + r"(?:\s?"
+                    + alternation(v.forum_meetings) + ")?"
+                ),
             ),
             (
                 "foreign_official",
                 self._re(
                     f"{alternation(v.foreign_prefixes)}{connector}{alternation(v.foreign_titles)}"
-                    f"|{alternation(v.foreign_names)}"
+                    f"|{named_between}|{alternation(v.foreign_names)}"
                 ),
             ),
             (
@@ -70,6 +82,8 @@ class Matcher:
                     + _opt(v.forum_meetings + v.meeting_words)
                 ),
             ),
+            # 日米拡大抑止協議: the forum is both governments' (the 米 of 日米 is no rank's prefix)
+            ("vice:both", compile_surfaces(v.vice_forums)),
             *[
                 (
                     f"vice:{side}",
@@ -80,10 +94,13 @@ class Matcher:
                 )
                 for side in ("jp", "us")
             ],
+            # "Deputy Secretary of State": the department names the side
             (
-                "vice",
-                self._re(alternation(v.vice_words) + r"(?:\s+of\s+(?:State|Defense|Commerce|the Treasury))?"),
+                "vice:us",
+                self._re(alternation(v.vice_words) + r"\s+of\s+(?:State|Defense|Commerce|the Treasury)"),
             ),
+            ("vice", self._re(alternation(v.vice_words))),
+            ("ambassador:both", compile_surfaces(v.bilateral_ambassador)),
             ("ambassador", compile_surfaces(v.ambassador)),
             ("leader", compile_surfaces(v.leader_meetings)),
         ]
@@ -122,8 +139,18 @@ class Matcher:
             "attendance": compile_surfaces(v.attendance),
             "preview": compile_surfaces(v.preview_words),
             "separately": compile_surfaces(v.separately),
+            **{f"visit:{side}": compile_surfaces(v.visits.get(side, ())) for side in ("jp", "us")},
+            "agenda": compile_surfaces(v.visit_agenda),
+            "discussion": compile_surfaces(v.discussion_words),
         }
         self.joint = compile_surfaces(v.joint_forums)
+        self.places = compile_surfaces(s for group in v.places for s in group)
+        self.place_index = {lookup_key(s): group[0] for group in v.places for s in group}
+
+    def venues(self, text: str) -> list[str]:
+        """The venues a text names, in order, each once (軽井沢, Karuizawa → 軽井沢)."""
+        found = (lookup(self.place_index, m.group(0)) for m in self.places.finditer(text))
+        return list(dict.fromkeys(v for v in found if v))
 
     @staticmethod
     def _re(pattern: str) -> re.Pattern[str]:
@@ -187,9 +214,9 @@ class Matcher:
                     )
                 )
         hits += self._counterparts_named_together(text, untitled, hits)
-        taken = [(h.start, h.end) for h in hits]
+        taken = Spans((h.start, h.end) for h in hits)
         for m in self.implied.finditer(text):
-            if any(s <= m.start() < e for s, e in taken):
+            if taken.covers(m.start()):
                 continue
             role = lookup(self.implied_index, m.group(0))
             holder = self._holder_for(role.side, role.id, day)
@@ -218,8 +245,13 @@ class Matcher:
             else:
                 pairs |= {(jp, us) for jp in t.jp_roles for us in t.us_roles}
         out = []
+        found = sorted((h for h in found if h.category.endswith("_official")), key=lambda h: h.start)
+        starts = [h.start for h in found]
         for m, holder, role in untitled:
-            for other in found:
+            # only officials within 40 characters can be named together with this one
+            lo, hi = bisect.bisect_left(starts, m.start() - 40), bisect.bisect_right(starts, m.start() + 40)
+            near = found[lo:hi]
+            for other in near:
                 if (
                     other.side == holder.side
                     or not other.category.endswith("_official")
@@ -270,11 +302,11 @@ class Matcher:
             )
         for m in self.back.finditer(text):
             hits.append(Hit("back_reference", m.group(0), m.start(), m.end()))
-        typed = [(h.start, h.end) for h in hits if h.category == "meeting"]
+        typed = Spans((h.start, h.end) for h in hits if h.category == "meeting")
         for key, pattern in self.simple.items():
             category, _, side = key.partition(":")
             for m in pattern.finditer(text):
-                if category == "meeting" and any(s <= m.start() < e for s, e in typed):
+                if category == "meeting" and typed.covers(m.start()):
                     continue  # 会談 inside 外相会談
                 ref = side or ("attendance" if category == "attendance" else None)
                 cat = "negative" if category == "attendance" else category

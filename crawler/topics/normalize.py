@@ -9,6 +9,7 @@ Lengths may change here; matching then works on the normalized text only.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -20,6 +21,22 @@ _DASHES = re.compile(r"(?<=[A-Za-z.])\s*[\u2010-\u2015\u2212]\s*(?=[A-Za-z])")
 _SPACED_PLUS = re.compile(r"(?<=\d)\s*\+\s*(?=\d)")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+
+
+class Spans:
+    """Is a position inside one of these spans? A bisect per question, so a scan that asks it of every
+    match stays linear in the text (a list scan per match made classify quadratic on long texts)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self._starts = [s for s, _ in ordered]
+        self._reach: list[int] = []  # the furthest end among spans starting at or before each start
+        for _, end in ordered:
+            self._reach.append(max(end, self._reach[-1]) if self._reach else end)
+
+    def covers(self, position: int) -> bool:
+        i = bisect.bisect_right(self._starts, position) - 1
+        return i >= 0 and position < self._reach[i]
 
 
 def base_normalize(text: str) -> str:

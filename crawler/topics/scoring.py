@@ -27,12 +27,20 @@ class Unit:
 
 
 def score_unit(
-    unit: Unit, window: bool, process: frozenset[str] = frozenset(), named_anywhere: bool = True
+    unit: Unit,
+    window: bool,
+    process: frozenset[str] = frozenset(),
+    named_anywhere: bool = True,
+    carry: frozenset[str] = frozenset(),
 ) -> float:
-    """Side and meeting strengths, minus a point per look-alike cue in the same unit (see module doc)."""
+    """Side and meeting strengths, minus a point per look-alike cue in the same unit (see module doc).
+
+    ``carry``: the sides whose minister the headline names as the article's subject (「片山財務相記者会見」,
+    "Minister Nishimura Visits the United States"); a later sentence that names only the other side's
+    official meeting someone ("…財務長官と電話会談を行いました") has that minister as its subject."""
     if not unit.hits:
         return 0.0  # most sentences of an article: nothing to weigh
-    jp_off, us_off = unit.has("jp_official"), unit.has("us_official")
+    jp_off, us_off = _side_named(unit, "jp", carry), _side_named(unit, "us", carry)
     pair = unit.has("pair")
     meets = unit.has("meeting") or any(
         h.category == "pair" and (h.ref or "").startswith("meeting:") for h in unit.hits
@@ -56,12 +64,15 @@ def score_unit(
         # 日米関税交渉の事務レベル協議: the compound names the negotiation, the rank says who sat down
         vice_level = unit.negatives("vice") and not (jp_off and us_off)
         return STRONG - 2 if vice_level else STRONG
-    jp = 2 if jp_off else 1 if pair or unit.has("marker", "jp") or _leader(unit, "jp") else 0
+    hosted = _hosted_in_japan(unit, jp_off, us_off)
+    jp = 2 if jp_off or hosted else 1 if pair or unit.has("marker", "jp") or _leader(unit, "jp") else 0
     us = 2 if us_off else 1 if pair or unit.has("marker", "us") or _leader(unit, "us") else 0
     typed = any(h.category == "meeting" and h.ref for h in unit.hits) or any(
         h.category == "pair" and h.ref == "meeting:" for h in unit.hits
     )
-    meet = 2 if typed else 1 if unit.has("meeting") else 0
+    # a US secretary's visit to Japan is a visit to the Japanese counterparts (「イエレン長官が訪日へ」)
+    discussed = unit.has("discussion") and not unit.negatives("multilateral")
+    meet = 2 if typed else 1 if unit.has("meeting") or discussed or hosted else 0
     if not (jp and us and meet):
         return 0.0
     score = float(jp + us + meet)
@@ -78,6 +89,31 @@ def score_unit(
     if unit.negatives("vice", "ambassador") and not both_named:
         score -= 1
     return score
+
+
+def _side_named(unit: Unit, side: str, carry: frozenset[str]) -> bool:
+    """An official of ``side`` in the unit, or the headline's minister as the subject of a later sentence
+    that names no other country and none of that side's people."""
+    if unit.has(f"{side}_official"):
+        return True
+    if side not in carry or 0 in unit.sentences:
+        return False
+    return not (
+        unit.has("country")
+        or unit.has("leader")
+        or unit.negatives("other_pair", "foreign_official", "multilateral", "leader")
+        or any(h.category == "negative" and h.side == side for h in unit.hits)
+    )
+
+
+def _hosted_in_japan(unit: Unit, jp_off: bool, us_off: bool) -> bool:
+    """A US secretary's visit to Japan for talks (訪日へ…議論) puts the hosts' minister in the room, unless
+    the visit is to a leader, a multilateral meeting or another country too. A Japanese minister's visit
+    to the US is not read the other way: he meets lawmakers and think tanks as well."""
+    if unit.has("country") or unit.negatives("other_pair", "foreign_official", "multilateral", "leader"):
+        return False
+    talks = unit.has("meeting") or unit.has("agenda")  # a condolence or sightseeing visit is no talk
+    return us_off and not jp_off and unit.has("visit", "jp") and talks and not _leader(unit, "jp")
 
 
 def _leader(unit: Unit, side: str) -> bool:
@@ -103,9 +139,36 @@ def build_units(hits: list[Hit], starts: list[int], process: frozenset[str] = fr
         one = by_sentence.get(i, [])
         units.append(Unit((i,), one))
         units.append(Unit((i, i + 1), one + by_sentence.get(i + 1, [])))
+    title = Unit((0,), by_sentence.get(0, []))
+    carry = headline_subject(title)
+    vice_title = _vice_headline(title)
     for unit in units:
-        unit.score = score_unit(unit, window=len(unit.sentences) > 1, process=process, named_anywhere=named)
+        unit.score = score_unit(
+            unit, window=len(unit.sentences) > 1, process=process, named_anywhere=named, carry=carry
+        )
+        if vice_title and not (unit.has("jp_official") and unit.has("us_official")):
+            # 「事務次官と国務副長官の電話会談」: the article is about vice ministers' talks; a 日米外相会談
+            # it recalls is background, and only ministers of both sides named in one unit outweigh it
+            unit.score = min(unit.score, THRESHOLD - 1)
     return units
+
+
+def headline_subject(title: Unit) -> frozenset[str]:
+    """The side of the one minister a headline names, with nobody of the other side or another country:
+    the subject of the article's sentences that leave theirs out (Japanese elides it)."""
+    sides = {h.side for h in title.hits if h.category in ("jp_official", "us_official")}
+    if len(sides) != 1 or title.negatives("other_pair", "foreign_official", "vice", "ambassador", "leader"):
+        return frozenset()
+    return frozenset(s for s in sides if s)
+
+
+def _vice_headline(title: Unit) -> bool:
+    """A headline about vice-minister or working-level talks: a vice rank and a meeting, no minister."""
+    return (
+        title.negatives("vice")
+        and (title.has("meeting") or title.has("pair"))
+        and not (title.has("jp_official") or title.has("us_official"))
+    )
 
 
 def co_mention_fallback(units: list[Unit], meeting_units: list[Unit] | None = None) -> list[Hit] | None:

@@ -1,9 +1,15 @@
 """Event threads: articles about the same talks (across outlets, re-crawls and versions) share one thread.
 
 An article joins a thread when the talks match — same meeting type and participants, talk dates within a
-few days (or, without a date in the text, published shortly after the talks) — or when it points back to
-them (「先の日米外相会談」, "last week's talks"). A preview opens a thread the talks later fill. A ministerial
-article that joins none opens a new thread; a new article joining an existing one is a **follow-up**.
+few days (or, without a date in the text, published shortly after the talks); outlets that type the same
+talks differently (日米外相会談 / 2+2, a typo's extra participant) agree when both sides' participants
+overlap and the talk date is the same day — or when it points back to them (「先の日米外相会談」, "last
+week's talks"). The same two ministers on two dates are two talks. A preview (or a flash) opens a thread
+that the talks it announces join, weeks later if need be; the first report then gives the thread its
+real date, participants and title, so later talks of the same people open their own. An article with no
+date at all joins only the one thread its people and meeting type fit, so it never glues two talks.
+A ministerial article that joins none opens a new thread; a new article joining an existing one is a
+**follow-up**.
 Persistence goes through :class:`ThreadBook`, which the crawler's storage implements; an in-memory book is
 provided for evaluation and tests.
 """
@@ -20,10 +26,11 @@ from crawler.topics.classifier import TopicDecision
 OFFICIAL_OUTLETS = frozenset({"mofa"})  # government readouts are marked "official" in their thread
 SAME_TALK_DAYS = 2  # explicit talk dates this close are the same talks (time zones, overnight reporting)
 LATE_REPORT_DAYS = 10  # an undated article this long after the talks still reports on them
-PREVIEW_DAYS = 21  # talks announced in a preview happen within this many days
+PREVIEW_DAYS = 45  # talks announced in a preview happen within this many days
 BACK_REFERENCE_DAYS = 120
 LOOKBACK_DAYS = max(BACK_REFERENCE_DAYS, PREVIEW_DAYS)
 _EPOCH = "1970-01-01T00:00:00+00:00"
+_JST = dt.timezone(dt.timedelta(hours=9))
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,11 @@ class ThreadBook(Protocol):
     def join_thread(self, thread_id: int, article_key: str, published: str, role: str) -> None: ...
     # role: "opener" | "follow-up" | "official" (MOFA readouts are marked official)
     def leave_thread(self, article_key: str) -> None: ...
+    # a preview's thread takes the talks' real date, participants and title from their first report
+    def update_thread(self, thread_id: int, title: str, signature: dict) -> None: ...
+    # the opener (earliest member) and a member's role, for the stable order of same-time readouts
+    def opener(self, thread_id: int) -> tuple[str, str] | None: ...  # (article key, role)
+    def set_role(self, thread_id: int, article_key: str, role: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,9 @@ class ThreadPlan:
     join: ThreadRef | None = None  # the thread of the same talks it follows up
     stamp: str = ""
     role: str = ""
+    # the joined thread's new title and signature (a preview's thread filled by the report of its talks)
+    fill: tuple[str, dict] | None = None
+    demote: str | None = None  # the opener published at the same instant that this article precedes
 
 
 def assign_thread(
@@ -109,8 +124,24 @@ def plan_thread(
     if thread is None:
         return ThreadPlan(article_key, None, open_title=thread_title(signature, day), signature=signature,
                           stamp=stamp, role="official" if official else "opener")
-    return ThreadPlan(article_key, None, join=thread, stamp=stamp,
-                      role="official" if official else "follow-up")
+    demote = _same_time_opener(book, thread, article_key, official, stamp)
+    role = ("official" if official else "opener") if demote else "official" if official else "follow-up"
+    return ThreadPlan(article_key, None, join=thread, stamp=stamp, role=role,
+                      fill=_filled(thread, signature), demote=demote)
+
+
+def _same_time_opener(
+    book: ThreadBook, thread: ThreadRef, key: str, official: bool, stamp: str
+) -> str | None:
+    """Two readouts published at the same instant open the thread in a stable order, not in download
+    order: the official one first, then by key. The opener this article precedes, if any."""
+    if _instant(stamp) != _instant(thread.first_published):
+        return None
+    opener = book.opener(thread.id)
+    if opener is None:
+        return None
+    opener_key, opener_role = opener
+    return opener_key if (not official, key) < (opener_role != "official", opener_key) else None
 
 
 def file_thread(book: ThreadBook, plan: ThreadPlan) -> ThreadAssignment:
@@ -126,6 +157,10 @@ def file_thread(book: ThreadBook, plan: ThreadPlan) -> ThreadAssignment:
         return ThreadAssignment(thread, True, False)
     if plan.join is not None:
         book.join_thread(plan.join.id, plan.article_key, plan.stamp, plan.role)
+        if plan.demote is not None:
+            book.set_role(plan.join.id, plan.demote, "follow-up")
+        if plan.fill is not None:
+            book.update_thread(plan.join.id, *plan.fill)
         return ThreadAssignment(plan.join, False, True)
     return ThreadAssignment(None, False, False)
 
@@ -141,22 +176,64 @@ def thread_title(signature: dict, day: dt.date | None) -> str:
     return " ".join(part for part in (label, when, names) if part)
 
 
+def _filled(thread: ThreadRef, signature: dict) -> tuple[str, dict] | None:
+    """A thread opened by a preview (or by a flash, or an article without the talks' date) takes what the
+    first report of the talks says: their date, every participant, their venue, meeting type and modality."""
+    mine = thread.signature
+    report = not signature.get("preview") and not signature.get("back_reference")
+    if not report or not (mine.get("preview") or not mine.get("date") or _more_people(signature, mine)):
+        return None
+    filled = dict(mine)
+    filled["preview"] = False
+    filled["date"] = signature.get("date") or (None if mine.get("preview") else mine.get("date"))
+    if _more_people(signature, mine):
+        filled["participants"] = signature.get("participants") or []
+        filled["names"] = signature.get("names") or []
+    filled["places"] = list(dict.fromkeys([*(mine.get("places") or []), *(signature.get("places") or [])]))
+    if mine.get("type") == "meeting" or mine.get("preview"):
+        for key in ("type", "label", "modality"):
+            filled[key] = signature.get(key, mine.get(key))
+    if filled == mine:
+        return None
+    day = dt.date.fromisoformat(filled["date"]) if filled.get("date") else _day(thread.first_published)
+    return thread_title(filled, day), filled
+
+
+def _more_people(new: dict, old: dict) -> bool:
+    theirs, mine = set(new.get("participants") or ()), set(old.get("participants") or ())
+    return mine < theirs
+
+
 # --- matching -----------------------------------------------------------------------------------------------
 
 
 def _day(iso: str) -> dt.date:
+    """The day of an instant in Japan, the outlets' zone (storage keeps instants in UTC)."""
     try:
-        return dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).date()
+        moment = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
     except ValueError:
         return dt.date.fromisoformat(iso[:10])
+    return moment.astimezone(_JST).date() if moment.tzinfo else moment.date()
 
 
 def _compatible(a: dict, b: dict) -> bool:
-    """Same kind of talks between the same people (either side may name fewer of them)."""
-    if a.get("type") != b.get("type") and "meeting" not in (a.get("type"), b.get("type")):
-        return False
+    """Same kind of talks between the same people (either side may name fewer of them). Two types are
+    one when the same people met on the same day (:func:`_same_day_other_type`)."""
     pa, pb = set(a.get("participants") or ()), set(b.get("participants") or ())
-    return not pa or not pb or pa <= pb or pb <= pa
+    if not (not pa or not pb or pa <= pb or pb <= pa):
+        return False
+    return a.get("type") == b.get("type") or "meeting" in (a.get("type"), b.get("type")) or (
+        _same_day_other_type(a, b)
+    )
+
+
+def _same_day_other_type(a: dict, b: dict) -> bool:
+    """日米外相会談 in one outlet, 2+2 or 閣僚会合 in another: the same talks when both name the same day
+    and someone of each side in common. A call the day before a 2+2 stays its own talk."""
+    shared = set(a.get("participants") or ()) & set(b.get("participants") or ())
+    return bool(a.get("date")) and a.get("date") == b.get("date") and len(shared) >= 2 and not (
+        a.get("preview") or b.get("preview")
+    )
 
 
 def _talk_day(thread: ThreadRef) -> tuple[dt.date, bool]:
@@ -168,10 +245,13 @@ def _talk_day(thread: ThreadRef) -> tuple[dt.date, bool]:
 def _distance(thread: ThreadRef, signature: dict, day: dt.date) -> int | None:
     """Days between the article's talks and the thread's, or None when they cannot be the same talks."""
     talk, explicit = _talk_day(thread)
-    if thread.signature.get("preview") and not explicit:
-        # a preview: the talks it announced happen (and get reported) within the preview window
+    announced = _day(thread.first_published)
+    if thread.signature.get("preview") and not (explicit and talk > announced):
+        # a preview without the talks' day (or with its own day, which may be the announcement's): the
+        # talks it announced happen (and get reported) within the preview window
         when = dt.date.fromisoformat(signature["date"]) if signature.get("date") else day
-        return (when - talk).days if 0 <= (when - talk).days <= PREVIEW_DAYS else None
+        delta = (when - announced).days
+        return abs(delta) if -SAME_TALK_DAYS <= delta <= PREVIEW_DAYS else None
     if signature.get("date"):
         delta = abs((dt.date.fromisoformat(signature["date"]) - talk).days)
         return delta if delta <= SAME_TALK_DAYS else None
@@ -199,17 +279,22 @@ def _same_people(candidates: list[ThreadRef], signature: dict) -> ThreadRef | No
     Without a date two threads of the same people cannot be told apart, so a tie opens a new thread
     rather than guessing."""
     mine = set(signature.get("participants") or ())
-    scored: list[tuple[bool, int, ThreadRef]] = []
+    venues = set(signature.get("places") or ())
+    scored: list[tuple[bool, bool, int, bool, ThreadRef]] = []
     for thread in candidates:
         theirs = set(thread.signature.get("participants") or ())
         if thread.signature.get("type") != signature.get("type"):
             continue
         if _compatible(signature, thread.signature) and (mine == theirs or mine & theirs):
-            scored.append((mine == theirs, len(mine & theirs), thread))
+            # the venue both name tells two talks of the same people apart (軽井沢 vs Washington); then a
+            # call and a meeting are two talks: the same modality ranks first
+            same_place = bool(venues & set(thread.signature.get("places") or ()))
+            same_kind = thread.signature.get("modality") == signature.get("modality")
+            scored.append((same_place, mine == theirs, len(mine & theirs), same_kind, thread))
     if not scored:
         return None
-    best = max(scored, key=lambda s: s[:2])
-    return best[2] if [s[:2] for s in scored].count(best[:2]) == 1 else None
+    best = max(scored, key=lambda s: s[:4])
+    return best[4] if [s[:4] for s in scored].count(best[:4]) == 1 else None
 
 
 def _back_reference(candidates: list[ThreadRef], signature: dict, day: dt.date) -> ThreadRef | None:
@@ -265,6 +350,18 @@ class InMemoryThreadBook:
     def leave_thread(self, article_key: str) -> None:
         self._members.pop(article_key, None)
 
+    def update_thread(self, thread_id: int, title: str, signature: dict) -> None:
+        self._threads[thread_id] = replace(self._threads[thread_id], title=title, signature=dict(signature))
+
+    def opener(self, thread_id: int) -> tuple[str, str] | None:
+        first = next((m for m in self.members(thread_id) if m.role in ("opener", "official")), None)
+        return (first.article_key, first.role) if first else None
+
+    def set_role(self, thread_id: int, article_key: str, role: str) -> None:
+        member = self._members.get(article_key)
+        if member is not None and member.thread_id == thread_id:
+            self._members[article_key] = replace(member, role=role)
+
     # read helpers for reports and tests
     def threads(self) -> list[ThreadRef]:
         return sorted(self._threads.values(), key=lambda t: t.id)
@@ -279,4 +376,4 @@ class InMemoryThreadBook:
 def _instant(iso: str) -> dt.datetime:
     """Comparable instant; date-only or naive values are read as JST, the outlets' zone."""
     value = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone(dt.timedelta(hours=9)))
+    return value if value.tzinfo else value.replace(tzinfo=_JST)

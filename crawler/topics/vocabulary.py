@@ -8,7 +8,7 @@ All surfaces come out normalized (:mod:`crawler.topics.normalize`), ready to be 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -118,6 +118,17 @@ class Vocabulary:
     agreement_words: tuple[str, ...] = ()
     # words that put a talk in the past of a background paragraph (先月, last month): see topics.position
     past_words: tuple[str, ...] = ()
+    # an ambassador of one of the two countries to the other: their meetings are US–Japan diplomacy
+    bilateral_ambassador: tuple[str, ...] = ()
+    # where a visit takes a minister: 訪日 puts a visiting US secretary with Japan (visits["jp"])
+    visits: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    visit_agenda: tuple[str, ...] = ()
+    # the two governments' standing working-level forums (拡大抑止協議)
+    vice_forums: tuple[str, ...] = ()
+    # meeting words only outside a multilateral meeting's sentence ("discussed")
+    discussion_words: tuple[str, ...] = ()
+    # venues: each a tuple of spellings, the first naming it
+    places: tuple[tuple[str, ...], ...] = ()
 
     def role(self, side: str, role_id: str) -> Role | None:
         return next((r for r in self.roles if r.side == side and r.id == role_id), None)
@@ -225,17 +236,34 @@ def _holders(node: Any, roles: tuple[Role, ...], norm: Folder) -> tuple[OfficeHo
             periods.append(Period(role, start, end))
         periods.sort(key=lambda p: p.start or dt.date.min)
         names = _strings(_get(spec, "names", path), f"{path}.names", norm, False)
+        short_names = _strings(spec.get("short_names"), f"{path}.short_names", norm)
+        if side == "jp":  # English prints Japanese names in both orders: Yoshimasa Hayashi, HAYASHI Yoshimasa
+            names = tuple(dict.fromkeys(names + tuple(_reversed_names(names))))
         holders.append(
             OfficeHolder(
                 hid,
                 side,
                 str(_get(spec, "display", path, names[0])),
                 names,
-                _strings(spec.get("short_names"), f"{path}.short_names", norm),
+                short_names,
                 tuple(periods),
             )
         )
     return tuple(holders)
+
+
+def _places(node: Any, norm: Folder) -> tuple[tuple[str, ...], ...]:
+    if node is None:
+        return ()
+    if not isinstance(node, list):
+        raise VocabularyError("places: expected a list of lists of spellings")
+    return tuple(_strings(group, f"places[{i}]", norm, False) for i, group in enumerate(node))
+
+
+def _reversed_names(names: tuple[str, ...]) -> list[str]:
+    """Given name + family name in Latin letters, also family name first."""
+    parts = [name.split(" ") for name in names if name.isascii()]
+    return [f"{p[1]} {p[0]}" for p in parts if len(p) == 2 and all(w.isalpha() for w in p)]
 
 
 def _meeting_types(node: Any, roles: tuple[Role, ...], norm: Folder) -> tuple[MeetingType, ...]:
@@ -323,6 +351,12 @@ def parse_vocabulary(data: Any) -> Vocabulary:
         title_qualifiers=strings("roles", "roles.qualifiers", required=False),
         agreement_words=strings("agreement_words", required=False),
         past_words=strings("past_words", required=False),
+        bilateral_ambassador=strings("bilateral_ambassador", required=False),
+        visits={side: strings("visits", f"visits.{side}", required=False) for side in SIDES},
+        visit_agenda=strings("visit_agenda", required=False),
+        vice_forums=strings("vice", "vice.forums", required=False),
+        discussion_words=strings("discussion_words", required=False),
+        places=_places(data.get("places"), norm),
     )
 
 

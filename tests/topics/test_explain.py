@@ -1,4 +1,5 @@
-"""Explanations name who met whom, what meeting and the country pair, in one canonical spelling."""
+"""Explanations name who met whom, what meeting and the country pair: one canonical spelling in Japanese,
+the printed words in English."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ def test_explanation_terms_keep_their_category_and_holder():
             "Secretary Rubio's Meeting with Japanese Foreign Minister Iwaya",
             "Secretary of State Marco Rubio met with Japanese Foreign Minister Takeshi Iwaya today.",
             "2025-01-21",
-            "flagged: 岩屋外相 + ルビオ国務長官 + Meeting",
+            # an English article is explained in the English words it printed
+            "flagged: Japanese Foreign Minister Iwaya + Secretary of State Marco Rubio + Meeting",
         ),
         (
             "加藤財務相、ベセント長官と会談",

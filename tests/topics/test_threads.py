@@ -206,3 +206,69 @@ def test_title_uses_the_talk_date_from_the_text():
     result = _run(book, "jiji:x", "jiji", published, title, text)
     assert result.thread.title == "日米外相会談 2025-01-21 岩屋–ルビオ"
     assert result.thread.signature["date"] == "2025-01-21"
+
+
+def test_preview_weeks_ahead_joins_the_talks_and_takes_their_date_and_people():
+    book = InMemoryThreadBook()
+    preview = _run(book, "nhk:p", "nhk", "2025-05-20T19:00:00+09:00", "日米2+2 来月12日開催で調整",
+                   "岩屋外相と中谷防衛相は来月12日にワシントンで日米2+2を開く方向で調整している。")
+    assert preview.thread.signature["preview"] and preview.thread.signature["date"] == "2025-06-12"
+    talks = _run(book, "jiji:t", "jiji", "2025-06-13T08:00:00+09:00", "日米2+2、同盟強化で一致",
+                 "岩屋外相と中谷防衛相は12日、ルビオ国務長官、ヘグセス国防長官と日米2+2を開いた。")
+    assert talks.is_follow_up and talks.thread.id == preview.thread.id
+    [thread] = book.threads()
+    assert thread.signature["date"] == "2025-06-12" and not thread.signature["preview"]
+    assert thread.signature["participants"] == ["iwaya", "nakatani", "rubio", "hegseth"]
+    assert thread.title == "日米2+2 2025-06-12 岩屋–中谷–ルビオ–ヘグセス"
+
+
+def test_preview_without_a_day_is_filled_so_the_next_talks_open_their_own_thread():
+    book = InMemoryThreadBook()
+    _run(book, "a", "nhk", "2025-02-03T10:00:00+09:00", "",
+         "加藤財務相は近くベッセント財務長官と会談する見通しだ。")
+    first = _run(book, "b", "jiji", "2025-02-20T10:00:00+09:00", "",
+                 "加藤財務相は19日、ベッセント財務長官と会談した。")
+    later = _run(book, "c", "jiji", "2025-03-05T10:00:00+09:00", "",
+                 "加藤財務相は4日、ベッセント財務長官と会談した。")
+    assert first.is_follow_up
+    assert later.is_new_thread
+
+
+def test_a_call_the_day_before_a_two_plus_two_is_its_own_talk():
+    book = InMemoryThreadBook()
+    call = _run(book, "a", "mofa", "2025-06-11T21:00:00+09:00", "日米外相電話会談",
+                "岩屋外相は11日、ルビオ国務長官と電話会談を行った。明日の日米2+2に向けて連携を確認した。")
+    meeting = _run(book, "b", "jiji", "2025-06-12T20:00:00+09:00", "",
+                   "岩屋外相と中谷防衛相は12日、ルビオ国務長官、ヘグセス国防長官と日米2+2を開いた。")
+    assert call.thread.signature["type"] == "foreign" and call.thread.signature["modality"] == "call"
+    assert meeting.is_new_thread and meeting.thread.id != call.thread.id
+
+
+def test_two_outlets_typing_the_same_talks_differently_share_a_thread():
+    book = InMemoryThreadBook()
+    first = _run(book, "a", "jiji", "2025-06-12T20:00:00+09:00", "",
+                 "岩屋外相は12日、ルビオ国務長官と会談した。両氏は1月の日米2+2の成果を踏まえ連携を確認した。")
+    second = _run(book, "b", "nhk", "2025-06-12T21:00:00+09:00", "",
+                  "岩屋外相とルビオ国務長官は12日、日米閣僚会合を開き、拡大抑止を協議した。")
+    assert first.thread.signature["type"] == "foreign"
+    assert second.is_follow_up and second.thread.id == first.thread.id
+
+
+def test_an_undated_article_joins_only_an_unambiguous_thread():
+    book = InMemoryThreadBook()
+    _run(book, "a", "jiji", "2025-03-31T10:00:00+09:00", "", "中谷防衛相は30日、ヘグセス国防長官と会談した。")
+    _run(book, "b", "jiji", "2025-06-01T10:00:00+09:00", "", "中谷防衛相は31日、ヘグセス国防長官と会談した。")
+    undated = _run(book, "c", "blog", None, "", "中谷防衛相はヘグセス国防長官と会談した。")
+    assert undated.is_new_thread  # two talks of the same people: it glues neither to the other
+    assert len({m.article_key for t in book.threads() for m in book.members(t.id)}) == 3
+
+
+def test_an_undated_article_naming_the_venue_joins_the_talks_held_there():
+    book = InMemoryThreadBook()
+    rome = _run(book, "a", "jiji", "2025-05-20T10:00:00+09:00", "",
+                "岩屋外相は19日、ローマでルビオ国務長官と会談した。")
+    _run(book, "b", "jiji", "2025-07-02T10:00:00+09:00", "",
+         "岩屋外相は1日、ワシントンでルビオ国務長官と会談した。")
+    undated = _run(book, "c", "blog", None, "", "岩屋外相はイタリアでルビオ国務長官と会談した。")
+    assert rome.thread.signature["places"] == ["イタリア"]
+    assert undated.is_follow_up and undated.thread.id == rome.thread.id

@@ -125,7 +125,7 @@ def test_reshuffle_is_a_yaml_edit(tmp_path):
     data = _data()
     for holder in data["office_holders"]:
         if holder["id"] == "motegi":
-            holder["periods"][0]["to"] = dt.date(2026, 10, 1)
+            holder["periods"][-1]["to"] = dt.date(2026, 10, 1)
     data["office_holders"].append(
         {
             "id": "aoyama",
@@ -150,3 +150,11 @@ def test_reshuffle_is_a_yaml_edit(tmp_path):
     late = "茂木外相はルビオ国務長官と会談した。"
     assert classify("", late, published="2027-01-10", vocabulary=edited).label != "ministerial"
     assert classify("", late, published="2027-01-10").label == "ministerial"
+
+
+def test_spans_answer_for_overlapping_and_nested_spans():
+    from crawler.topics.normalize import Spans
+
+    spans = Spans([(10, 20), (0, 5), (12, 30), (40, 41)])
+    assert [p for p in range(45) if spans.covers(p)] == [*range(0, 5), *range(10, 30), 40]
+    assert not Spans([]).covers(0)
