@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from crawler.mirror.server import MirrorServer
 from storage import Store
@@ -32,6 +35,27 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     _reset(store)
     store.dispose()
     return POSTGRES_URL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of its own, without any schema (PostgreSQL: a scratch database, dropped after, so
+    other tests' tables are untouched and a crawl subprocess can use it)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip(NO_POSTGRES)
+    name = f"talkwatch_scratch_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, text
 
 from crawler.cli import main
 from storage import Store
@@ -34,26 +31,6 @@ POSTGRES_URL = os.environ.get("TALKWATCH_TEST_DATABASE_URL")
 MOFA_KEY = "mofa:pageit_000001_01515"
 OLD_BODY = "岩屋外務大臣はルビオ国務長官と会談した。"
 NOW = datetime(2025, 3, 13, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """An empty database of its own (PostgreSQL: a scratch database, so other tests' tables are untouched)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
-        return
-    if not POSTGRES_URL:
-        pytest.skip("TALKWATCH_TEST_DATABASE_URL is not set")
-    name = f"talkwatch_migrations_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _old_database(url: str) -> None:

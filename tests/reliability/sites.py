@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from crawler.crawl import CrawlResult, run_crawl
+from crawler.mirror.server import MirrorServer
+
 INDEX_URL = "https://www.mofa.go.jp/mofaj/reliability/index.html"
 MINISTERS = [("岩屋外務大臣", "ルビオ国務長官"), ("中谷防衛大臣", "ヘグセス国防長官"),
              ("赤沢経済再生担当大臣", "ベッセント財務長官"), ("武藤経済産業大臣", "ラトニック商務長官")]
@@ -49,3 +52,16 @@ def write_site(root: Path, count: int, delay: float | None = None) -> Path:
         routes.append(route)
     (folder / "routes.yaml").write_text("\n".join(routes) + "\n", encoding="utf-8")
     return root
+
+
+def crawl_site(site: Path, outlet: str, db_url: str, start_urls: str) -> tuple[CrawlResult, dict[str, int]]:
+    """One crawl of ``outlet`` from ``start_urls`` against a mirror serving ``site``; the result and the
+    URLs the mirror answered (with how many times)."""
+    server = MirrorServer([site])
+    server.start_in_thread()
+    try:
+        result = run_crawl(outlet, db_url, mirror_url=server.base_url, timeout=120,
+                           spider_args={"start_urls": start_urls})
+        return result, dict(server.hits)
+    finally:
+        server.stop()

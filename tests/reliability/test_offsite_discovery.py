@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.crawl import run_crawl
-from crawler.mirror.server import MirrorServer
 from storage import Store
+from tests.reliability.sites import crawl_site
 
 pytestmark = pytest.mark.slow
 
@@ -39,15 +38,8 @@ def _site(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, dict[str, int]]:
     tmp = tmp_path_factory.mktemp("offsite")
-    server = MirrorServer([_site(tmp / "site")])
-    server.start_in_thread()
     db = f"sqlite:///{tmp / 'x.sqlite3'}"
-    try:
-        result = run_crawl("reuters", db, mirror_url=server.base_url, timeout=120,
-                           spider_args={"start_urls": f"{INDEX},{MOVED}"})
-        hits = dict(server.hits)
-    finally:
-        server.stop()
+    result, hits = crawl_site(_site(tmp / "site"), "reuters", db, f"{INDEX},{MOVED}")
     assert result.ok, result.log_tail
     return Store(db), hits
 

@@ -4,18 +4,12 @@ are stored on PostgreSQL as on SQLite (PostgreSQL refused both, and the article 
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from crawler.crawl import run_crawl
-from crawler.mirror.server import MirrorServer
 from storage import Store
-from tests.reliability.sites import article_url
+from tests.reliability.sites import article_url, crawl_site
 
 pytestmark = pytest.mark.slow
 POSTGRES_URL = os.environ.get("TALKWATCH_TEST_DATABASE_URL")
@@ -44,34 +38,10 @@ def _site(root: Path) -> Path:
     return root
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'x.sqlite3'}"
-        return
-    if not POSTGRES_URL:
-        pytest.skip("TALKWATCH_TEST_DATABASE_URL is not set (.ci/run sets it to the machine's PostgreSQL)")
-    name = f"talkwatch_values_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def test_long_outlet_values_are_stored(db_url: str, tmp_path: Path):
+def test_long_outlet_values_are_stored(empty_url: str, tmp_path: Path):
+    db_url = empty_url
     assert len(LONG_TYPE) > 200 and len(LONG_DATE) > 40
-    server = MirrorServer([_site(tmp_path / "site")])
-    server.start_in_thread()
-    try:
-        result = run_crawl("mofa", db_url, mirror_url=server.base_url, timeout=120,
-                           spider_args={"start_urls": INDEX})
-    finally:
-        server.stop()
+    result, _ = crawl_site(_site(tmp_path / "site"), "mofa", db_url, INDEX)
     assert result.outcome == "ok", result.log_tail
     store = Store(db_url)
     try:

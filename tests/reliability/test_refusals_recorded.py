@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.crawl import run_crawl
-from crawler.mirror.server import MirrorServer
 from storage import Store
+from tests.reliability.sites import crawl_site
 
 pytestmark = pytest.mark.slow
 
@@ -43,13 +42,7 @@ def _site(root: Path) -> Path:
 def refused(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str | None], str]:
     tmp = tmp_path_factory.mktemp("refusals")
     db = f"sqlite:///{tmp / 'x.sqlite3'}"
-    server = MirrorServer([_site(tmp / "site")])
-    server.start_in_thread()
-    try:
-        result = run_crawl("mofa", db, mirror_url=server.base_url, timeout=120,
-                           spider_args={"start_urls": INDEX})
-    finally:
-        server.stop()
+    result, _ = crawl_site(_site(tmp / "site"), "mofa", db, INDEX)
     store = Store(db)
     rows = {f.url: f.reason for f in store.fetches() if f.outcome == "refused"}
     store.dispose()

@@ -15,7 +15,7 @@ import pytest
 
 from crawler.mirror.server import MirrorServer
 from storage import Store, lease
-from tests.service.test_scheduler import REPO, slow_site
+from tests.service.test_scheduler import REPO, mofa_monitor_config, slow_site
 
 SLOW_PAGE = "https://www.mofa.go.jp/mofaj/a_o/ocn/au/pageit_000001_01522.html"
 
@@ -37,29 +37,6 @@ def test_a_released_lease_is_free(store: Store):
     assert lease.acquire(store, "monitor", "a:1", timedelta(seconds=60))
     lease.release(store, "monitor", "a:1")
     assert lease.current(store, "monitor") is None
-
-
-def _config(tmp_path: Path, mirror: str) -> Path:
-    config = tmp_path / "talkwatch.toml"
-    config.write_text(f"""
-[talkwatch]
-mirror_url = "{mirror}"
-stop_grace_seconds = 30
-[outlets.jiji]
-enabled = false
-[outlets.nhk]
-enabled = false
-[outlets.reuters]
-enabled = false
-[outlets.mofa]
-interval_minutes = 60
-[revisit]
-enabled = false
-[report]
-interval_minutes = 600
-dir = "{tmp_path / 'reports'}"
-""", encoding="utf-8")
-    return config
 
 
 def _crawl_children(pid: int) -> list[int]:
@@ -91,7 +68,7 @@ def test_a_second_monitor_refuses_and_a_killed_one_leaves_no_orphan(tmp_path: Pa
     db_url = f"sqlite:///{tmp_path / 'tw.sqlite3'}"
     server = MirrorServer([slow_site(tmp_path)])
     server.start_in_thread()
-    config = _config(tmp_path, server.base_url)
+    config = mofa_monitor_config(tmp_path, server.base_url)
     command = [sys.executable, "-m", "crawler.cli", "monitor", "--config", str(config), "--db", db_url]
     log = (tmp_path / "monitor.log").open("w")
     first = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,

@@ -139,6 +139,32 @@ def test_status(sqlite_url: str, mirror: MirrorServer, capsys: pytest.CaptureFix
     assert "mofa" in out and "100% 100% 100%" in out
 
 
+def mofa_monitor_config(tmp_path: Path, mirror: str, *extra: str) -> Path:
+    """A monitor config that crawls only MOFA, from ``mirror``, hourly; ``extra`` lines go in [talkwatch]."""
+    config = tmp_path / "talkwatch.toml"
+    settings = "\n".join(extra)
+    config.write_text(f"""
+[talkwatch]
+mirror_url = "{mirror}"
+stop_grace_seconds = 30
+{settings}
+[outlets.jiji]
+enabled = false
+[outlets.nhk]
+enabled = false
+[outlets.reuters]
+enabled = false
+[outlets.mofa]
+interval_minutes = 60
+[revisit]
+enabled = false
+[report]
+interval_minutes = 600
+dir = "{tmp_path / 'reports'}"
+""", encoding="utf-8")
+    return config
+
+
 def slow_site(tmp_path: Path) -> Path:
     """The mirror's MOFA pages, with one article answering only after 8 s."""
     site = tmp_path / "site"
@@ -156,26 +182,7 @@ def test_monitor_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'tw.sqlite3'}"
     server = MirrorServer([slow_site(tmp_path)])
     server.start_in_thread()
-    config = tmp_path / "talkwatch.toml"
-    config.write_text(f"""
-[talkwatch]
-mirror_url = "{server.base_url}"
-progress_seconds = 1
-stop_grace_seconds = 30
-[outlets.jiji]
-enabled = false
-[outlets.nhk]
-enabled = false
-[outlets.reuters]
-enabled = false
-[outlets.mofa]
-interval_minutes = 60
-[revisit]
-enabled = false
-[report]
-interval_minutes = 600
-dir = "{tmp_path / 'reports'}"
-""", encoding="utf-8")
+    config = mofa_monitor_config(tmp_path, server.base_url, "progress_seconds = 1")
     log = (tmp_path / "monitor.log").open("w")
     monitor = subprocess.Popen([sys.executable, "-m", "crawler.cli", "monitor", "--config", str(config),
                                 "--db", db_url], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
