@@ -21,7 +21,7 @@ from scrapy.utils.defer import deferred_from_coro
 from crawler.errors import ENVIRONMENT_ERRORS, describe_error
 from crawler.middlewares.fetchlog import STORAGE_ERRORS
 from crawler.runtime import run_id_for, store_for
-from storage.health import RunHealth, ensure_service_tables, finish_run, run_exists, run_health, start_run
+from storage.health import RunHealth, finish_run, run_exists, run_health, start_run
 from storage.migrate import SchemaOutOfDate
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,6 @@ class RunLog:
         run_id = run_id_for(self.crawler)
         try:
             store = store_for(self.crawler)
-            ensure_service_tables(store)
             if not run_exists(store, run_id):  # the monitor records the runs it starts itself
                 start_run(store, run_id, f"crawl:{spider.name}", getattr(spider, "outlet_name", spider.name))
                 self.own_run = True

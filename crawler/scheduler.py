@@ -44,7 +44,7 @@ from crawler.revisit import outlets_due
 from crawler.runtime import new_run_id
 from storage import Store, lease
 from storage.db import database_url
-from storage.health import close_stale_runs, ensure_service_tables, finish_run, run_health, start_run
+from storage.health import close_stale_runs, finish_run, run_health, start_run
 from storage.migrate import ensure_schema
 
 log = logging.getLogger("talkwatch.monitor")
@@ -63,7 +63,6 @@ def _outlet_lock(outlet: str) -> threading.Lock:
 def _store(config: Config) -> Store:
     store = Store(database_url(config.database_url or None))
     ensure_schema(store)
-    ensure_service_tables(store)
     return store
 
 

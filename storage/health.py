@@ -1,7 +1,6 @@
 """Crawl health: the scheduler's run log, the delivery log, and read-only health queries over the fetch log.
 
-Two small tables of the service live here (their own ``MetaData``, created by :func:`ensure_service_tables`),
-so the crawl schema in ``storage/models.py`` does not depend on the service:
+The service's two tables (defined in ``storage/models.py``, created and moved by Alembic like the rest):
 
 - ``service_runs``: one row per scheduled job run (crawl, revisit, report): when, outcome, exit status,
   Scrapy's ``talkwatch/*`` stats, and the run's health (below);
@@ -26,52 +25,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    Column,
-    DateTime,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
     func,
     insert,
     select,
     update,
 )
 
-from storage.models import Fetch
+from storage.models import Fetch, delivery_log, service_runs
 from storage.store import Store
-
-metadata = MetaData()
-
-service_runs = Table(
-    "service_runs", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("run_id", String(40), unique=True, nullable=False),
-    Column("job", String(60), nullable=False, index=True),  # crawl:mofa, revisit:mofa, report
-    Column("outlet", String(40), index=True),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True)),
-    # running, ok, failed, timeout, interrupted, skipped
-    Column("outcome", String(20), nullable=False),
-    Column("returncode", Integer),
-    Column("stats", JSON),
-    Column("health", JSON),
-    Column("message", Text),
-)
-
-delivery_log = Table(
-    "delivery_log", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("channel", String(200), nullable=False, index=True),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("outcome", String(20), nullable=False),  # sent, failed, skipped
-    Column("attempts", Integer, nullable=False),
-    Column("alerts", Integer, nullable=False),
-    Column("alarms", Integer, nullable=False),
-    Column("error", Text),
-)
 
 FIELDS = ("title", "date", "body")
 # the names the crawl writes in fetches.fields for the fields above
@@ -80,10 +41,6 @@ _FIELD_NAMES = {"title": "title", "date": "published", "body": "body"}
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def ensure_service_tables(store: Store) -> None:
-    metadata.create_all(store.engine)
 
 
 # --- the run log -----------------------------------------------------------------------------------

@@ -14,18 +14,11 @@ import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Column, DateTime, String, Table, delete, insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from storage.health import ensure_service_tables, metadata
+from storage.models import service_leases
 from storage.store import Store
-
-service_leases = Table(
-    "service_leases", metadata,
-    Column("name", String(40), primary_key=True),
-    Column("holder", String(200), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-)
 
 
 @dataclass(frozen=True)
@@ -45,7 +38,6 @@ def _now() -> datetime:
 
 def acquire(store: Store, name: str, holder: str, ttl: timedelta) -> bool:
     """Take or renew the lease; ``False`` while another holder's lease has not run out."""
-    ensure_service_tables(store)
     now = _now()
     with store.session() as s:
         taken = s.execute(update(service_leases)
@@ -63,7 +55,6 @@ def acquire(store: Store, name: str, holder: str, ttl: timedelta) -> bool:
 
 
 def current(store: Store, name: str) -> Lease | None:
-    ensure_service_tables(store)
     with store.session() as s:
         row = s.execute(select(service_leases).where(service_leases.c.name == name)).first()
     if row is None:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Column,
     DateTime,
     Float,
     ForeignKey,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -221,3 +223,42 @@ class Delivery(Base):
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(200))
     delivered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- the service's tables (Core: written and read by storage/health.py and storage/lease.py) ---------
+
+service_runs = Table(
+    "service_runs", Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", String(40), unique=True, nullable=False),
+    Column("job", String(60), nullable=False, index=True),  # crawl:mofa, revisit:mofa, report
+    Column("outlet", String(40), index=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    # running, ok, failed, timeout, interrupted, skipped
+    Column("outcome", String(20), nullable=False),
+    Column("returncode", Integer),
+    Column("stats", JSON),
+    Column("health", JSON),
+    Column("message", Text),
+)
+
+delivery_log = Table(
+    "delivery_log", Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(200), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("outcome", String(20), nullable=False),  # sent, failed, skipped
+    Column("attempts", Integer, nullable=False),
+    Column("alerts", Integer, nullable=False),
+    Column("alarms", Integer, nullable=False),
+    Column("error", Text),
+)
+
+# one monitor at a time holds the "monitor" lease (storage/lease.py)
+service_leases = Table(
+    "service_leases", Base.metadata,
+    Column("name", String(40), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)

@@ -15,7 +15,7 @@ from crawler.outlets import outlet_for_url
 from crawler.reports.data import crawl_health
 from crawler.scheduler import JOBS_TABLE, desired_jobs
 from storage import Store
-from storage.health import RunHealth, RunRow, ensure_service_tables, last_runs
+from storage.health import RunHealth, RunRow, last_runs
 from storage.migrate import require_current_schema
 
 
@@ -38,7 +38,6 @@ def next_runs(store: Store) -> dict[str, datetime | None]:
 
 
 def status(store: Store, config: Any) -> dict[str, Any]:
-    ensure_service_tables(store)
     latest = last_runs(store)
     upcoming = next_runs(store)
     jobs = []

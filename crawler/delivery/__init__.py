@@ -27,7 +27,7 @@ from crawler.reports.data import Report, build_report
 from crawler.reports.formats import render
 from crawler.reports.output import write_text_atomic
 from storage import Store
-from storage.health import ensure_service_tables, record_delivery
+from storage.health import record_delivery
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,6 @@ class DeliveryResult:
 def deliver(store: Store, channel: ChannelConfig, config: Config | None = None, since: datetime | None = None,
             sleep: Callable[[float], None] = time.sleep) -> DeliveryResult:
     """Send ``channel`` what it has not had yet; mark those alerts delivered only after a successful send."""
-    ensure_service_tables(store)
     report = build_report(store, channel=channel.channel_id, since=since, config=config)
     alerts, alarms = len(report.alert_ids), len(report.alarms)
     if report.is_empty and not report.alarms and not channel.send_empty:

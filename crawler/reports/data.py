@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from crawler.config import Config, parse_config
 from storage import AlertView, Store
-from storage.health import Alarm, RunHealth, RunRow, ensure_service_tables, outlet_alarms, runs
+from storage.health import Alarm, RunHealth, RunRow, outlet_alarms, runs
 
 
 @dataclass
@@ -88,7 +88,6 @@ def build_report(store: Store, channel: str | None = None, since: datetime | Non
 
 def crawl_health(store: Store, config: Config, now: datetime | None = None) -> tuple[list[OutletHealth],
                                                                                        list[Alarm]]:
-    ensure_service_tables(store)
     rows: list[OutletHealth] = []
     alarms: list[Alarm] = []
     h = config.health

@@ -12,7 +12,6 @@ from crawler.reports import markdown
 from crawler.reports.data import build_report
 from storage import Store
 from storage.health import (
-    ensure_service_tables,
     finish_run,
     health_of,
     outlet_alarms,
@@ -24,7 +23,6 @@ from storage.health import (
 
 @pytest.fixture
 def hstore(store: Store) -> Store:
-    ensure_service_tables(store)
     return store
 
 
