@@ -72,6 +72,8 @@ FAULTS: tuple[Fault, ...] = (
     Fault("robots.txt disallow", "mofa", (_mofa(13, "private/"),), "disallowed", 0, False),
     Fault("5xx with Retry-After 1 h (next run)", "mofa", (_mofa(14),), "error", 1, True,
           "日米首脳会談に向けた外相協議"),
+    Fault("gzip bomb (size cap once unpacked)", "mofa", (_mofa(15),), "refused", 0, False),
+    Fault("10 MB page without a length header", "mofa", (_mofa(16),), "refused", 0, False),
     Fault("NHK consent page", "nhk", ("https://news.web.nhk/newsweb/na/na-k10099990011000",),
           "rejected", 0, False),
     Fault("Reuters DataDome 401", "reuters",
