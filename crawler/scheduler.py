@@ -38,7 +38,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.config import Config
 from crawler.crawl import CrawlResult, run_crawl
-from crawler.errors import ConfigError
+from crawler.errors import ConfigError, describe_error
 from crawler.middlewares.secrets import mask_secrets
 from crawler.revisit import outlets_due
 from crawler.runtime import new_run_id
@@ -116,13 +116,21 @@ def report_job(config_data: dict[str, Any]) -> None:
     run_id = new_run_id("report")
     start_run(store, run_id, "report")
     try:
-        paths = write_report_files(store, Path(config.report_dir), config.report_formats, config=config)
+        # the report files and each channel are independent: an unwritable report folder is told in
+        # the run's record (an alarm), and every channel is still tried
+        try:
+            paths = write_report_files(store, Path(config.report_dir), config.report_formats, config=config)
+            files_error = None
+        except OSError as exc:
+            paths, files_error = [], f"report files not written: {describe_error(exc)}"
+            log.error("report: %s", files_error)
         results = deliver_all(store, config)
         failed = [r.channel for r in results if r.outcome == "failed"]
-        message = (f"wrote {', '.join(str(p) for p in paths) or 'no files'}; "
-                   + ("; ".join(f"{r.channel}: {r.outcome}" for r in results) or "no delivery channels"))
-        finish_run(store, run_id, "failed" if failed else "ok", stats={"channels": len(results),
-                   "failed": len(failed), "files": len(paths)}, message=message)
+        message = (files_error or f"wrote {', '.join(str(p) for p in paths) or 'no files'}") + "; " + (
+            "; ".join(f"{r.channel}: {r.outcome}" for r in results) or "no delivery channels")
+        finish_run(store, run_id, "failed" if failed or files_error else "ok",
+                   stats={"channels": len(results), "failed": len(failed), "files": len(paths)},
+                   message=message)
         log.info("report: %s", message)
     except Exception as exc:
         log.exception("report failed")

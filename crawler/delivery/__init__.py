@@ -9,6 +9,7 @@ the channel's config and are never logged: log lines and recorded errors name th
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import smtplib
 import time
@@ -177,8 +178,10 @@ def send_webhook(channel: ChannelConfig, report: Report) -> None:
     url = channel.target_url()
     if not url.startswith(("http://", "https://")):
         raise PermanentDeliveryError("the webhook URL is not http(s)")
-    body = jsondoc.dumps(jsondoc.to_data(report)).encode("utf-8")
-    headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "talkwatch"}
+    key = idempotency_key(channel.name, report.alert_ids)
+    body = jsondoc.dumps({**jsondoc.to_data(report), "idempotency_key": key}).encode("utf-8")
+    headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "talkwatch",
+               "Idempotency-Key": key}
     token = channel.secret(channel.token_env)
     if token:
         headers["Authorization"] = f"Bearer {token}"
@@ -186,6 +189,13 @@ def send_webhook(channel: ChannelConfig, report: Report) -> None:
     with _NO_REDIRECTS.open(request, timeout=channel.timeout_seconds) as response:
         if not 200 <= response.status < 300:
             raise DeliveryError(f"webhook answered HTTP {response.status}")
+
+
+def idempotency_key(channel: str, alert_ids: list[int]) -> str:
+    """The same for every send of the same alerts to the same channel (a retry, a resend after a crash),
+    so a receiver can drop a repeat: a hash of the channel and the sorted alert ids."""
+    text = channel + ":" + ",".join(str(i) for i in sorted(alert_ids))
+    return "talkwatch-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def send_apprise(channel: ChannelConfig, report: Report) -> None:

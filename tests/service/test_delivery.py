@@ -181,6 +181,15 @@ def test_webhook_posts_json(seeded: Store, hook: Hook, monkeypatch: pytest.Monke
     assert SECRET not in caplog.text
 
 
+def test_every_webhook_send_of_the_same_alerts_carries_one_idempotency_key(seeded: Store, hook: Hook) -> None:
+    hook.plan = [503]  # the first send fails: the retry must carry the same key
+    channel = ChannelConfig(name="hook", kind="webhook", url=hook.url, attempts=2, backoff_seconds=0.01)
+    assert deliver(seeded, channel).outcome == "sent"
+    keys = [got["headers"]["Idempotency-Key"] for got in hook.received]
+    assert len(keys) == 2 and keys[0] == keys[1] and keys[0].startswith("talkwatch-")
+    assert json.loads(hook.received[1]["body"])["idempotency_key"] == keys[0]
+
+
 def test_webhook_retried_with_backoff(seeded: Store, hook: Hook) -> None:
     hook.plan = [500, 503]
     waits: list[float] = []

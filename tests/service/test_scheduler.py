@@ -130,6 +130,20 @@ def test_report_job_writes_and_delivers(sqlite_url: str, mirror: MirrorServer, t
     assert run.outcome == "ok" and "file:desk: sent" in (run.message or "")
 
 
+def test_an_unwritable_report_folder_still_lets_every_channel_deliver(sqlite_url: str, mirror: MirrorServer,
+                                                                     tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the report folder should be", encoding="utf-8")
+    config = only("mofa", sqlite_url, mirror.base_url, report={"dir": str(blocker / "reports")},
+                  delivery=[{"kind": "file", "name": "desk", "path": str(tmp_path / "desk.md")}])
+    crawl_job("mofa", config.to_dict())
+    report_job(config.to_dict())
+    assert "## New talks" in (tmp_path / "desk.md").read_text("utf-8")  # the channel was still tried
+    [run] = runs(Store(sqlite_url), job="report")
+    assert run.outcome == "failed"
+    assert "report files not written" in (run.message or "") and "file:desk: sent" in (run.message or "")
+
+
 def test_status(sqlite_url: str, mirror: MirrorServer, capsys: pytest.CaptureFixture[str]) -> None:
     crawl_job("mofa", only("mofa", sqlite_url, mirror.base_url).to_dict())
     assert main(["status", "--db", sqlite_url]) in (0, 1)
