@@ -23,6 +23,7 @@ COMMANDS = (
     "db",
     "reextract",
     "selftest",
+    "serve",
 )
 
 
