@@ -20,10 +20,12 @@ from storage.models import Article, Thread, ThreadMember, TopicMatch, Version
 
 PAGE_SIZE = 50
 # where a talk took place, when its first report or readout names it
-PLACES = ("ワシントン", "ニューヨーク", "東京", "カナダ", "シャルルボワ", "ジュネーブ", "ロンドン",
-          "ミュンヘン", "ブリュッセル", "パリ", "マニラ", "ビエンチャン", "クアラルンプール", "ジャカルタ", "シンガポール",
-          "ソウル", "北京", "ハワイ", "大阪", "Washington", "New York", "Tokyo", "Canada", "Charlevoix",
-          "Geneva", "London", "Munich", "Brussels", "Paris", "Manila", "Vientiane", "Kuala Lumpur")
+PLACES = (
+    "ワシントン", "ニューヨーク", "東京", "カナダ", "シャルルボワ", "ジュネーブ", "ロンドン", "ミュンヘン",
+    "ブリュッセル", "パリ", "マニラ", "ビエンチャン", "クアラルンプール", "ジャカルタ", "シンガポール",
+    "ソウル", "北京", "ハワイ", "大阪", "Washington", "New York", "Tokyo", "Canada", "Charlevoix",
+    "Geneva", "London", "Munich", "Brussels", "Paris", "Manila", "Vientiane", "Kuala Lumpur",
+)
 _CALL = ("電話会談", "電話で", "テレビ会議", "phone call", "telephone", "video call")
 
 
