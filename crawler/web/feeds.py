@@ -79,9 +79,8 @@ def _entry(feed: Any, row: Any) -> None:
     kind = "New" if row.seq == 1 else f"Changed ({row.change_kind})"
     entry.title(f"{kind}: {row.title}")  # feedgen escapes it
     entry.updated(parse_time(row.created_at))
+    # one link only: feedgen writes no rel on an entry's links, so a second one would read as alternate too
     entry.link(href=url_for("web.article", article_id=row.article_id, _external=True), rel="alternate")
-    if safe_url(row.canonical_url):
-        entry.link(href=row.canonical_url, rel="related")
     entry.category(term="new" if row.seq == 1 else "changed")
     entry.content(str(_content(row)), type="html")
 
@@ -89,6 +88,9 @@ def _entry(feed: Any, row: Any) -> None:
 def _content(row: Any) -> Markup:
     parts = [Markup("<p>{} · {} · {}</p>").format(outlet_name(row.outlet), jst(row.published, row.outlet),
                                                   row.thread_title)]
+    source = safe_url(row.canonical_url)
+    if source:
+        parts.append(Markup('<p><a href="{}">{}</a></p>').format(source, source))
     if row.seq > 1:
         parts.append(Markup("<p>+{} / −{} characters</p>").format(row.chars_added, row.chars_removed))
         for field in stored_diff(dict(row.diff or {})):
