@@ -54,6 +54,11 @@ def talks() -> str:
     return render_template("talks.html", talks=rows, filters=filters, page=page, more=more, **choices)
 
 
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    return current_app.send_static_file("favicon.svg")
+
+
 @bp.get("/talk/<int:thread_id>")
 def talk(thread_id: int) -> str:
     with reading() as conn:
