@@ -233,16 +233,16 @@ def talk_detail(conn: Connection, thread_id: int) -> TalkDetail | None:
 
 
 def _timeline_items(conn: Connection, thread_id: int) -> list[TimelineItem]:
-    counts = (select(Version.article_id, func.count(Version.id).label("n"))
-              .group_by(Version.article_id).subquery())
+    # correlated, so only the thread's articles are counted (a grouped subquery would count them all)
+    count = (select(func.count(Version.id)).where(Version.article_id == Article.id)
+             .correlate(Article).scalar_subquery().label("n"))
     rows = conn.execute(
         select(Article.id, Article.key, Article.outlet, ThreadMember.role, Article.published,
-               Article.first_seen, counts.c.n, Version.title, Version.lead, Version.body,
+               Article.first_seen, count, Version.title, Version.lead, Version.body,
                Article.canonical_url, Article.label, Version.body_complete, Article.copy_of_id,
                Article.merged_into_id, ThreadMember.published.label("stamp"))
         .join(ThreadMember, ThreadMember.article_key == Article.key)
         .join(Version, Version.article_id == Article.id)
-        .join(counts, counts.c.article_id == Article.id)
         .where(ThreadMember.thread_id == thread_id, _latest_version_filter())
         .order_by(ThreadMember.published, Article.id)).all()
     items = [TimelineItem(article_id=r.id, key=r.key, outlet=r.outlet, role=_role(r), published=r.published,

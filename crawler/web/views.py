@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -39,9 +40,20 @@ def _page() -> int:
         return 1
 
 
+_PAIRS_TTL = 60.0
+
+
+def _pairs(conn: Connection) -> list[tuple[str, str]]:
+    """The minister pairs of recent talks, read at most once a minute per app."""
+    cached = current_app.extensions.get("talkwatch_pairs")
+    if cached is None or time.monotonic() - cached[0] > _PAIRS_TTL:
+        cached = current_app.extensions["talkwatch_pairs"] = (time.monotonic(), queries.pair_choices(conn))
+    return cached[1]
+
+
 def _choices(conn: Connection) -> dict[str, Any]:
-    return {"pairs": queries.pair_choices(conn), "meetings": meeting_choices(),
-            "outlets": outlet_choices(), "labels": LABELS}
+    return {"pairs": _pairs(conn), "meetings": meeting_choices(), "outlets": outlet_choices(),
+            "labels": LABELS}
 
 
 @bp.get("/")
