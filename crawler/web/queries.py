@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, String, and_, cast, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from crawler.web.filters import Filters
@@ -61,7 +62,8 @@ def _member_exists(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
 
 def edited_condition() -> ColumnElement[bool]:
     """The article has a second version (the unique (article_id, seq) index answers it)."""
-    return exists(select(literal(1)).where(Version.article_id == Article.id, Version.seq > 1))
+    later = aliased(Version)  # the query around it may read versions too
+    return exists(select(literal(1)).where(later.article_id == Article.id, later.seq > 1).correlate(Article))
 
 
 def talk_conditions(filters: Filters) -> list[ColumnElement[bool]]:
