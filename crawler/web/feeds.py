@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import url_for
@@ -14,7 +15,7 @@ from crawler.reports.common import safe_url
 from crawler.web.diffview import stored_diff
 from crawler.web.filters import Filters
 from crawler.web.outlets import outlet_name
-from crawler.web.queries import talk_conditions
+from crawler.web.queries import talk_conditions, unindexed
 from crawler.web.timefmt import jst, parse_time
 from storage.models import Article, Thread, ThreadMember, Version
 
@@ -42,9 +43,10 @@ def talk_feed(conn: Connection, thread_id: int, page_url: str) -> str | None:
 
 
 def filter_feed(conn: Connection, filters: Filters, page_url: str) -> str:
-    conditions = talk_conditions(filters)
+    # the talk's own filters on the talk; outlet, label and "edited" on the entry's article and version
+    conditions = talk_conditions(replace(filters, outlet="", label="", edited=False))
     if filters.outlet:
-        conditions.append(Article.outlet == filters.outlet)
+        conditions.append(unindexed(Article.outlet) == filters.outlet)
     if filters.label:
         conditions.append(Article.label == filters.label)
     if filters.edited:

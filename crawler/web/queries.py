@@ -309,26 +309,34 @@ def article_detail(conn: Connection, article_id: int) -> ArticleDetail | None:
     membership = conn.execute(select(Thread.id, Thread.title, ThreadMember.role)
                               .join(ThreadMember, ThreadMember.thread_id == Thread.id)
                               .where(ThreadMember.article_key == article.key)).first()
-    related = _related(conn, article)
+    related = _related(conn, article, membership.id if membership else None)
     return ArticleDetail(id=article.id, key=article.key, outlet=article.outlet, url=article.canonical_url,
                          lang=article.lang, published=article.published, first_seen=article.first_seen,
                          label=article.label, kind=article.kind, versions=list(versions), matches=matches,
                          thread=membership, role=membership.role if membership else None, **related)
 
 
-def _related(conn: Connection, article: Any) -> dict[str, Any]:
+def _related(conn: Connection, article: Any, thread_id: int | None) -> dict[str, Any]:
+    """The story this one copies or was merged into, and the copies and flashes of it among the members of
+    its talk (``copy_of_id`` and ``merged_into_id`` have no index: a look over every article would cost a
+    scan of the table on every article page)."""
     def one(article_id: int | None) -> Any | None:
         if not article_id:
             return None
         return conn.execute(select(Article.id, Article.key, Article.outlet)
                             .where(Article.id == article_id)).first()
 
-    copies = conn.execute(select(Article.id, Article.key, Article.outlet)
-                          .where(Article.copy_of_id == article.id).order_by(Article.id)).all()
-    flashes = conn.execute(select(Article.id, Article.key, Article.outlet)
-                           .where(Article.merged_into_id == article.id).order_by(Article.id)).all()
-    return {"original": one(article.copy_of_id), "copies": list(copies),
-            "merged_into": one(article.merged_into_id), "flashes": list(flashes)}
+    copies: list[Any] = []
+    flashes: list[Any] = []
+    if thread_id is not None:
+        members = conn.execute(select(Article.id, Article.key, Article.outlet, Article.copy_of_id,
+                                      Article.merged_into_id)
+                               .join(ThreadMember, ThreadMember.article_key == Article.key)
+                               .where(ThreadMember.thread_id == thread_id).order_by(Article.id)).all()
+        copies = [m for m in members if m.copy_of_id == article.id]
+        flashes = [m for m in members if m.merged_into_id == article.id]
+    return {"original": one(article.copy_of_id), "copies": copies,
+            "merged_into": one(article.merged_into_id), "flashes": flashes}
 
 
 # --- edits -----------------------------------------------------------------------------------------------
@@ -357,11 +365,18 @@ class EditRow:
         return self.change_kind != "correction"
 
 
+def unindexed(column: Any) -> ColumnElement[Any]:
+    """``column || ''``: the same value, but no index on it. The edits and the feeds read the newest
+    versions first and stop after a page; an index on the outlet would have SQLite gather and sort every
+    version of the outlet instead."""
+    return column.concat("")
+
+
 def article_conditions(filters: Filters) -> list[ColumnElement[bool]]:
-    """The talk filters, applied to articles (search and edits)."""
+    """The talk filters, applied to articles (search, edits and feeds)."""
     conditions: list[ColumnElement[bool]] = []
     if filters.outlet:
-        conditions.append(Article.outlet == filters.outlet)
+        conditions.append(unindexed(Article.outlet) == filters.outlet)
     if filters.label:
         conditions.append(Article.label == filters.label)
     if filters.since:

@@ -99,33 +99,41 @@ def generate(store: Store, sizes: Sizes, seed: int = 17) -> dict[str, int]:
     """Fill an empty database; returns the row counts."""
     rng = random.Random(seed)
     start = datetime(2024, 10, 1, tzinfo=UTC)
-    talks = int(sizes.articles * sizes.member_share / sizes.per_talk)
+    step = round(1 / sizes.member_share)  # every step-th article is a member of a talk
+    talks = max(1, sizes.articles // step // sizes.per_talk)
     counts = dict.fromkeys(("articles", "versions", "threads", "members", "fetches"), 0)
+
+    def published_at(a: int) -> datetime:  # an article every 10 minutes: 100k articles span ~2 years
+        return start + timedelta(minutes=10 * a)
+
+    def talk_of(a: int) -> int | None:
+        return min(talks, (a // step - 1) // sizes.per_talk + 1) if a % step == 0 else None
+
     with store.engine.begin() as conn:
         thread_rows, thread_pairs = [], {}
         for t in range(1, talks + 1):
             pair = PAIRS[t % len(PAIRS)]
-            day = start + timedelta(minutes=t * 7)
-            stamp = day.isoformat()
-            thread_pairs[t] = (pair, day)
-            thread_rows.append({"id": t, "title": f"{pair[5]} {day:%Y-%m-%d} {pair[2]}–{pair[3]}",
+            first = published_at(((t - 1) * sizes.per_talk + 1) * step)
+            last = published_at(min(t * sizes.per_talk * step, sizes.articles))
+            thread_pairs[t] = pair
+            thread_rows.append({"id": t, "title": f"{pair[5]} {first:%Y-%m-%d} {pair[2]}–{pair[3]}",
                                 "signature": {"pair": "日米", "type": pair[4], "label": pair[5],
-                                              "participants": [pair[0], pair[1]], "date": f"{day:%Y-%m-%d}",
+                                              "participants": [pair[0], pair[1]], "date": f"{first:%Y-%m-%d}",
                                               "names": [pair[2], pair[3]]},
-                                "first_published": stamp, "last_published": stamp})
+                                "first_published": first.isoformat(), "last_published": last.isoformat()})
         for batch in _batches(iter(thread_rows)):
             conn.execute(insert(Thread), batch)
         counts["threads"] = talks
         version_id = 0
+        openers: set[int] = set()
         articles, versions, matches, members = [], [], [], []
         for a in range(1, sizes.articles + 1):
-            member_of = a % talks + 1 if a <= talks * sizes.per_talk else None
-            pair, day = thread_pairs[member_of] if member_of else (PAIRS[a % len(PAIRS)],
-                                                                   start + timedelta(minutes=a))
+            member_of = talk_of(a)
+            pair = thread_pairs[member_of] if member_of else PAIRS[a % len(PAIRS)]
+            published = published_at(a)
             outlet = OUTLETS[a % len(OUTLETS)]
-            published = day + timedelta(minutes=a % 300)
             key = f"{outlet}:{a:09d}"
-            copy_of = a - 1 if member_of and a % 29 == 0 and a > 1 else None
+            copy_of = a - step if member_of and talk_of(a - step) == member_of and a % 29 == 0 else None
             articles.append({"id": a, "key": key, "outlet": outlet, "stable_key": f"{a:09d}",
                              "canonical_url": f"https://example.test/{outlet}/{a}", "lang": "ja",
                              "published": published.isoformat(), "first_seen": published,
@@ -144,7 +152,8 @@ def generate(store: Store, sizes: Sizes, seed: int = 17) -> dict[str, int]:
                 seen = published + timedelta(hours=2)
                 versions.append(_version(version_id, a, 2, edited, text, seen, outlet))
             if member_of:
-                role = "official" if outlet == "mofa" else ("opener" if a <= talks else "follow-up")
+                role = "official" if outlet == "mofa" else "follow-up" if member_of in openers else "opener"
+                openers.add(member_of)
                 members.append({"thread_id": member_of, "article_key": key, "role": role,
                                 "published": published.astimezone(UTC).isoformat(), "joined_at": published})
             if len(articles) >= 5000:
