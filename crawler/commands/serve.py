@@ -53,13 +53,16 @@ def run(args: argparse.Namespace) -> int:
     from crawler.web import create_app
 
     app = create_app(store, token=token)
+    index = app.extensions["talkwatch_search"]
     if args.reindex:
-        print(f"[serve] search index rebuilt: {app.extensions['talkwatch_search'].rebuild()} versions")
+        print(f"[serve] search index rebuilt: {index.rebuild()} versions")
+    stop_indexing = index.start_background()
     shown = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{shown}:{args.port}/" + (f"?token={token}" if token else "")
     print(f"[serve] talkwatch desk on {url}  (Ctrl-C stops it)", flush=True)
     try:
         serve(app, host=args.host, port=args.port, threads=args.threads, ident="talkwatch")
     finally:
+        stop_indexing.set()
         store.dispose()
     return 0

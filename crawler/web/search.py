@@ -11,8 +11,9 @@ its text NFKC-folded and lower-cased, so ``G7`` finds ``Ｇ７`` and ``rubio`` f
   extension (no privilege to create it) the same LIKE runs as a scan.
 
 The crawl never writes the index: the dashboard brings it up to date (versions above the highest indexed
-id) at start and before a search, at most every few seconds. A re-extraction that rewrites versions in
-place is picked up by ``talkwatch serve --reindex``.
+id) at start, then from a background thread every few seconds — never inside a request, which would wait
+for SQLite's write lock while a crawl holds it. A re-extraction that rewrites versions in place is picked
+up by ``talkwatch serve --reindex``.
 """
 
 from __future__ import annotations
@@ -133,6 +134,20 @@ class SearchIndex:
                     break
             self._synced_at = time.monotonic()
         return added
+
+    def start_background(self, every: float = SYNC_EVERY_SECONDS) -> threading.Event:
+        """Keep the index up to date from a daemon thread; set the returned event to stop it."""
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(every):
+                try:
+                    self.sync(force=True)
+                except DBAPIError as exc:  # locked or gone for a moment: the next round catches up
+                    log.warning("search index not brought up to date: %s", exc.orig)
+
+        threading.Thread(target=loop, name="talkwatch-search-index", daemon=True).start()
+        return stop
 
     def _sync_batch(self) -> int:
         with self.engine.begin() as conn:

@@ -144,7 +144,6 @@ def search() -> str:
     index: SearchIndex = current_app.extensions["talkwatch_search"]
     hits = []
     if filters.q:
-        index.sync()
         with reading() as conn:
             hits = index.search(conn, filters.q, filters)
     with reading() as conn:
