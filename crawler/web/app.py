@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ from flask import Flask
 from markupsafe import Markup
 
 from crawler.reports.common import safe_url
-from crawler.web import security, timefmt
+from crawler.web import security, subscriptions, timefmt
 from crawler.web.outlets import meeting_name, outlet_name, person_name
 from crawler.web.search import SearchIndex
 from storage import Store
@@ -20,7 +21,8 @@ HERE = Path(__file__).parent
 def create_app(store: Store, token: str | None = None, sync_search: bool = True) -> Flask:
     """The dashboard over ``store``. ``token``: required on every request (any non-loopback bind)."""
     app = Flask(__name__, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))
-    app.config.update(TALKWATCH_STORE=store, TEMPLATES_AUTO_RELOAD=False, JSON_AS_ASCII=False)
+    app.config.update(TALKWATCH_STORE=store, TEMPLATES_AUTO_RELOAD=False, JSON_AS_ASCII=False,
+                      TALKWATCH_FORM_SECRET=secrets.token_bytes(32))
     app.jinja_env.autoescape = True  # every template, whatever its name
     app.jinja_env.filters.update(jst=timefmt.jst, iso=timefmt.iso, day=_day, outlet=outlet_name,
                                  person=person_name, meeting=meeting_name, safe_url=safe_url,
@@ -31,10 +33,13 @@ def create_app(store: Store, token: str | None = None, sync_search: bool = True)
         index.prune()
         index.sync(force=True)
     app.extensions["talkwatch_search"] = index
+    subscriptions.ensure_tables(store.engine)
     security.install(app, token)
+    from crawler.web.channels import bp as channels_bp
     from crawler.web.views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(channels_bp)
     _error_pages(app)
     return app
 

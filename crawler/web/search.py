@@ -37,6 +37,7 @@ from storage.models import Article, Version
 log = logging.getLogger(__name__)
 BATCH = 2000
 SYNC_EVERY_SECONDS = 10.0
+ANALYZE_AFTER = 1000  # rows indexed in one sync
 _SQLITE_DDL = "CREATE VIRTUAL TABLE IF NOT EXISTS web_search USING fts5(doc, tokenize='trigram')"
 _PG_DDL = "CREATE TABLE IF NOT EXISTS web_search (version_id INTEGER PRIMARY KEY, doc TEXT NOT NULL)"
 _PG_INDEX = "CREATE INDEX IF NOT EXISTS ix_web_search_doc_trgm ON web_search USING gin (doc gin_trgm_ops)"
@@ -132,6 +133,12 @@ class SearchIndex:
                 added += n
                 if n < BATCH:
                     break
+            if self.dialect == "postgresql" and added >= ANALYZE_AFTER:
+                # a freshly filled table has no statistics: the planner would guess a common word rare,
+                # gather every match through the trigram index and sort them, instead of reading the
+                # newest rows first
+                with self.engine.begin() as conn:
+                    conn.execute(text("ANALYZE web_search"))
             self._synced_at = time.monotonic()
         return added
 

@@ -11,7 +11,8 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from sqlalchemy import Connection
 
-from crawler.web import feeds, health, queries
+from crawler.web import feeds, health, queries, subscriptions
+from crawler.web.channels import form_token
 from crawler.web.diffview import compare, stored_diff
 from crawler.web.filters import LABELS, Filters, parse_filters
 from crawler.web.outlets import meeting_choices, outlet_choices
@@ -77,7 +78,8 @@ def talk(thread_id: int) -> str:
         detail = queries.talk_detail(conn, thread_id)
     if detail is None:
         abort(404)
-    return render_template("talk.html", d=detail, t=detail.talk)
+    return render_template("talk.html", d=detail, t=detail.talk, csrf=form_token(),
+                           channels=subscriptions.channels(_store()))
 
 
 def _seq(name: str, default: int) -> int:

@@ -41,7 +41,8 @@ def _ours(tag: str) -> bool:
             or re.fullmatch(_FORM, tag) is not None or tag.startswith(_FRAME))
 
 
-_FORM = r'<form class="(filters|compare)" method="get" action="/[a-z/0-9]*">'
+_FORM = (r'<form class="(filters|compare)" method="get" action="/[a-z/0-9]*">'
+         r'|<form class="filters" method="post" action="/channels/(subscribe|mute)">')
 _FRAME = '<iframe class="snapshot" sandbox="" referrerpolicy="no-referrer" src="/snapshot/'
 
 
