@@ -11,8 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, String, and_, cast, exists, func, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 
 from crawler.web.filters import Filters
 from crawler.web.outlets import OFFICIAL_OUTLETS, meeting_name, person_name
@@ -365,11 +367,29 @@ class EditRow:
         return self.change_kind != "correction"
 
 
+class Unindexed(FunctionElement[Any]):
+    """A column, read so that SQLite uses no index on it (``+column``); other databases see the column.
+
+    The edits and the feeds read the newest versions first and stop after a page; SQLite, seeing an
+    index on the outlet, would gather and sort every version of the outlet instead. PostgreSQL weighs
+    both plans with its statistics and needs no hint (an expression would hide the statistics)."""
+
+    name = "unindexed"
+    inherit_cache = True
+
+
+@compiles(Unindexed)
+def _unindexed(element: Unindexed, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(Unindexed, "sqlite")
+def _unindexed_sqlite(element: Unindexed, compiler: Any, **kw: Any) -> str:
+    return "+" + str(compiler.process(element.clauses, **kw))
+
+
 def unindexed(column: Any) -> ColumnElement[Any]:
-    """``column || ''``: the same value, but no index on it. The edits and the feeds read the newest
-    versions first and stop after a page; an index on the outlet would have SQLite gather and sort every
-    version of the outlet instead."""
-    return column.concat("")
+    return Unindexed(column)
 
 
 def article_conditions(filters: Filters) -> list[ColumnElement[bool]]:
