@@ -3,6 +3,7 @@ log when it has one), the alarms the reports raise, articles due for a revisit, 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,9 @@ from storage.health import Alarm, RunHealth, RunRow, health_of
 from storage.models import Fetch
 
 RECENT_RUNS = 5
+FETCH_WINDOW = 50_000  # the fetch log rows looked at for recent runs
+ALARMS_TTL = 15.0
+_ALARMS: dict[str, tuple[float, list[Any], list[Alarm]]] = {}
 PROBLEMS = ("blocked", "error", "refused", "disallowed")
 
 
@@ -44,27 +48,50 @@ class Overview:
     problems: list[Any]
 
 
-def _fetch_runs(store: Store, outlet: str) -> list[FetchRun]:
+def _fetch_runs(store: Store) -> dict[str, list[FetchRun]]:
+    """Each outlet's most recent runs in the fetch log, read from its last ``FETCH_WINDOW`` rows only
+    (the log grows by every request of every crawl), in two queries for all outlets."""
     with store.session() as s:
         conn = s.connection()
-        recent = conn.execute(
-            select(Fetch.run_id, func.min(Fetch.fetched_at), func.max(Fetch.fetched_at))
-            .where(Fetch.outlet == outlet, Fetch.run_id.is_not(None)).group_by(Fetch.run_id)
-            .order_by(func.max(Fetch.id).desc()).limit(RECENT_RUNS)).all()
-        runs = []
-        for run_id, started, finished in recent:
-            rows = conn.execute(select(Fetch.role, Fetch.outcome, Fetch.reason)
-                                .where(Fetch.run_id == run_id)).all()
-            runs.append(FetchRun(run_id, outlet, parse_time(started), parse_time(finished), health_of(rows)))
-        return runs
+        last = conn.execute(select(func.max(Fetch.id))).scalar() or 0
+        spans = conn.execute(
+            select(Fetch.outlet, Fetch.run_id, func.min(Fetch.fetched_at), func.max(Fetch.fetched_at),
+                   func.max(Fetch.id).label("last_id"))
+            .where(Fetch.id > last - FETCH_WINDOW, Fetch.run_id.is_not(None), Fetch.outlet.is_not(None))
+            .group_by(Fetch.outlet, Fetch.run_id)).all()
+        recent: dict[str, list[Any]] = {}
+        for span in sorted(spans, key=lambda r: r.last_id, reverse=True):
+            runs = recent.setdefault(span.outlet, [])
+            if len(runs) < RECENT_RUNS:
+                runs.append(span)
+        wanted = [span.run_id for runs in recent.values() for span in runs]
+        rows: dict[str, list[Any]] = {}
+        for run_id, role, outcome, reason in conn.execute(
+                select(Fetch.run_id, Fetch.role, Fetch.outcome, Fetch.reason)
+                .where(Fetch.run_id.in_(wanted or [""]))):
+            rows.setdefault(run_id, []).append((role, outcome, reason))
+    return {outlet: [FetchRun(span.run_id, outlet, parse_time(span[2]), parse_time(span[3]),
+                              health_of(rows.get(span.run_id, []))) for span in runs]
+            for outlet, runs in recent.items()}
+
+
+def _alarms(store: Store) -> tuple[list[Any], list[Alarm]]:
+    """The reports' crawl health and alarms, computed at most every ``ALARMS_TTL`` seconds per database
+    (a score of queries per outlet)."""
+    key = store.url
+    cached = _ALARMS.get(key)
+    if cached is None or time.monotonic() - cached[0] > ALARMS_TTL:
+        cached = _ALARMS[key] = (time.monotonic(), *crawl_health(store, parse_config({})))
+    return cached[1], cached[2]
 
 
 def overview(store: Store) -> Overview:
     config = parse_config({})
-    scheduled, alarms = crawl_health(store, config)
+    scheduled, alarms = _alarms(store)
     by_outlet = {row.outlet: row.last_run for row in scheduled}
     due = store.due_counts()
-    outlets = [OutletState(o.name, _fetch_runs(store, o.name), by_outlet.get(o.name), due.get(o.name, 0))
+    runs = _fetch_runs(store)
+    outlets = [OutletState(o.name, runs.get(o.name, []), by_outlet.get(o.name), due.get(o.name, 0))
                for o in config.enabled_outlets()]
     with store.session() as s:
         problems = s.connection().execute(
