@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     store = Store(args.db)
     ensure_schema(store)
-    from waitress import serve
+    from waitress import create_server
 
     from crawler.web import create_app
 
@@ -56,13 +56,17 @@ def run(args: argparse.Namespace) -> int:
     index = app.extensions["talkwatch_search"]
     if args.reindex:
         print(f"[serve] search index rebuilt: {index.rebuild()} versions")
-    stop_indexing = index.start_background()
+    server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="talkwatch")
+    # bound by now: the address printed answers (port 0 picks a free one)
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    url = f"http://{shown}:{args.port}/" + (f"?token={token}" if token else "")
+    port = getattr(server, "effective_port", args.port)
+    url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
     print(f"[serve] talkwatch desk on {url}  (Ctrl-C stops it)", flush=True)
+    stop_indexing = index.start_background()
     try:
-        serve(app, host=args.host, port=args.port, threads=args.threads, ident="talkwatch")
+        server.run()
     finally:
         stop_indexing.set()
+        server.close()
         store.dispose()
     return 0
