@@ -10,7 +10,8 @@ import re
 from datetime import timedelta
 from hashlib import sha256
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from crawler.web import subscriptions as subs
 from crawler.web.filters import LABELS
@@ -50,7 +51,7 @@ def _channel(value: str | None) -> str:
 
 
 @bp.get("/channels")
-def channel_list() -> Response | str:
+def channel_list() -> ResponseReturnValue:
     if request.args.get("name"):
         return redirect(url_for("channels.channel", name=_channel(request.args["name"])), code=303)
     return render_template("channels.html", channels=subs.channels(_store()))
@@ -64,7 +65,7 @@ def channel(name: str) -> str:
                            csrf=form_token(), snoozes=SNOOZES)
 
 
-def _back(name: str) -> Response:
+def _back(name: str) -> ResponseReturnValue:
     target = request.form.get("back", "")
     if re.fullmatch(r"/talk/\d+", target):
         return redirect(target, code=303)
@@ -72,7 +73,7 @@ def _back(name: str) -> Response:
 
 
 @bp.post("/channels/subscribe")
-def subscribe() -> Response:
+def subscribe() -> ResponseReturnValue:
     _check_form()
     name, kind, value = _channel(request.form.get("channel")), request.form.get("kind", ""), \
         request.form.get("value", "").strip()
@@ -85,7 +86,7 @@ def subscribe() -> Response:
 
 
 @bp.post("/channels/unsubscribe")
-def unsubscribe() -> Response:
+def unsubscribe() -> ResponseReturnValue:
     _check_form()
     name = _channel(request.form.get("channel"))
     subs.unsubscribe(_store(), name, request.form.get("kind", ""), request.form.get("value", ""))
@@ -93,7 +94,7 @@ def unsubscribe() -> Response:
 
 
 @bp.post("/channels/mute")
-def mute() -> Response:
+def mute() -> ResponseReturnValue:
     _check_form()
     name = _channel(request.form.get("channel"))
     thread = request.form.get("thread_id", "")
@@ -106,7 +107,7 @@ def mute() -> Response:
 
 
 @bp.post("/channels/unmute")
-def unmute() -> Response:
+def unmute() -> ResponseReturnValue:
     _check_form()
     name = _channel(request.form.get("channel"))
     thread = request.form.get("thread_id", "")

@@ -68,7 +68,7 @@ def _render(feed_id: str, title: str, page_url: str, rows: list[Any]) -> str:
     feed.generator("talkwatch")
     if safe_url(page_url):
         feed.link(href=page_url, rel="alternate")
-    newest = max((parse_time(r.created_at) for r in rows), default=None)
+    newest = max((t for r in rows if (t := parse_time(r.created_at))), default=None)
     feed.updated(newest or parse_time("2025-01-01T00:00:00+00:00"))
     for row in reversed(rows):  # feedgen prepends: the newest ends first
         _entry(feed, row)

@@ -61,7 +61,7 @@ def _fetch_runs(store: Store) -> dict[str, list[FetchRun]]:
             .group_by(Fetch.outlet, Fetch.run_id)).all()
         recent: dict[str, list[Any]] = {}
         for span in sorted(spans, key=lambda r: r.last_id, reverse=True):
-            runs = recent.setdefault(span.outlet, [])
+            runs = recent.setdefault(str(span.outlet), [])
             if len(runs) < RECENT_RUNS:
                 runs.append(span)
         wanted = [span.run_id for runs in recent.values() for span in runs]
@@ -69,7 +69,7 @@ def _fetch_runs(store: Store) -> dict[str, list[FetchRun]]:
         for run_id, role, outcome, reason in conn.execute(
                 select(Fetch.run_id, Fetch.role, Fetch.outcome, Fetch.reason)
                 .where(Fetch.run_id.in_(wanted or [""]))):
-            rows.setdefault(run_id, []).append((role, outcome, reason))
+            rows.setdefault(str(run_id), []).append((role, outcome, reason))
     return {outlet: [FetchRun(span.run_id, outlet, parse_time(span[2]), parse_time(span[3]),
                               health_of(rows.get(span.run_id, []))) for span in runs]
             for outlet, runs in recent.items()}

@@ -187,7 +187,7 @@ class SearchIndex:
             .join(Article, Article.id == Version.article_id)
             .where(*[self._term_condition(t) for t in terms], *article_conditions(filters))
             .order_by(self.id_column.desc()).limit(limit * 3)).all()
-        return _hits(rows, terms, limit)
+        return _hits(list(rows), terms, limit)
 
 
 def _hits(rows: list[Any], terms: list[str], limit: int) -> list[Hit]:

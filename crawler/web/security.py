@@ -7,6 +7,7 @@ import hmac
 from urllib.parse import urlencode
 
 from flask import Flask, Response, abort, redirect, request
+from flask.typing import ResponseReturnValue
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; frame-src 'self'; form-action 'self'; "
        "base-uri 'none'; frame-ancestors 'none'")
@@ -29,7 +30,7 @@ def _given_token() -> str | None:
 
 def install(app: Flask, token: str | None) -> None:
     @app.before_request
-    def _check_access() -> Response | None:
+    def _check_access() -> ResponseReturnValue | None:
         if token is None:
             # bound to the loopback: refuse other Host names (a DNS-rebinding page cannot reach us)
             host = request.host.rsplit(":", 1)[0] if not request.host.startswith("[") else \

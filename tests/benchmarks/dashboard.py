@@ -165,8 +165,9 @@ def generate(store: Store, sizes: Sizes, seed: int = 17) -> dict[str, int]:
 
 def _version(version_id: int, article_id: int, seq: int, text: dict[str, str], before: dict[str, str] | None,
              seen: datetime, outlet: str) -> dict[str, Any]:
+    diff: dict[str, Any] = {}
     if before is None:
-        diff, kind, added, removed = {}, "first", 0, 0
+        kind, added, removed = "first", 0, 0
     else:
         diff, kind, added, removed = version_diff(before, text)
     return {"id": version_id, "article_id": article_id, "seq": seq, "fingerprint": f"{version_id:064x}",

@@ -20,7 +20,9 @@ TARIFFS = "日米関税協議"
 
 
 def _csrf(page: str) -> str:
-    return re.search(r'name="csrf" value="([0-9a-f]{64})"', page).group(1)
+    found = re.search(r'name="csrf" value="([0-9a-f]{64})"', page)
+    assert found, page
+    return found.group(1)
 
 
 def _alert_threads(store: Store, channel: str) -> set[int | None]:

@@ -35,7 +35,8 @@ def test_home_row_says_who_met_where_and_what_reported_it(client: Any, store: St
     assert "外務省 MOFA" in row and "時事通信 Jiji Press" in row  # display names, not codes
     assert "Official readout yes" in row
     assert re.search(r"Last edit seen \d{4}-\d\d-\d\d \d\d:\d\d \+09:00", row), row
-    assert re.search(r"Reports (\d+)", row).group(1) == "4"
+    reports = re.search(r"Reports (\d+)", row)
+    assert reports and reports.group(1) == "4"
 
 
 @pytest.mark.parametrize(("query", "present", "absent"), [
@@ -180,11 +181,11 @@ def test_atom_feed_per_talk_and_per_filter(client: Any, store: Store) -> None:
     response = client.get(f"/talk/{thread_id(store, IWAYA_RUBIO)}/feed.atom")
     assert response.status_code == 200 and response.mimetype == "application/atom+xml"
     entries = ET.fromstring(response.data).findall("a:entry", ns)
-    titles = [e.findtext("a:title", namespaces=ns) for e in entries]
+    titles = [e.findtext("a:title", default="", namespaces=ns) for e in entries]
     assert any(t.startswith("Changed (body)") for t in titles) and any(t.startswith("New:") for t in titles)
     assert len({e.findtext("a:id", namespaces=ns) for e in entries}) == len(entries)
     nhk = ET.fromstring(client.get("/feed.atom?outlet=nhk").data).findall("a:entry", ns)
-    alternates = [[link.get("href") for link in e.findall("a:link", ns) if link.get("rel", "alternate")
+    alternates = [[link.get("href", "") for link in e.findall("a:link", ns) if link.get("rel", "alternate")
                    == "alternate"] for e in nhk]
     assert nhk and all(len(hrefs) == 1 and "/article/" in hrefs[0] for hrefs in alternates)
     assert len(nhk) < len(ET.fromstring(client.get("/feed.atom").data).findall("a:entry", ns))

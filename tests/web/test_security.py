@@ -70,8 +70,9 @@ def test_every_response_has_a_strict_csp(client: Any, demo: DemoData, store: Sto
 
 def test_hostile_snapshot_is_sandboxed(client: Any, demo: DemoData) -> None:
     page = get_ok(client, f"/article/{demo.hostile_article_id}?raw=1")
-    src = re.search(r'<iframe class="snapshot" sandbox="" [^>]*src="([^"]+)"', page).group(1)
-    raw = client.get(src)
+    frame = re.search(r'<iframe class="snapshot" sandbox="" [^>]*src="([^"]+)"', page)
+    assert frame, page
+    raw = client.get(frame.group(1))
     assert raw.headers["Content-Security-Policy"] == "sandbox; default-src 'none'; frame-ancestors 'self'"
     assert b"<script>" in raw.data  # served as it was fetched, but nothing in it may run
 
