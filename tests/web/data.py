@@ -12,6 +12,7 @@ from pathlib import Path
 from crawler.crawl import run_crawl
 from crawler.mirror.server import MirrorServer
 from crawler.outlets import OUTLET_NAMES
+from crawler.web.subscriptions import metadata as desk_metadata
 from storage import ArticleText, Store
 from storage.health import metadata as service_metadata
 from storage.models import Base
@@ -38,6 +39,7 @@ def reset(url: str) -> None:
     with store.engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE IF EXISTS web_search")
     service_metadata.drop_all(store.engine)
+    desk_metadata.drop_all(store.engine)
     Base.metadata.drop_all(store.engine)
     store.create_schema()
     store.dispose()
