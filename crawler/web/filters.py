@@ -26,6 +26,7 @@ class Filters:
     until: date | None = None
     edited: bool = False
     q: str = ""
+    sort: str = ""  # "": newest report first; "edit": latest edit seen first (talks with edits)
 
     @property
     def people(self) -> list[str]:
@@ -71,5 +72,6 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
         since=_day(args.get("since")),
         until=_day(args.get("until")),
         edited=args.get("edited", "") in ("1", "on", "true", "yes"),
+        sort="edit" if args.get("sort") == "edit" else "",
         q=" ".join(args.get("q", "").split())[:200],
     )

@@ -93,15 +93,29 @@ def talk_conditions(filters: Filters) -> list[ColumnElement[bool]]:
 
 def list_talks(conn: Connection, filters: Filters, page: int = 1,
                page_size: int = PAGE_SIZE) -> tuple[list[TalkRow], bool]:
-    """Talks, newest report first, and whether there is a next page."""
+    """Talks, newest report first (``sort="edit"``: the talks with edits, latest edit seen first), and
+    whether there is a next page."""
     query = (select(Thread.id, Thread.title, Thread.signature, Thread.first_published, Thread.last_published)
-             .where(*talk_conditions(filters))
-             .order_by(Thread.last_published.desc(), Thread.id.desc())
-             .limit(page_size + 1).offset((max(page, 1) - 1) * page_size))
+             .where(*talk_conditions(filters)))
+    if filters.sort == "edit":
+        edited = _last_edits()
+        query = (query.join(edited, edited.c.thread_id == Thread.id)
+                 .order_by(edited.c.at.desc(), Thread.id.desc()))
+    else:
+        query = query.order_by(Thread.last_published.desc(), Thread.id.desc())
+    query = query.limit(page_size + 1).offset((max(page, 1) - 1) * page_size)
     rows = conn.execute(query).all()
     talks = [talk_row(r) for r in rows[:page_size]]
     fill_talk_counts(conn, talks)
     return talks, len(rows) > page_size
+
+
+def _last_edits() -> Any:
+    """Per talk, when talkwatch last saw one of its articles change."""
+    return (select(ThreadMember.thread_id, func.max(Version.created_at).label("at"))
+            .join(Article, Article.key == ThreadMember.article_key)
+            .join(Version, Version.article_id == Article.id)
+            .where(Version.seq > 1).group_by(ThreadMember.thread_id).subquery())
 
 
 def talk_row(row: Any) -> TalkRow:

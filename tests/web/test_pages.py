@@ -55,6 +55,13 @@ def test_home_filters(client: Any, query: str, present: list[str], absent: list[
         assert title not in titles, (query, titles)
 
 
+def test_talks_by_latest_edit(client: Any) -> None:
+    titles = re.findall(r'<h2><a href="/talk/\d+">([^<]+)</a></h2>', get_ok(client, "/?sort=edit"))
+    assert titles and all("日米経済版2+2" not in t and "2025-03-13" not in t for t in titles)  # no edits
+    assert any(t.startswith(IWAYA_RUBIO) for t in titles)
+    assert '<option value="edit" selected>' in get_ok(client, "/?sort=edit")
+
+
 def test_filter_form_keeps_its_values_and_unknown_values_are_dropped(client: Any) -> None:
     page = get_ok(client, "/?outlet=nhk&type=x%27%20OR%201%3D1&since=yesterday")
     assert '<option value="nhk" selected>' in page
