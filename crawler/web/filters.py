@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import date
 from urllib.parse import urlencode
 
@@ -47,9 +47,6 @@ class Filters:
 
     def query(self, **overrides: object) -> str:
         return urlencode(self.params(**overrides))
-
-    def without_text(self) -> Filters:
-        return replace(self, q="")
 
 
 def _day(value: str | None) -> date | None:

@@ -104,8 +104,7 @@ def article(article_id: int) -> str:
     comparison = compare(versions[a], versions[b]) if a != b else None
     view = "side" if request.args.get("view") == "side" else "inline"
     return render_template("article.html", d=detail, a=a, b=b, old=versions[a], new=versions[b],
-                           latest=versions[latest], comparison=comparison, view=view,
-                           diffs={v.seq: stored_diff(v.diff or {}) for v in detail.versions})
+                           latest=versions[latest], comparison=comparison, view=view)
 
 
 @bp.get("/snapshot/<sha>")
