@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("db", "database schema: upgrade to the newest revision, or show it"),
     "reextract": ("reextract", "re-parse stored raw pages and rebuild versions (no refetch)"),
     "selftest": ("selftest", "self-tests against the local mirror (faults: the fault matrix)"),
+    "serve": ("serve", "the web dashboard: talks, timelines, diffs, search, health, feeds"),
 }
 
 

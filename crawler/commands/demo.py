@@ -62,4 +62,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"[demo] report:   {report_path.resolve()}")
     print(f"[demo] (HTML):   {html_path.resolve()}")
     print(f"[demo] done in {time.monotonic() - started:.1f} s")
+    print(f"[demo] open it in the desk: talkwatch serve --db {db_url}  (then http://127.0.0.1:8765/)")
     return 1 if failed else 0
