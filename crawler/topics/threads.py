@@ -141,6 +141,8 @@ def _same_time_opener(
     if opener is None:
         return None
     opener_key, opener_role = opener
+    if opener_role == "official":
+        return None  # an official readout stays official, whichever readout came first
     return opener_key if (not official, key) < (opener_role != "official", opener_key) else None
 
 

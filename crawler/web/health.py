@@ -66,10 +66,10 @@ def _fetch_runs(store: Store) -> dict[str, list[FetchRun]]:
                 runs.append(span)
         wanted = [span.run_id for runs in recent.values() for span in runs]
         rows: dict[str, list[Any]] = {}
-        for run_id, role, outcome, reason in conn.execute(
-                select(Fetch.run_id, Fetch.role, Fetch.outcome, Fetch.reason)
+        for run_id, role, outcome, fields, reason in conn.execute(
+                select(Fetch.run_id, Fetch.role, Fetch.outcome, Fetch.fields, Fetch.reason)
                 .where(Fetch.run_id.in_(wanted or [""]))):
-            rows.setdefault(str(run_id), []).append((role, outcome, reason))
+            rows.setdefault(str(run_id), []).append((role, outcome, fields, reason))
     return {outlet: [FetchRun(span.run_id, outlet, parse_time(span[2]), parse_time(span[3]),
                               health_of(rows.get(span.run_id, []))) for span in runs]
             for outlet, runs in recent.items()}

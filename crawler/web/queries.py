@@ -399,7 +399,7 @@ class EditRow:
     @property
     def silent(self) -> bool:
         """Changed without a correction note (訂正, ※当初…): the reader is not told."""
-        return self.change_kind != "correction"
+        return "correction" not in self.change_kind.split("+")
 
 
 class Unindexed(FunctionElement[Any]):

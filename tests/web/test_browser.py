@@ -95,7 +95,7 @@ def test_walk_talk_article_compare_search_filter(watched: Watched, desk: str) ->
     page.fill("input[name=q]", "Rubio")
     page.get_by_role("button", name="Search").click()
     page.wait_for_load_state()
-    assert page.locator("li.hit[data-key='mofa:pageite_000001_00768']").count() == 1
+    assert page.locator("li.hit[data-key='mofa:na/na1/us/pageite_000001_00768']").count() == 1
 
     page.get_by_role("link", name="Talks", exact=True).click()
     page.select_option("select[name=outlet]", "nhk")
