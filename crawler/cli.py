@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from importlib import import_module
+from importlib import import_module, metadata
 
 # command -> (module in crawler/commands/, one line for `talkwatch --help`). Only the module of the
 # command being run is imported: `talkwatch --help` does not load Scrapy, SQLAlchemy or the vocabulary.
@@ -30,6 +30,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The parser, with the full arguments of the command named in ``argv`` (all, when ``None``)."""
     parser = argparse.ArgumentParser(prog="talkwatch", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"talkwatch {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chosen = _command_named(argv)
     modules = {module for name, (module, _) in COMMANDS.items() if argv is None or name == chosen}
@@ -39,6 +40,13 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         if module not in modules:
             sub.add_parser(name, help=help_text)
     return parser
+
+
+def _version() -> str:
+    try:
+        return metadata.version("talkwatch")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
 
 
 def _command_named(argv: list[str] | None) -> str | None:

@@ -19,6 +19,20 @@ POSTGRES_URL = os.environ.get("TALKWATCH_TEST_DATABASE_URL")
 NO_POSTGRES = "TALKWATCH_TEST_DATABASE_URL is not set (.ci/run sets it to the machine's PostgreSQL)"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_database_in_the_working_tree(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Commands a test runs without ``--db`` (and their crawl subprocesses) use a scratch file, not the
+    working tree's ``var/talkwatch.sqlite3``: the suite leaves nothing behind."""
+    saved = os.environ.get("TALKWATCH_DATABASE_URL")
+    scratch = tmp_path_factory.mktemp("default-db") / "talkwatch.sqlite3"
+    os.environ["TALKWATCH_DATABASE_URL"] = f"sqlite:///{scratch}"
+    yield
+    if saved is None:
+        os.environ.pop("TALKWATCH_DATABASE_URL", None)
+    else:
+        os.environ["TALKWATCH_DATABASE_URL"] = saved
+
+
 def _reset(store: Store) -> None:
     Base.metadata.drop_all(store.engine)
     store.create_schema()

@@ -132,3 +132,8 @@ def test_help_lists_every_command():
 
     done = talkwatch("--help")
     assert all(name in done.stdout for name in COMMANDS)
+
+
+def test_version():
+    done = talkwatch("--version")
+    assert done.returncode == 0 and done.stdout.startswith("talkwatch 0.")
