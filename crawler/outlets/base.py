@@ -17,6 +17,7 @@ Page parsers are pure functions of a response: no network, no database.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -358,7 +359,9 @@ class ArticlePage:
             paragraphs=list(values["body"]),
             lang=self.language(),
             description=values.get("description"),
-            body_complete=self.body_complete(values["body"], sources["body"]),
+            # a page nested deeper than libxml2 builds has lost everything past that depth
+            body_complete=(self.body_complete(values["body"], sources["body"])
+                           and not tree_cut_short(self.response)),
             authors=list(values.get("authors") or []),
             section=values.get("section"),
             kind=self.kind(values),
@@ -368,6 +371,16 @@ class ArticlePage:
     def id_from_page(self, ref: ArticleRef) -> str | None:
         """The id when the URL does not carry it (English Reuters: the Arc id in the page's JSON)."""
         return None
+
+
+def tree_cut_short(response: TextResponse) -> bool:
+    """True when libxml2 stopped building the page's tree at its nesting limit (256 levels): what lay
+    deeper, and everything after it, is missing from every selector (the page is parsed once more, with
+    the same parser settings, to read the parser's own error log)."""
+    parser = etree.HTMLParser(recover=True, huge_tree=False)
+    with contextlib.suppress(etree.LxmlError, ValueError):
+        etree.fromstring(response.body, parser)
+    return any("Excessive depth" in entry.message for entry in parser.error_log)
 
 
 def declared_urls(response: TextResponse, ld: dict[str, Any] | None = None) -> list[str]:

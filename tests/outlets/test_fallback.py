@@ -66,3 +66,17 @@ def test_published_comes_from_the_meta_tags(outlet: str):
     assert article.published == "2026-09-10T10:00:00+09:00"
     assert article.sources["published"] in {"fallback:meta", "meta"}  # Reuters reads the meta tag itself
 
+
+
+def test_a_page_nested_past_the_parsers_limit_is_marked_incomplete():
+    # 100,000 nested <div>s: libxml2 stops building the tree at 256 levels, so the text after them is lost
+    deep = "<div>" * 100_000 + "<p>深い段落</p>" + "</div>" * 100_000
+    page = REDESIGNED_PAGE.replace("<p>また、", deep + "<p>また、")
+    url = ARTICLE_URLS["jiji"]
+    response = HtmlResponse(url=url, body=page.encode(), encoding="utf-8", request=Request(url))
+    article = parse_article(get_outlet("jiji"), response)
+    assert article.body_complete is False
+
+
+def test_an_ordinary_page_is_complete():
+    assert _parsed("jiji").body_complete is True
