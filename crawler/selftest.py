@@ -74,6 +74,8 @@ FAULTS: tuple[Fault, ...] = (
           "日米首脳会談に向けた外相協議"),
     Fault("gzip bomb (size cap once unpacked)", "mofa", (_mofa(15),), "refused", 0, False),
     Fault("10 MB page without a length header", "mofa", (_mofa(16),), "refused", 0, False),
+    Fault("hostile headline (stored as text)", "mofa", (_mofa(17),), "new", 1, False,
+          "<script>alert(1)</script>日米外相会談"),
     Fault("NHK consent page", "nhk", ("https://news.web.nhk/newsweb/na/na-k10099990011000",),
           "rejected", 0, False),
     Fault("Reuters DataDome 401", "reuters",
