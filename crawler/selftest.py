@@ -32,10 +32,13 @@ MOFA = "https://www.mofa.go.jp/mofaj/faults/"
 START_URLS = {
     "mofa": MOFA + "index.html",
     "nhk": "https://news.web.nhk/n-data/conf/na/rss/faults.xml",
-    "reuters": "https://jp.reuters.com/arc/outboundfeeds/news-sitemap/?outputType=xml&faults=1",
+    "reuters": "https://jp.reuters.com/arc/outboundfeeds/news-sitemap-index/?outputType=xml&faults=1",
 }
 # short enough that the matrix runs in seconds; the mirror's timeout fault stays silent for 3 s
 CRAWL_SETTINGS = {"DOWNLOAD_TIMEOUT": "1", "RETRY_TIMES": "2", "TALKWATCH_RETRY_AFTER_MAX": "5"}
+
+
+OFF_HOST_SITEMAP = "http://169.254.169.254/latest/meta-data/sitemap.xml"
 
 
 def _mofa(number: int, path: str = "") -> str:
@@ -78,6 +81,8 @@ FAULTS: tuple[Fault, ...] = (
           "<script>alert(1)</script>日米外相会談"),
     Fault("NHK consent page", "nhk", ("https://news.web.nhk/newsweb/na/na-k10099990011000",),
           "rejected", 0, False),
+    Fault("off-host sitemap entry", "reuters", (OFF_HOST_SITEMAP,), "refused", 0, False,
+          never_fetched=(OFF_HOST_SITEMAP,)),
     Fault("Reuters DataDome 401", "reuters",
           ("https://jp.reuters.com/world/us/ZK4TQ8WMLV3XR7NBHC2DYPFA6E-2025-08-06/",), "blocked", 0, False),
 )
@@ -135,8 +140,8 @@ def run_fault_matrix(database_url: str | None = None, timeout: float = 120) -> l
 def _article_key(fault: Fault) -> str:
     outlet = get_outlet(fault.outlet)
     ref = outlet.canonicalize(fault.urls[0])
-    assert ref is not None, f"{fault.urls[0]} is not an article URL of {fault.outlet}"
-    return f"{fault.outlet}:{ref.stable_key}"
+    # a discovery fault (an off-host sitemap entry) has no article: a key no version is filed under
+    return f"{fault.outlet}:{ref.stable_key if ref else '(no article)'}"
 
 
 def _judge(fault: Fault, store: Store, tag: str, first: tuple[CrawlResult, str],
