@@ -44,7 +44,9 @@ def test_a_crawl_that_reaches_nothing_fails_and_exits_1(tmp_path: Path):
     db = f"sqlite:///{tmp_path / 'x.sqlite3'}"
     done = talkwatch("crawl", "mofa", "--db", db, "--mirror", f"http://127.0.0.1:{_closed_port()}")
     assert done.returncode == 1, done.stdout + done.stderr
-    assert done.stdout.startswith("mofa: failed — 0 fetched")
+    database, outcome = done.stdout.splitlines()[:2]
+    assert database == f"database: {db}"  # every command says which database it uses
+    assert outcome.startswith("mofa: failed — 0 fetched")
     assert "connection)" in done.stdout  # the errors are told by cause
 
 
@@ -67,13 +69,13 @@ def crawled_twice(mirror: MirrorServer, tmp_path_factory: pytest.TempPathFactory
 
 def test_the_first_crawl_is_ok_with_its_counts(crawled_twice: tuple[str, list[str]]):
     _, (first, _) = crawled_twice
-    assert first.startswith("jiji: ok — ")
+    assert "\njiji: ok — " in first
     assert " 3 new, 0 changed, 0 blocked" in first
 
 
 def test_a_crawl_that_finds_nothing_new_is_quiet(crawled_twice: tuple[str, list[str]]):
     _, (_, second) = crawled_twice
-    assert second.startswith("jiji: quiet — ")
+    assert "\njiji: quiet — " in second
     assert "0 new, 0 changed" in second and "not modified" in second
 
 

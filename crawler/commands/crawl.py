@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from crawler.crawl import CrawlResult, run_crawl
 from crawler.errors import ConfigError
+from crawler.middlewares.secrets import mask_secrets
 from crawler.outlets import OUTLET_NAMES
 from storage import Store
 from storage.db import database_url
@@ -30,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
                               "give it like http://127.0.0.1:8800")
     url = database_url(args.db)
     _check_database(url)
+    print(f"database: {mask_secrets(url)}")
     failed = 0
     for outlet in args.outlets:
         result = run_crawl(outlet, url, mirror_url=args.mirror)

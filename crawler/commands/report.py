@@ -16,6 +16,7 @@ from pathlib import Path
 
 from crawler.config import ChannelConfig, Config, load_config
 from crawler.errors import ConfigError
+from crawler.middlewares.secrets import mask_secrets
 from crawler.reports.data import build_report
 from crawler.reports.formats import RENDERERS, SUFFIXES, render
 from crawler.reports.output import write_text_atomic
@@ -69,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
                           "config says; leave out --out and --format (or name another channel)")
     store = Store(args.db or (config.database_url if config else "") or None)
     require_current_schema(store)
+    print(f"database: {mask_secrets(store.url)}", file=sys.stderr)
     if channel is not None:
         return _deliver(store, channel, config, since)
     fmt = args.format or _format_of(args.out) or "md"

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import inspect, text
 
 from crawler.config import load_config
+from crawler.middlewares.secrets import mask_secrets
 from crawler.outlets import outlet_for_url
 from crawler.reports.data import crawl_health
 from crawler.scheduler import JOBS_TABLE, desired_jobs
@@ -82,9 +83,11 @@ def run(args: argparse.Namespace) -> int:
     store = Store(args.db or config.database_url or None)
     require_current_schema(store)
     data = status(store, config)
+    data["database"] = mask_secrets(store.url)
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=1))
         return 0
+    print(f"database: {data['database']}")
     print(f"{'job':<16} {'last run (UTC)':<17} {'outcome':<12} {'items':>5} {'new':>4} {'chg':>4} "
           f"{'flag':>4}  next run (UTC)")
     for job in data["jobs"]:
