@@ -31,7 +31,6 @@ from sqlalchemy import insert
 
 from storage import Store
 from storage.diff import version_diff
-from storage.health import metadata as service_metadata
 from storage.models import Article, Base, Fetch, Thread, ThreadMember, TopicMatch, Version
 
 PAGE_GOAL_MS = 150.0
@@ -270,7 +269,6 @@ def run(url: str, articles: int, repeat: int) -> dict[str, Any]:
     store = Store(url)
     with store.engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE IF EXISTS web_search")
-    service_metadata.drop_all(store.engine)
     Base.metadata.drop_all(store.engine)
     store.create_schema()
     began = time.perf_counter()
