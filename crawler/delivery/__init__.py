@@ -59,8 +59,14 @@ class DeliveryResult:
 
 def deliver(store: Store, channel: ChannelConfig, config: Config | None = None, since: datetime | None = None,
             sleep: Callable[[float], None] = time.sleep) -> DeliveryResult:
-    """Send ``channel`` what it has not had yet; mark those alerts delivered only after a successful send."""
-    report = build_report(store, channel=channel.channel_id, since=since, config=config)
+    """Send ``channel`` what it has not had yet and wants (its subscriptions and mutes, set on the desk);
+    mark those alerts delivered, with the ones its rules left out, only after a successful send."""
+    from crawler.web.subscriptions import narrow_report  # the desk keeps the channels' rules
+
+    report, left_out = narrow_report(store, build_report(store, channel=channel.channel_id, since=since,
+                                                         config=config))
+    if left_out:
+        store.mark_delivered(left_out, channel.channel_id)  # not wanted: never sent, never asked again
     alerts, alarms = len(report.alert_ids), len(report.alarms)
     if report.is_empty and not report.alarms and not channel.send_empty:
         log.info("delivery %s: nothing new, nothing sent", channel.channel_id)

@@ -100,3 +100,15 @@ def test_forms_refuse_requests_from_elsewhere(client: Any, store: Store) -> None
     assert client.post("/channels/subscribe", data={**data, "channel": "<b>x</b>"}).status_code == 400
     assert client.get("/channels/subscribe").status_code == 405
     assert subs.rules(store, "web-evil").talks == frozenset()
+
+
+def test_a_delivery_sends_only_what_the_channel_follows(store: Store, tmp_path: Any) -> None:
+    from crawler.config import ChannelConfig
+    from crawler.delivery import deliver
+
+    channel = ChannelConfig(name="tariff-desk", kind="file", path=str(tmp_path / "desk.md"))
+    subs.subscribe(store, channel.channel_id, "talk", str(thread_id(store, TARIFFS)))
+    assert deliver(store, channel).outcome == "sent"
+    sent = (tmp_path / "desk.md").read_text("utf-8")
+    assert TARIFFS in sent and IWAYA_RUBIO not in sent
+    assert store.undelivered_alerts(channel.channel_id) == []  # what it does not follow is not asked again
