@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC
 
 from crawler.reports import html
-from crawler.reports.common import article_marks, clean_text, safe_url
+from crawler.reports.common import article_marks, clean_text, published_text, safe_url
 from crawler.reports.data import Report
 from storage import AlertView
 
@@ -55,7 +55,7 @@ def _entry(feed, alert: AlertView, title: str, tag: str, thread: str | None) -> 
         entry.link(href=alert.url, rel="alternate")
     entry.category(term=clean_text(alert.kind))
     marks = ", ".join(article_marks(alert, tag))
-    lines = [f"<p>{html._e(alert.outlet)} · {html._e(alert.published or 'undated')} · {html._e(marks)}</p>"]
+    lines = [f"<p>{html._e(alert.outlet)} · {html._e(published_text(alert))} · {html._e(marks)}</p>"]
     if thread:
         lines.append(f"<p>Thread: {html._e(thread)}</p>")
     if alert.explanation:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from crawler.reports.timefmt import jst
 from storage import AlertView
 from storage.health import FIELDS, RunHealth
 
@@ -89,14 +90,16 @@ def diff_fields(diff: dict) -> list[tuple[str, list[dict]]]:
     return sorted(diff.items(), key=lambda kv: order.get(kv[0], 9))
 
 
-def utc_text(moment: datetime) -> str:
-    """``2025-01-21 01:30 UTC`` for any aware time (a naive one is UTC, as the database stores it)."""
-    moment = moment.astimezone(UTC) if moment.tzinfo else moment
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
 def empty_text(report_channel: str | None, since: datetime | None) -> str:
     """What a report with no alert says: a view says what it looked at, a delivery what it left out."""
     if report_channel is None:
-        return f"No alerts since {utc_text(since)}." if since else "No alerts yet."
+        return f"No alerts since {jst(since)}." if since else "No alerts yet."
     return f"Nothing new, no follow-ups, no changes since the last report to {report_channel}."
+
+
+def published_text(alert: AlertView) -> str:
+    """When the outlet published it, as the desk shows it: JST with its offset, a date alone for MOFA's
+    date-only pages, ``undated`` when the page did not say."""
+    return jst(alert.published, alert.outlet) if alert.published else "undated"

@@ -15,10 +15,11 @@ from crawler.reports.common import (
     coverage_text,
     diff_fields,
     empty_text,
+    published_text,
     safe_url,
-    utc_text,
 )
 from crawler.reports.data import Report, ThreadSection
+from crawler.reports.timefmt import jst
 from storage import AlertView
 
 _CSS = """
@@ -44,12 +45,12 @@ def render(report: Report) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
         '<meta name="referrer" content="no-referrer">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>talkwatch report {utc_text(report.generated_at)}</title>",
+        f"<title>talkwatch report {jst(report.generated_at)}</title>",
         f"<style>{_CSS}</style></head><body>",
-        f"<h1>talkwatch report — {utc_text(report.generated_at)}</h1>",
+        f"<h1>talkwatch report — {jst(report.generated_at)}</h1>",
     ]
     if report.since:
-        parts.append(f'<p class="meta">Alerts since {utc_text(report.since)}.</p>')
+        parts.append(f'<p class="meta">Alerts since {jst(report.since)}.</p>')
     if report.alarms:
         parts.append('<section id="alarms"><h2>Crawl alarms</h2>')
         parts += [f'<p class="alarm"><strong>{_e(a.kind)}</strong> — {_e(a.message)}</p>'
@@ -107,7 +108,7 @@ def _article(alert: AlertView, tag: str) -> str:
     why = f'<div class="why">{_e(alert.explanation)}</div>' if alert.explanation else ""
     return (f'<article class="alert {_e(alert.kind)}" data-key="{_e(alert.article_key)}">'
             f'<div class="title">{_link(alert.url, alert.title)}</div>'
-            f'<div class="meta">{_e(alert.outlet)} · {_e(alert.published or "undated")} '
+            f'<div class="meta">{_e(alert.outlet)} · {_e(published_text(alert))} '
             f'{_marks(alert, tag)}</div>'
             f"{why}</article>")
 

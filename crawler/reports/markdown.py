@@ -17,9 +17,10 @@ from crawler.reports.common import (
     empty_text,
     link_url,
     md_text,
-    utc_text,
+    published_text,
 )
 from crawler.reports.data import Report, ThreadSection
+from crawler.reports.timefmt import jst
 from storage import AlertView
 
 _OPS = {"insert": "{+", "delete": "[-"}
@@ -29,9 +30,9 @@ _HEALTH_HEAD = ["| outlet | last run | outcome | pages | items | new | changed |
 
 
 def render(report: Report) -> str:
-    lines = [f"# talkwatch report — {utc_text(report.generated_at)}", ""]
+    lines = [f"# talkwatch report — {jst(report.generated_at)}", ""]
     if report.since:
-        lines += [f"Alerts since {utc_text(report.since)}.", ""]
+        lines += [f"Alerts since {jst(report.since)}.", ""]
     if report.alarms:
         lines += ["## Crawl alarms", ""]
         lines += [f"- **{_kind(alarm.kind)}** — {md_text(alarm.message)}" for alarm in report.alarms] + [""]
@@ -82,7 +83,7 @@ def _link(url: str | None) -> str:
 def _article_line(alert: AlertView, tag: str = "new") -> str:
     why = f" — {md_text(alert.explanation)}" if alert.explanation else ""
     marks = md_text(", ".join(article_marks(alert, tag)))
-    return (f"- **{_title(alert.title)}** ({md_text(alert.outlet)}, {md_text(alert.published or 'undated')}; "
+    return (f"- **{_title(alert.title)}** ({md_text(alert.outlet)}, {md_text(published_text(alert))}; "
             f"{marks}) {_link(alert.url)}{why}")
 
 
@@ -105,7 +106,7 @@ def _health(report: Report) -> list[str]:
             continue
         numbers = (f"{h.pages} | {h.items} | {h.new_versions} | {h.changed_versions} | {h.blocked} | "
                    f"{h.errors} | {coverage_text(h)} |" if h else "– | – | – | – | – | – | – |")
-        lines.append(f"| {md_text(row.outlet)} | {utc_text(run.started_at)} | {md_text(run.outcome)} | "
+        lines.append(f"| {md_text(row.outlet)} | {jst(run.started_at)} | {md_text(run.outcome)} | "
                      f"{numbers}")
     return [*lines, ""]
 

@@ -22,9 +22,10 @@ from crawler.reports.common import (
     diff_fields,
     empty_text,
     link_url,
-    utc_text,
+    published_text,
 )
 from crawler.reports.data import Report, ThreadSection
+from crawler.reports.timefmt import jst
 from storage import AlertView
 
 RULE = "=" * 60
@@ -42,9 +43,9 @@ def render_chat(report: Report) -> str:
 
 
 def render(report: Report, t: Clean = clean_text) -> str:
-    lines = [f"talkwatch report — {utc_text(report.generated_at)}", ""]
+    lines = [f"talkwatch report — {jst(report.generated_at)}", ""]
     if report.since:
-        lines += [f"Alerts since {utc_text(report.since)}.", ""]
+        lines += [f"Alerts since {jst(report.since)}.", ""]
     if report.alarms:
         lines += _section("CRAWL ALARMS")
         lines += [f"  * {t(a.kind)}: {t(a.message)}" for a in report.alarms] + [""]
@@ -83,7 +84,7 @@ def _link(url: str | None) -> str:
 
 def _article(alert: AlertView, tag: str, t: Clean) -> list[str]:
     lines = [f"  * {t(alert.title) or '(untitled)'}",
-             f"    {t(alert.outlet)}, {t(alert.published or 'undated')}; "
+             f"    {t(alert.outlet)}, {t(published_text(alert))}; "
              f"{t(', '.join(article_marks(alert, tag)))}",
              f"    {_link(alert.url)}"]
     if alert.explanation:
@@ -124,6 +125,6 @@ def _health(report: Report, t: Clean) -> list[str]:
         numbers = (f"pages {h.pages}, items {h.items}, new {h.new_versions}, changed {h.changed_versions}, "
                    f"blocked {h.blocked}, errors {h.errors}, coverage {coverage_text(h)}"
                    if h else "no figures")
-        lines.append(f"  {t(row.outlet)}: {utc_text(run.started_at)} {t(run.outcome)}; "
+        lines.append(f"  {t(row.outlet)}: {jst(run.started_at)} {t(run.outcome)}; "
                      f"{numbers}")
     return [*lines, ""]

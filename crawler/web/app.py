@@ -9,8 +9,9 @@ from typing import Any
 from flask import Flask
 from markupsafe import Markup
 
+from crawler.reports import timefmt
 from crawler.reports.common import safe_url
-from crawler.web import security, subscriptions, timefmt
+from crawler.web import security, subscriptions
 from crawler.web.outlets import meeting_name, outlet_name, person_name
 from crawler.web.search import SearchIndex
 from storage import Store

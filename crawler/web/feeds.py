@@ -12,11 +12,11 @@ from sqlalchemy import Connection, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from crawler.reports.common import safe_url
+from crawler.reports.timefmt import jst, parse_time
 from crawler.web.diffview import stored_diff
 from crawler.web.filters import Filters
 from crawler.web.outlets import outlet_name
 from crawler.web.queries import talk_conditions, unindexed
-from crawler.web.timefmt import jst, parse_time
 from storage.models import Article, Thread, ThreadMember, Version
 
 FEED_ID = "tag:talkwatch,2025:desk"

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from crawler.config import parse_config
 from crawler.reports.data import crawl_health
-from crawler.web.timefmt import parse_time
+from crawler.reports.timefmt import parse_time
 from storage import Store
 from storage.health import Alarm, RunHealth, RunRow, health_of
 from storage.models import Fetch

@@ -16,9 +16,9 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
+from crawler.reports.timefmt import day_end_utc, day_start_utc, parse_time
 from crawler.web.filters import Filters
 from crawler.web.outlets import OFFICIAL_OUTLETS, meeting_name, person_name
-from crawler.web.timefmt import day_end_utc, day_start_utc, parse_time
 from storage.models import Article, Thread, ThreadMember, TopicMatch, Version
 
 PAGE_SIZE = 50

@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from crawler.web.timefmt import parse_time
+from crawler.reports.timefmt import parse_time
 from storage import AlertView, Store
 from storage.models import Delivery
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -165,3 +166,21 @@ def test_markdown_and_text_are_inert_without_a_browser(sqlite_url: str) -> None:
     assert "[login](https" not in text.render_chat(report) and "@channel" not in text.render_chat(report)
     assert HOSTILE.split("\n")[0] in json.loads(jsondoc.render(report))["threads"][0]["new"][0]["title"]
     store.dispose()
+
+
+def test_times_follow_the_desks_conventions(seeded: Store) -> None:
+    text = markdown.render(build_report(seeded))
+    assert "2025-01-22 07:00 +09:00" in text  # an outlet's time, in JST with its offset
+    assert re.search(r"^# talkwatch report — \d{4}-\d{2}-\d{2} \d{2}:\d{2} \+09:00$", text, re.MULTILINE)
+
+
+def test_a_mofa_date_only_page_is_shown_as_a_date() -> None:
+    from types import SimpleNamespace
+
+    from crawler.reports.common import published_text
+
+    mofa = SimpleNamespace(outlet="mofa", published="2025-01-21T00:00:00+09:00")
+    jiji = SimpleNamespace(outlet="jiji", published="2025-01-21T00:00:00+09:00")
+    assert published_text(mofa) == "2025-01-21"
+    assert published_text(jiji) == "2025-01-21 00:00 +09:00"  # a news wire's midnight is a time
+    assert published_text(SimpleNamespace(outlet="nhk", published=None)) == "undated"

@@ -1,5 +1,5 @@
-"""Times as the desk reads them: Japan Standard Time with its offset, dates alone where the outlet
-publishes only a date (MOFA's pages carry a day, which the parser stores as midnight JST)."""
+"""Times as the desk and the reports show them: Japan Standard Time with its offset, dates alone where
+the outlet publishes only a date (MOFA's pages carry a day, which the parser stores as midnight JST)."""
 
 from __future__ import annotations
 
