@@ -103,3 +103,17 @@ def published_text(alert: AlertView) -> str:
     """When the outlet published it, as the desk shows it: JST with its offset, a date alone for MOFA's
     date-only pages, ``undated`` when the page did not say."""
     return jst(alert.published, alert.outlet) if alert.published else "undated"
+
+
+NOT_IN_A_TALK = "not part of a tracked talk"
+
+
+def changed_by_talk(changed: list[AlertView]) -> list[tuple[str, list[AlertView]]]:
+    """The changed articles under their talk (thread), talks in the order their first change comes;
+    articles in no thread last."""
+    groups: dict[str | None, list[AlertView]] = {}
+    for alert in changed:
+        groups.setdefault(alert.thread_title, []).append(alert)
+    ordered = [(title, alerts) for title, alerts in groups.items() if title is not None]
+    return [(str(title), alerts) for title, alerts in ordered] + (
+        [(NOT_IN_A_TALK, groups[None])] if None in groups else [])

@@ -11,6 +11,7 @@ from typing import Any
 
 from crawler.reports.common import (
     article_marks,
+    changed_by_talk,
     clean_text,
     coverage_text,
     diff_fields,
@@ -71,7 +72,9 @@ def render(report: Report) -> str:
         parts.append("</section>")
     if report.changed:
         parts.append('<section id="changed"><h2>Changed articles</h2>')
-        parts += [_changed(a) for a in report.changed]
+        for talk, alerts in changed_by_talk(report.changed):
+            parts.append(f'<h3 class="talk">{_e(talk)}</h3>')
+            parts += [_changed(a) for a in alerts]
         parts.append("</section>")
     if report.health:
         parts.append(_health(report))
@@ -115,7 +118,7 @@ def _article(alert: AlertView, tag: str) -> str:
 
 def _changed(alert: AlertView) -> str:
     head = (f'<article class="alert changed" data-key="{_e(alert.article_key)}">'
-            f'<h3>{_link(alert.url, alert.title)}</h3>'
+            f'<h4>{_link(alert.url, alert.title)}</h4>'
             f'<div class="meta">{_e(alert.outlet)} · version {alert.version_seq} · change: '
             f'<strong class="change-kind">{_e(alert.change_kind)}</strong> '
             f'(+{alert.chars_added}/−{alert.chars_removed} chars) {_marks(alert, "changed")}</div>')

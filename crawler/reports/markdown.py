@@ -12,6 +12,7 @@ from typing import Any
 
 from crawler.reports.common import (
     article_marks,
+    changed_by_talk,
     coverage_text,
     diff_fields,
     empty_text,
@@ -41,8 +42,10 @@ def render(report: Report) -> str:
     lines += _threads("Follow-ups", report.followed_threads, "follow-up")
     if report.changed:
         lines += ["## Changed articles", ""]
-        for alert in report.changed:
-            lines += _changed(alert)
+        for talk, alerts in changed_by_talk(report.changed):
+            lines += [f"### {_title(talk)}", ""]
+            for alert in alerts:
+                lines += _changed(alert)
     lines += _health(report)
     return "\n".join(lines)
 
@@ -88,7 +91,7 @@ def _article_line(alert: AlertView, tag: str = "new") -> str:
 
 
 def _changed(alert: AlertView) -> list[str]:
-    return [f"### {_title(alert.title)}", "",
+    return [f"#### {_title(alert.title)}", "",
             f"{md_text(alert.outlet)} · version {alert.version_seq} · change: "
             f"**{md_text(alert.change_kind)}** (+{alert.chars_added}/−{alert.chars_removed} chars) · "
             f"{_link(alert.url)}", "",

@@ -17,6 +17,7 @@ from typing import Any
 
 from crawler.reports.common import (
     article_marks,
+    changed_by_talk,
     clean_text,
     coverage_text,
     diff_fields,
@@ -56,8 +57,10 @@ def render(report: Report, t: Clean = clean_text) -> str:
     lines += _threads("FOLLOW-UPS", report.followed_threads, "follow-up", t)
     if report.changed:
         lines += _section("CHANGED ARTICLES")
-        for alert in report.changed:
-            lines += _changed(alert, t)
+        for talk, alerts in changed_by_talk(report.changed):
+            lines += [f"  {t(talk)}", ""]
+            for alert in alerts:
+                lines += _changed(alert, t)
     lines += _health(report, t)
     return "\n".join(lines) + "\n"
 

@@ -184,3 +184,11 @@ def test_a_mofa_date_only_page_is_shown_as_a_date() -> None:
     assert published_text(mofa) == "2025-01-21"
     assert published_text(jiji) == "2025-01-21 00:00 +09:00"  # a news wire's midnight is a time
     assert published_text(SimpleNamespace(outlet="nhk", published=None)) == "undated"
+
+
+def test_changed_articles_stand_under_their_talk(seeded: Store) -> None:
+    text = markdown.render(build_report(seeded))
+    changed = text.split("## Changed articles", 1)[1]
+    talk = next(t.title for t in build_report(seeded).threads if t.title.startswith("岩屋・ルビオ"))
+    assert changed.lstrip().startswith(f"### {talk}")
+    assert "#### 日米外相会談" in changed
