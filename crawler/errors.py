@@ -10,7 +10,7 @@ import errno
 
 from sqlalchemy.exc import DBAPIError
 
-from crawler.middlewares.secrets import mask_secrets
+from crawler.secrets import mask_secrets
 
 
 class ConfigError(ValueError):

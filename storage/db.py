@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -39,21 +38,17 @@ def database_url(explicit: str | None = None) -> str:
     return parsed.set(database=str(Path.cwd() / path)).render_as_string(hide_password=False)
 
 
-def _masked(url: str) -> str:
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)  # never echo a password
-
-
 def make_engine(url: str) -> Engine:
     try:
         return _make_engine(url)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise BadDatabaseURL(
-            f"TALKWATCH_DATABASE_URL {_masked(url)!r} is not a database URL talkwatch can open; use e.g. "
+            f"TALKWATCH_DATABASE_URL {url!r} is not a database URL talkwatch can open; use e.g. "
             "sqlite:///var/talkwatch.sqlite3 or postgresql+psycopg://user@127.0.0.1:5432/talkwatch"
         ) from exc
     except ImportError as exc:
         raise BadDatabaseURL(
-            f"the database driver for {_masked(url)!r} is not installed ({exc.name}); "
+            f"the database driver for {url!r} is not installed ({exc.name}); "
             'for PostgreSQL: pip install -e ".[postgres]"'
         ) from exc
 

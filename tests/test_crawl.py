@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.crawl import CrawlResult, run_crawl
 from crawler.mirror.server import MirrorServer
 from crawler.outlets import OUTLET_NAMES, get_outlet
+from crawler.service.crawl import CrawlResult, run_crawl
 from storage import Store
 
 pytestmark = pytest.mark.slow

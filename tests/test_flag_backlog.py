@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from crawler.crawl import run_crawl
 from crawler.flagging import FlagTally, flag_backlog, flag_version
 from crawler.mirror.server import MirrorServer
+from crawler.service.crawl import run_crawl
 from storage import Store
 from storage.models import Alert, Article, Signature, Thread, ThreadMember
 from tests.storage.helpers import STORY, text

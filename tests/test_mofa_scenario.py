@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from crawler.crawl import run_crawl
 from crawler.mirror.server import MirrorServer
+from crawler.service.crawl import run_crawl
 from storage import Store
 
 pytestmark = pytest.mark.slow

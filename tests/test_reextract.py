@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import update
 
 from crawler.cli import main
-from crawler.crawl import run_crawl
 from crawler.mirror.server import MirrorServer
 from crawler.reextract import reextract
+from crawler.service.crawl import run_crawl
 from storage import Store
 from storage.models import Article, Version
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crawler.crawl import run_crawl
 from crawler.mirror.server import MirrorServer
-from crawler.revisit import revisit_mode, run_revisits
+from crawler.service.crawl import run_crawl
+from crawler.service.revisit import revisit_mode, run_revisits
 from storage import Store
 
 pytestmark = pytest.mark.slow

@@ -24,9 +24,9 @@ from scrapy.utils.defer import deferred_from_coro
 
 from crawler.errors import ENVIRONMENT_ERRORS
 from crawler.middlewares.redirects import OffHostRequest
-from crawler.middlewares.secrets import mask_secrets
 from crawler.outlets.blocks import detect_block
 from crawler.runtime import outlet_name, run_id_for, store_for
+from crawler.secrets import mask_secrets
 from storage.models import Fetch
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.utils.misc import load_object
 
-from crawler.middlewares.secrets import mask_secrets
 from crawler.runtime import store_for
+from crawler.secrets import mask_secrets
 
 log = logging.getLogger(__name__)
 

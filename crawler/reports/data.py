@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from crawler.config import Config, parse_config
+from crawler.service.config import Config, parse_config
 from storage import AlertView, Store
 from storage.health import Alarm, RunHealth, RunRow, outlet_alarms, runs
 

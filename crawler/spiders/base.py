@@ -16,7 +16,7 @@ from scrapy.http import Response, TextResponse
 from crawler.items import ArticleItem, RejectedPage
 from crawler.outlets import get_outlet
 from crawler.outlets.base import Discovered, OutletModule, ParseError, field_paths
-from crawler.revisit import claim_due, pending_due, revisit_mode
+from crawler.service.revisit import claim_due, pending_due, revisit_mode
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

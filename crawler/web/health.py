@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from crawler.config import parse_config
 from crawler.reports.data import crawl_health
 from crawler.reports.timefmt import parse_time
+from crawler.service.config import parse_config
 from storage import Store
 from storage.health import Alarm, RunHealth, RunRow, health_of
 from storage.models import Fetch

@@ -33,10 +33,10 @@ from typing import Any
 import yaml
 from sqlalchemy import insert
 
-from crawler.crawl import run_crawl
 from crawler.mirror import SITE_DIR
 from crawler.mirror.server import MirrorServer
 from crawler.outlets import get_outlet
+from crawler.service.crawl import run_crawl
 from storage import Store
 from storage.models import Article, Signature, SignatureBand
 from storage.syndication import band_buckets, minhash, signature_text

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crawler.crawl import CrawlResult, run_crawl
 from crawler.mirror.server import MirrorServer
+from crawler.service.crawl import CrawlResult, run_crawl
 
 INDEX_URL = "https://www.mofa.go.jp/mofaj/reliability/index.html"
 MINISTERS = [("岩屋外務大臣", "ルビオ国務長官"), ("中谷防衛大臣", "ヘグセス国防長官"),

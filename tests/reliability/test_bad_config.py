@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from crawler.config import ConfigError, parse_config
+from crawler.service.config import ConfigError, parse_config
 from tests.support import REPO_ROOT
 
 # the installed entry point (``python -m crawler.cli`` would load crawler.cli twice: as __main__ and

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.crawl import run_crawl
 from crawler.mirror.server import MirrorServer
+from crawler.service.crawl import run_crawl
 from storage import Store
 from storage.migrate import ensure_schema
 from tests.reliability.sites import INDEX_URL, write_site

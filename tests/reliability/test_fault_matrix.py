@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from crawler.commands import selftest as command
-from crawler.selftest import FAULTS, FaultResult, run_fault_matrix
+from crawler.cli import selftest as command
+from crawler.service.selftest import FAULTS, FaultResult, run_fault_matrix
 
 pytestmark = pytest.mark.slow
 

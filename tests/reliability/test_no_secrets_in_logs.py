@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from crawler.crawl import run_crawl
 from crawler.mirror.server import MirrorServer
+from crawler.service.crawl import run_crawl
 from storage import Store
 from tests.conftest import NO_POSTGRES, POSTGRES_URL
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.crawl import run_crawl
 from crawler.mirror.server import MirrorServer
+from crawler.service.crawl import run_crawl
 from storage import Store
 from storage.fetchlog import pending_backoff
 from tests.reliability.sites import article_page, article_url

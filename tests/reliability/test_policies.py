@@ -13,7 +13,7 @@ from crawler.errors import describe_error
 from crawler.middlewares.charset import sniff_japanese
 from crawler.middlewares.redirects import redirect_refusal
 from crawler.middlewares.retry import retry_after_seconds
-from crawler.middlewares.secrets import mask_secrets
+from crawler.secrets import mask_secrets
 
 ARTICLE = "https://www.mofa.go.jp/mofaj/na/na1/us/pageit_000001_01515.html"
 TEXT = "岩屋外務大臣は、ルビオ国務長官と会談し、日米同盟の抑止力・対処力を強化することで一致しました。"

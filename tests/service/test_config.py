@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from crawler.cli import main
-from crawler.config import DEFAULT_INTERVALS, ConfigError, load_config, parse_config
+from crawler.service.config import DEFAULT_INTERVALS, ConfigError, load_config, parse_config
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "talkwatch.example.toml"
 
@@ -32,7 +32,7 @@ def test_example_enables_no_live_channel_and_documents_every_key() -> None:
     example = load_config(EXAMPLE)
     assert example.channels and example.enabled_channels() == []
     text = EXAMPLE.read_text("utf-8")
-    from crawler.config import ChannelConfig, HealthConfig, OutletConfig
+    from crawler.service.config import ChannelConfig, HealthConfig, OutletConfig
 
     keys = (set(ChannelConfig.__dataclass_fields__) | set(HealthConfig.__dataclass_fields__)
             | set(OutletConfig.__dataclass_fields__)) - {"name"}

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from crawler.config import ChannelConfig, parse_config
-from crawler.delivery import deliver
+from crawler.service.config import ChannelConfig, parse_config
+from crawler.service.delivery import deliver
 from storage import Store
 from storage.health import deliveries
 from tests.service.helpers import seed
@@ -228,7 +228,7 @@ def test_apprise_url(seeded: Store, hook: Hook, monkeypatch: pytest.MonkeyPatch)
 
 
 def test_config_refuses_secrets_in_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    from crawler.config import ConfigError
+    from crawler.service.config import ConfigError
 
     monkeypatch.setenv("HOOK", "https://hooks.example.org/x")
     with pytest.raises(ConfigError, match="password_env"):

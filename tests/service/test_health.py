@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from crawler.config import parse_config
 from crawler.reports import markdown
 from crawler.reports.data import build_report
+from crawler.service.config import parse_config
 from storage import Store
 from storage.health import (
     finish_run,

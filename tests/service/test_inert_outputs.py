@@ -27,11 +27,11 @@ from typing import Any
 
 import pytest
 
-from crawler.config import ChannelConfig
-from crawler.delivery import deliver
 from crawler.reports import text
 from crawler.reports.data import build_report
 from crawler.reports.formats import render
+from crawler.service.config import ChannelConfig
+from crawler.service.delivery import deliver
 from storage import Store
 from tests.service.helpers import text as article_text
 from tests.service.test_delivery import Hook, Inbox, free_port

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import update
 
 from crawler.cli import main
-from crawler.commands.report import write_report
+from crawler.cli.report import write_report
 from crawler.reports import atom, html, jsondoc, markdown
 from crawler.reports.data import build_report
 from storage import Store

@@ -17,10 +17,10 @@ import yaml
 from sqlalchemy import text, update
 
 from crawler.cli import main
-from crawler.config import Config, parse_config
 from crawler.mirror import SITE_DIR
 from crawler.mirror.server import MirrorServer
-from crawler.scheduler import (
+from crawler.service.config import Config, parse_config
+from crawler.service.scheduler import (
     JOBS_TABLE,
     _outlet_lock,
     build_scheduler,

@@ -9,9 +9,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.crawl import run_crawl
 from crawler.mirror.server import MirrorServer
 from crawler.outlets import OUTLET_NAMES
+from crawler.service.crawl import run_crawl
 from crawler.web.subscriptions import metadata as desk_metadata
 from storage import ArticleText, Store
 from storage.models import Base

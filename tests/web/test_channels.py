@@ -103,8 +103,8 @@ def test_forms_refuse_requests_from_elsewhere(client: Any, store: Store) -> None
 
 
 def test_a_delivery_sends_only_what_the_channel_follows(store: Store, tmp_path: Any) -> None:
-    from crawler.config import ChannelConfig
-    from crawler.delivery import deliver
+    from crawler.service.config import ChannelConfig
+    from crawler.service.delivery import deliver
 
     channel = ChannelConfig(name="tariff-desk", kind="file", path=str(tmp_path / "desk.md"))
     subs.subscribe(store, channel.channel_id, "talk", str(thread_id(store, TARIFFS)))

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from crawler.cli import main
-from crawler.commands.serve import check_access
+from crawler.cli.serve import check_access
 from crawler.web import create_app
 from crawler.web.security import CSP
 from storage import Store

@@ -3,8 +3,8 @@
 Jobs (ids are stable, so a restarted monitor finds its schedule again):
 
 - ``crawl:<outlet>``: one crawl of the outlet every ``interval_minutes`` (config), in its own process
-  (:func:`crawler.crawl.run_crawl`: Twisted's reactor cannot restart in-process) with a timeout;
-- ``revisit``: re-fetch the articles the revisit schedule says are due (``crawler.revisit``), one
+  (:func:`crawler.service.crawl.run_crawl`: Twisted's reactor cannot restart in-process) with a timeout;
+- ``revisit``: re-fetch the articles the revisit schedule says are due (``crawler.service.revisit``), one
   ``revisit=only`` crawl per outlet that has some, to catch quiet edits;
 - ``report``: write the report files and deliver to every configured channel.
 
@@ -36,12 +36,12 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crawler.config import Config
-from crawler.crawl import CrawlResult, run_crawl
 from crawler.errors import ConfigError, describe_error
-from crawler.middlewares.secrets import mask_secrets
-from crawler.revisit import outlets_due
 from crawler.runtime import new_run_id
+from crawler.secrets import mask_secrets
+from crawler.service.config import Config
+from crawler.service.crawl import CrawlResult, run_crawl
+from crawler.service.revisit import outlets_due
 from storage import Store, lease
 from storage.db import database_url
 from storage.health import close_stale_runs, finish_run, run_health, start_run
@@ -89,7 +89,7 @@ def crawl_job(outlet: str, config_data: dict[str, Any], revisit: bool = False) -
 
 
 def revisit_job(config_data: dict[str, Any]) -> None:
-    """Revisit the due articles (``crawler.revisit``'s schedule) of every enabled outlet that has some,
+    """Revisit the due articles of every enabled outlet that has some,
     one outlet after the other, each as a ``revisit=only`` crawl recorded like any other run."""
     config = Config.from_dict(config_data)
     store = _store(config)
@@ -109,7 +109,7 @@ def revisit_job(config_data: dict[str, Any]) -> None:
 
 def report_job(config_data: dict[str, Any]) -> None:
     """Write the report files and deliver to every channel."""
-    from crawler.delivery import deliver_all, write_report_files
+    from crawler.service.delivery import deliver_all, write_report_files
 
     config = Config.from_dict(config_data)
     store = _store(config)

@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy import inspect, text
 
-from crawler.config import load_config
-from crawler.middlewares.secrets import mask_secrets
 from crawler.outlets import outlet_for_url
 from crawler.reports.data import crawl_health
-from crawler.scheduler import JOBS_TABLE, desired_jobs
+from crawler.secrets import mask_secrets
+from crawler.service.config import load_config
+from crawler.service.scheduler import JOBS_TABLE, desired_jobs
 from storage import Store
 from storage.health import RunHealth, RunRow, last_runs
 from storage.migrate import require_current_schema

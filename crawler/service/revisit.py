@@ -4,7 +4,7 @@
 - a crawl with ``-a revisit=1`` (or the setting ``TALKWATCH_REVISIT=1``) also requests its outlet's due
   articles; ``revisit=only`` requests nothing else;
 - :func:`outlets_due` says which outlets have due articles; the monitor's revisit job
-  (``crawler.scheduler.revisit_job``) runs one recorded ``revisit=only`` crawl for each, and
+  (``crawler.service.scheduler.revisit_job``) runs one recorded ``revisit=only`` crawl for each, and
   :func:`run_revisits` does the same without the monitor (scripts, tests).
 
 The schedule is configurable with ``TALKWATCH_REVISIT_SCHEDULE`` (e.g. ``3h:15m,1d:1h,30d:1d``); the
@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 
 from scrapy.crawler import Crawler
 
-from crawler.crawl import CrawlResult, run_crawl
 from crawler.runtime import store_for
+from crawler.service.crawl import CrawlResult, run_crawl
 from storage import DueVisit, Store
 from storage.migrate import require_current_schema
 from storage.schedule import as_utc

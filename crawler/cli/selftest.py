@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from crawler.selftest import format_table, run_fault_matrix
+from crawler.service.selftest import format_table, run_fault_matrix
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.errors import ConfigError as _CliConfigError
+from crawler.errors import ConfigError
 from crawler.outlets import OUTLET_NAMES
 
 # minutes between crawls: wires publish often, the ministry a few times a day
@@ -28,10 +28,6 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CHANNEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _EMAIL = re.compile(r"[^@\s<>()\[\],;:\\\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*")
-
-
-class ConfigError(_CliConfigError):
-    """A bad key or value; the message names the key and what would be accepted (CLI exit code 2)."""
 
 
 @dataclass

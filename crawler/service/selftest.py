@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.crawl import CrawlResult, run_crawl
 from crawler.mirror import FAULTS_DIR
 from crawler.mirror.server import MirrorServer
 from crawler.outlets import get_outlet
+from crawler.service.crawl import CrawlResult, run_crawl
 from storage import Store
 from storage.migrate import ensure_schema
 

@@ -1,4 +1,4 @@
-"""``talkwatch``: the command line. Each sub-command lives in ``crawler/commands/<name>.py``."""
+"""``talkwatch``: the command line. Each sub-command lives in ``crawler/cli/<name>.py``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 import sys
 from importlib import import_module, metadata
 
-# command -> (module in crawler/commands/, one line for `talkwatch --help`). Only the module of the
+# command -> (module in crawler/cli/, one line for `talkwatch --help`). Only the module of the
 # command being run is imported: `talkwatch --help` does not load Scrapy, SQLAlchemy or the vocabulary.
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "offline demo on the local mirror with the embedded SQLite database"),
@@ -35,7 +35,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     chosen = _command_named(argv)
     modules = {module for name, (module, _) in COMMANDS.items() if argv is None or name == chosen}
     for module in sorted(modules):
-        import_module(f"crawler.commands.{module}").register(sub)
+        import_module(f"crawler.cli.{module}").register(sub)
     for name, (module, help_text) in COMMANDS.items():
         if module not in modules:
             sub.add_parser(name, help=help_text)
@@ -62,13 +62,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # schema upgrades are not news to a user
     from crawler.errors import ENVIRONMENT_ERRORS, ConfigError, describe_error
     from crawler.outlets import UnknownOutlet
+    from crawler.secrets import mask_secrets
     from storage.db import BadDatabaseURL
     from storage.migrate import SchemaOutOfDate
 
     try:
         return int(args.handler(args) or 0)
     except (ConfigError, BadDatabaseURL, UnknownOutlet, SchemaOutOfDate) as exc:
-        print(f"talkwatch: {exc}", file=sys.stderr)
+        print(f"talkwatch: {mask_secrets(str(exc))}", file=sys.stderr)
         return 2
     except ENVIRONMENT_ERRORS as exc:  # a read-only or full database, a full disk: no traceback
         print(f"talkwatch: {describe_error(exc)}", file=sys.stderr)
@@ -76,6 +77,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -22,11 +22,12 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from crawler.config import ChannelConfig, Config
 from crawler.reports import jsondoc, text
 from crawler.reports.data import Report, build_report
 from crawler.reports.formats import render
 from crawler.reports.output import write_text_atomic
+from crawler.secrets import mask_secrets
+from crawler.service.config import ChannelConfig, Config
 from storage import Store
 from storage.health import record_delivery
 
@@ -264,4 +265,4 @@ def _safe_error(exc: BaseException, channel: ChannelConfig) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
-    return text[:500]
+    return mask_secrets(text)[:500]

@@ -67,7 +67,7 @@ def run_crawl(outlet: str, database_url: str, mirror_url: str | None = None, tim
         env["TALKWATCH_PARENT_PID"] = str(os.getpid())  # crawler.extensions.StopWithParent
         try:
             done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout,
-                                  cwd=Path(__file__).resolve().parents[1])
+                                  cwd=Path(__file__).resolve().parents[2])
         except subprocess.TimeoutExpired as exc:
             tail = (exc.stderr or b"")[-2000:]
             return CrawlResult(outlet, -1, timed_out=True,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from urllib.parse import urlsplit
 
-from crawler.crawl import CrawlResult, run_crawl
 from crawler.errors import ConfigError
-from crawler.middlewares.secrets import mask_secrets
 from crawler.outlets import OUTLET_NAMES
+from crawler.secrets import mask_secrets
+from crawler.service.crawl import CrawlResult, run_crawl
 from storage import Store
 from storage.db import database_url
 from storage.migrate import require_current_schema

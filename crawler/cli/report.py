@@ -14,12 +14,12 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from crawler.config import ChannelConfig, Config, load_config
 from crawler.errors import ConfigError
-from crawler.middlewares.secrets import mask_secrets
 from crawler.reports.data import build_report
 from crawler.reports.formats import RENDERERS, SUFFIXES, render
 from crawler.reports.output import write_text_atomic
+from crawler.secrets import mask_secrets
+from crawler.service.config import ChannelConfig, Config, load_config
 from storage import Store
 from storage.migrate import require_current_schema
 
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _deliver(store: Store, channel: ChannelConfig, config: Config | None, since: datetime | None) -> int:
-    from crawler.delivery import deliver
+    from crawler.service.delivery import deliver
 
     if not channel.enabled:
         raise ConfigError(f"--channel {channel.name}: the channel is disabled (enabled = false)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from crawler.config import load_config
+from crawler.service.config import load_config
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crawler.scheduler import run_monitor
+    from crawler.service.scheduler import run_monitor
 
     config = load_config(args.config)
     if args.db:

@@ -6,12 +6,12 @@ import argparse
 import time
 from pathlib import Path
 
-from crawler.crawl import run_crawl
 from crawler.mirror.server import MirrorServer
 from crawler.outlets import OUTLET_NAMES
 from crawler.reports.data import build_report
 from crawler.reports.formats import render
 from crawler.reports.output import write_text_atomic
+from crawler.service.crawl import run_crawl
 from storage import Store
 from storage.migrate import ensure_schema
 
