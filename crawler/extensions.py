@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Self
 
-from scrapy import signals
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
@@ -142,7 +142,7 @@ class StatsFile:
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
-    def spider_closed(self, spider, reason: str) -> None:  # type: ignore[no-untyped-def]
+    def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = {key: value for key, value in (self.crawler.stats.get_stats() or {}).items()}
         stats["finish_reason"] = reason
         stats["talkwatch/peak_rss_mb"] = round(peak_rss_mb(), 1)

@@ -46,7 +46,7 @@ def status(store: Store, config: Any) -> dict[str, Any]:
                                                                        or j == "report"}):
         run = latest.get(job_id)
         jobs.append({"job": job_id, "scheduled": job_id in upcoming,
-                     "next_run": upcoming[job_id].isoformat() if upcoming.get(job_id) else None,
+                     "next_run": next_run.isoformat() if (next_run := upcoming.get(job_id)) else None,
                      "last_run": _run(run)})
     health, alarms = crawl_health(store, config)
     pending = [{"outlet": outlet, "url": p.url, "last_outcome": p.outcome, "reason": p.reason,

@@ -10,11 +10,14 @@ then sees replacement characters and the validator rejects what it cannot read).
 from __future__ import annotations
 
 import re
+from typing import TypeVar
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import HtmlResponse, Response
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
+
+R = TypeVar("R", bound=Response)
 
 CANDIDATES = ("euc_jp", "cp932", "shift_jis")
 _JAPANESE = re.compile(r"[\u3041-\u309f\u30a0-\u30ff\u4e00-\u9fff\u3000-\u303f\uff01-\uff5e]")
@@ -36,7 +39,7 @@ def sniff_japanese(body: bytes) -> str | None:
 
 
 def declared_encoding(response: HtmlResponse) -> str | None:
-    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+    content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
     bom, _ = read_bom(response.body)
     return http_content_type_encoding(content_type) or bom or html_body_declared_encoding(response.body)
 
@@ -46,7 +49,7 @@ class CharsetMiddleware:
     def from_crawler(cls, crawler: Crawler) -> CharsetMiddleware:
         return cls()
 
-    def process_response(self, request: Request, response: Response) -> Response:
+    def process_response(self, request: Request, response: R) -> R:  # the kind it was given (HtmlResponse)
         if not isinstance(response, HtmlResponse) or declared_encoding(response):
             return response
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Self
 
-from scrapy import Request
+from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import IgnoreRequest
@@ -27,7 +27,9 @@ class RecordedHttpCompressionMiddleware(HttpCompressionMiddleware):
         middleware.crawler = crawler
         return middleware
 
-    def process_response(self, request: Request, response: Response) -> Response:  # type: ignore[override]
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
         try:
             return super().process_response(request, response)
         except IgnoreRequest as exc:

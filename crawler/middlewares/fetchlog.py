@@ -94,7 +94,7 @@ class FetchLogMiddleware:
         snapshot_sha = None
         with store.unit():  # the snapshot and its fetch log row: one transaction
             if outcome == "fetched" and role == "article":
-                content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+                content_type = _header(response, b"Content-Type")
                 snapshot_sha = store.save_snapshot(request.url, response.body, content_type)
             fetch_id = store.record_fetch(
                 run_id=self.run_id, outlet=outlet_name(self.crawler), url=request.url, role=role,

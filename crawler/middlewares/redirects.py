@@ -95,7 +95,9 @@ class OffHostRequestMiddleware:
         role = request.meta.get("talkwatch_role")
         spider = self.crawler.spider
         outlet = getattr(spider, "outlet", None)
-        if role not in _CHECKED_ROLES or outlet is None or request.meta.get("redirect_urls"):
+        if spider is None or outlet is None:
+            return  # not an outlet's crawl
+        if role not in _CHECKED_ROLES or request.meta.get("redirect_urls"):
             return  # a redirect's target was judged on the redirect itself
         host = (urlsplit(request.url).hostname or "").lower()
         if host not in outlet.OUTLET.hosts:

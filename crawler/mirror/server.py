@@ -170,6 +170,8 @@ class MirrorServer(ThreadingHTTPServer):
     @property
     def base_url(self) -> str:
         host, port = self.server_address[:2]
+        if isinstance(host, bytes):  # socketserver allows a bytes host; an IP server is given a str
+            host = host.decode()
         return f"http://{host}:{port}"
 
     def route_for(self, url: str, attempt: int = 1) -> Route | None:
@@ -235,7 +237,7 @@ class MirrorRequestHandler(BaseHTTPRequestHandler):
             return
         url = real_url(self.path)
         route = self.server.route_for(url, self.server.attempt(url)) if url else None
-        if route is None:
+        if url is None or route is None:
             self._send(404, b"not in mirror\n", {"Content-Type": "text/plain; charset=utf-8"}, send_body, url)
             return
         fault = route.fault

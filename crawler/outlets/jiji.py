@@ -182,7 +182,7 @@ class JijiPage(ArticlePage):
             if obj.get("@type") != "BreadcrumbList" or not isinstance(obj.get("itemListElement"), list):
                 continue
             items = [i for i in obj["itemListElement"] if isinstance(i, dict)]
-            items.sort(key=lambda i: i.get("position") if isinstance(i.get("position"), int) else 0)
+            items.sort(key=lambda i: p if isinstance(p := i.get("position"), int) else 0)
             for entry in items[1:]:
                 item = entry.get("item")
                 name = (clean_text(item.get("name") if isinstance(item, dict) else None)

@@ -4,6 +4,7 @@ page's fields were found."""
 from __future__ import annotations
 
 import logging
+from typing import NoReturn
 
 from scrapy.exceptions import DropItem
 
@@ -33,7 +34,7 @@ class ValidatePipeline(StorePipeline):
             self.reject(item.fetch_id, article.url, f"empty {', '.join(missing)}")
         return item
 
-    def reject(self, fetch_id: int | None, url: str, reason: str) -> None:
+    def reject(self, fetch_id: int | None, url: str, reason: str) -> NoReturn:
         if fetch_id is not None:
             self.store.update_fetch(fetch_id, "rejected", reason)
         self.count("rejected")

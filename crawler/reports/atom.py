@@ -7,11 +7,15 @@ even when the same feed file is read again.
 from __future__ import annotations
 
 from datetime import UTC
+from typing import TYPE_CHECKING
 
 from crawler.reports import html
 from crawler.reports.common import article_marks, clean_text, published_text, safe_url
 from crawler.reports.data import Report
 from storage import AlertView
+
+if TYPE_CHECKING:  # feedgen is imported when a feed is rendered (fast commands)
+    from feedgen.feed import FeedGenerator
 
 FEED_ID = "tag:talkwatch,2025:report"
 
@@ -45,7 +49,7 @@ def render(report: Report, feed_url: str | None = None) -> str:
     return feed.atom_str(pretty=True).decode("utf-8")
 
 
-def _entry(feed, alert: AlertView, title: str, tag: str, thread: str | None) -> None:  # type: ignore[no-untyped-def]
+def _entry(feed: FeedGenerator, alert: AlertView, title: str, tag: str, thread: str | None) -> None:
     entry = feed.add_entry(order="append")
     entry.id(f"tag:talkwatch,2025:alert/{alert.alert_id}")
     entry.title(clean_text(title))  # feedgen escapes text; readers show it as text (lxml refuses controls)

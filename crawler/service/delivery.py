@@ -18,9 +18,9 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, NoReturn
 
 from crawler.reports import jsondoc, text
 from crawler.reports.data import Report, build_report
@@ -239,7 +239,8 @@ def apprise_format(plugin: Any, wanted: str) -> Any:
 class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
     """A webhook that redirects is answered as an error: urllib would turn the POST into a bodiless GET."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
+                         headers: Message, newurl: str) -> NoReturn:
         raise urllib.error.HTTPError(req.full_url, code, f"redirect ({msg}); point the channel's URL at "
                                      "the new address", headers, fp)
 

@@ -67,10 +67,10 @@ def infer_date(text: str, published: dt.date | None, future: bool = False) -> dt
 
     ``future``: the text announces talks, so a date after the publication day is theirs, else one on that
     day (which may be the announcement's: threads read it as a hint); an earlier one never is."""
-    found = _full_dates(text)
+    candidates = _full_dates(text)
     if published:
-        found += _relative_dates(text, published)
-    found = [(pos, d) for pos, d in found if d]
+        candidates += _relative_dates(text, published)
+    found = [(pos, d) for pos, d in candidates if d]
     if future and published:  # 「28日、…と発表した」 is the announcement: a later day first, else that day
         found = [f for f in found if f[1] > published] or [f for f in found if f[1] == published]
     return min(found, key=lambda f: f[0])[1] if found else None

@@ -120,7 +120,7 @@ def _named_type(pool: list[Hit]) -> str | None:
     return None
 
 
-def _type_by_roles(vocab: Vocabulary, roles: set[tuple[str, str | None]]) -> str | None:
+def _type_by_roles(vocab: Vocabulary, roles: set[tuple[str | None, str | None]]) -> str | None:
     best, best_hits = None, 0
     for t in vocab.meeting_types:
         jp = sum(("jp", r) in roles for r in t.jp_roles)

@@ -7,6 +7,8 @@ explanation stays the same across outlets' spellings. The fired terms themselves
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from crawler.topics.decision import Term
 from crawler.topics.matcher import Hit
 from crawler.topics.normalize import lookup_key
@@ -108,7 +110,7 @@ def summary(
 def _meeting(
     evidence: list[Hit], local: list[Hit], hits: list[Hit], agreement: set[str], event_type: str | None
 ) -> list[Term]:
-    def first(pool: list[Hit], test) -> Hit | None:  # type: ignore[no-untyped-def]
+    def first(pool: list[Hit], test: Callable[[Hit], bool]) -> Hit | None:
         return min((h for h in pool if test(h)), key=lambda h: h.start, default=None)
 
     def compound(h: Hit) -> bool:

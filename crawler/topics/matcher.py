@@ -219,6 +219,7 @@ class Matcher:
             if taken.covers(m.start()):
                 continue
             role = lookup(self.implied_index, m.group(0))
+            assert role is not None  # self.implied matches the index's own surfaces
             holder = self._holder_for(role.side, role.id, day)
             hits.append(
                 Hit(
@@ -295,6 +296,7 @@ class Matcher:
             hits.append(Hit("pair", m.group(0), m.start(), m.end(), ref=f"meeting:{ref or ''}"))
         for m in self.pair_role.finditer(text):
             ref = lookup(self.role_index, m.group("role"))
+            assert ref is not None  # self.pair_role matches the index's own surfaces
             hits.append(_role_hit(m, ref))
         for m in self.types.finditer(text):
             hits.append(

@@ -56,7 +56,9 @@ def score_unit(
     ]
     # 日米関税交渉 as the backdrop of market news: the negotiation, not a round of it, unless someone is named
     process_only = (
-        compounds and not named_anywhere and all(h.ref[len("meeting:") :] in process for h in compounds)
+        compounds
+        and not named_anywhere
+        and all((h.ref or "")[len("meeting:") :] in process for h in compounds)
     )
     if process_only and not role_compound:
         return STRONG - 2

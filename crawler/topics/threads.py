@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -33,18 +34,37 @@ _EPOCH = "1970-01-01T00:00:00+00:00"
 _JST = dt.timezone(dt.timedelta(hours=9))
 
 
+class ThreadRef(Protocol):
+    """A thread as the threader reads it, whatever the book's own type (``storage.ThreadRow``,
+    :class:`MemoryThread`): read-only, so a frozen dataclass provides it."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def title(self) -> str: ...  # readable, e.g. "日米外相会談 2025-01-21 岩屋–ルビオ"
+    @property
+    def signature(self) -> dict: ...  # JSON-serializable: meeting type, participants, date, ...
+    @property
+    def first_published(self) -> str: ...  # ISO 8601
+    @property
+    def last_published(self) -> str: ...
+
+
 @dataclass(frozen=True)
-class ThreadRef:
+class MemoryThread:
+    """The in-memory book's thread (a :class:`ThreadRef`)."""
+
     id: int
-    title: str  # readable, e.g. "日米外相会談 2025-01-21 岩屋–ルビオ"
-    signature: dict  # JSON-serializable event signature (meeting type, participants, date, ...)
-    first_published: str  # ISO 8601
+    title: str
+    signature: dict
+    first_published: str
     last_published: str
 
 
 class ThreadBook(Protocol):
     def thread_of(self, article_key: str) -> ThreadRef | None: ...
-    def recent_threads(self, since: str) -> list[ThreadRef]: ...  # threads with last_published >= since (ISO)
+    # threads with last_published >= since (ISO)
+    def recent_threads(self, since: str) -> Sequence[ThreadRef]: ...
     def open_thread(self, title: str, signature: dict, published: str) -> ThreadRef: ...
     def join_thread(self, thread_id: int, article_key: str, published: str, role: str) -> None: ...
     # role: "opener" | "follow-up" | "official" (MOFA readouts are marked official)
@@ -261,7 +281,7 @@ def _distance(thread: ThreadRef, signature: dict, day: dt.date) -> int | None:
     return abs(delta) if -SAME_TALK_DAYS <= delta <= LATE_REPORT_DAYS else None
 
 
-def _same_talks(candidates: list[ThreadRef], signature: dict, day: dt.date) -> ThreadRef | None:
+def _same_talks(candidates: Sequence[ThreadRef], signature: dict, day: dt.date) -> ThreadRef | None:
     scored = []
     for thread in candidates:
         if not _compatible(signature, thread.signature):
@@ -275,7 +295,7 @@ def _same_talks(candidates: list[ThreadRef], signature: dict, day: dt.date) -> T
     return min(scored, key=lambda s: s[:3])[3] if scored else None
 
 
-def _same_people(candidates: list[ThreadRef], signature: dict) -> ThreadRef | None:
+def _same_people(candidates: Sequence[ThreadRef], signature: dict) -> ThreadRef | None:
     """No date at all (neither published nor in the text): the same meeting type and the same people.
 
     Without a date two threads of the same people cannot be told apart, so a tie opens a new thread
@@ -299,7 +319,7 @@ def _same_people(candidates: list[ThreadRef], signature: dict) -> ThreadRef | No
     return best[4] if [s[:4] for s in scored].count(best[:4]) == 1 else None
 
 
-def _back_reference(candidates: list[ThreadRef], signature: dict, day: dt.date) -> ThreadRef | None:
+def _back_reference(candidates: Sequence[ThreadRef], signature: dict, day: dt.date) -> ThreadRef | None:
     """「先の日米外相会談」: the latest earlier thread of that kind, when the article dates no new talks."""
     if not signature.get("back_reference") or signature.get("date"):
         return None
@@ -326,20 +346,20 @@ class InMemoryThreadBook:
     """A small, real :class:`ThreadBook` (evaluation, tests); storage implements the same protocol in SQL."""
 
     def __init__(self) -> None:
-        self._threads: dict[int, ThreadRef] = {}
+        self._threads: dict[int, MemoryThread] = {}
         self._members: dict[str, Membership] = {}
         self._ids = itertools.count(1)
 
-    def thread_of(self, article_key: str) -> ThreadRef | None:
+    def thread_of(self, article_key: str) -> MemoryThread | None:
         member = self._members.get(article_key)
         return self._threads[member.thread_id] if member else None
 
-    def recent_threads(self, since: str) -> list[ThreadRef]:
+    def recent_threads(self, since: str) -> list[MemoryThread]:
         cutoff = _instant(since)
         return [t for t in self._threads.values() if _instant(t.last_published) >= cutoff]
 
-    def open_thread(self, title: str, signature: dict, published: str) -> ThreadRef:
-        thread = ThreadRef(next(self._ids), title, dict(signature), published, published)
+    def open_thread(self, title: str, signature: dict, published: str) -> MemoryThread:
+        thread = MemoryThread(next(self._ids), title, dict(signature), published, published)
         self._threads[thread.id] = thread
         return thread
 
@@ -365,7 +385,7 @@ class InMemoryThreadBook:
             self._members[article_key] = replace(member, role=role)
 
     # read helpers for reports and tests
-    def threads(self) -> list[ThreadRef]:
+    def threads(self) -> list[MemoryThread]:
         return sorted(self._threads.values(), key=lambda t: t.id)
 
     def members(self, thread_id: int) -> list[Membership]:
