@@ -1,4 +1,5 @@
-"""The operator commands as a person runs them: ``talkwatch parse``, ``classify`` and ``eval-topics``."""
+"""The operator commands as a person runs them: ``talkwatch parse``, ``classify`` and ``eval-topics``;
+the command line's own help, and what ``status`` imports."""
 
 from __future__ import annotations
 
@@ -137,3 +138,27 @@ def test_help_lists_every_command():
 def test_version():
     done = talkwatch("--version")
     assert done.returncode == 0 and done.stdout.startswith("talkwatch 0.")
+
+
+def test_status_reads_the_monitors_jobs_without_loading_the_monitor():
+    from crawler.cli import status
+    from crawler.service import scheduler
+    from crawler.service.config import parse_config
+
+    assert status.JOBS_TABLE == scheduler.JOBS_TABLE
+    for raw in ({}, {"revisit": {"enabled": False}, "outlets": {"nhk": {"enabled": False}}}):
+        config = parse_config(raw)
+        assert status.configured_jobs(config) == set(scheduler.desired_jobs(config))
+
+
+def test_status_loads_neither_scrapy_nor_alembic(tmp_path: Path):
+    # the everyday answer: a database at the newest schema, read without the crawler or the migrations
+    db = f"sqlite:///{tmp_path / 'status.sqlite3'}"
+    assert talkwatch("db", "upgrade", "--db", db).returncode == 0
+    code = ("import sys, contextlib, io\nfrom crawler.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    main(['status', '--db', {db!r}])\n"
+            "print(sorted(m for m in ('scrapy', 'twisted', 'alembic', 'apscheduler', 'apprise',"
+            " 'trafilatura', 'lxml', 'yaml', 'flask') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stderr
