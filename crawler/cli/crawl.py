@@ -6,7 +6,7 @@ import argparse
 from urllib.parse import urlsplit
 
 from crawler.errors import ConfigError
-from crawler.outlets import OUTLET_NAMES
+from crawler.outlets import OUTLET_NAMES, UnknownOutlet
 from crawler.secrets import mask_secrets
 from crawler.service.crawl import CrawlResult, run_crawl
 from storage import Store
@@ -29,6 +29,9 @@ def run(args: argparse.Namespace) -> int:
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise ConfigError(f"--mirror {args.mirror!r} is not an http(s) URL; "
                               "give it like http://127.0.0.1:8800")
+    unknown = [name for name in args.outlets if name not in OUTLET_NAMES]
+    if unknown:  # before the database is opened: a typo must not create one
+        raise UnknownOutlet(unknown[0])
     url = database_url(args.db)
     _check_database(url)
     print(f"database: {mask_secrets(url)}")
