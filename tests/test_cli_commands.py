@@ -3,6 +3,7 @@ the command line's own help, and what ``status`` imports."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -138,6 +139,35 @@ def test_help_lists_every_command():
 def test_version():
     done = talkwatch("--version")
     assert done.returncode == 0 and done.stdout.startswith("talkwatch 0.")
+
+
+def _commands() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
+    from crawler.cli import build_parser
+
+    parser = build_parser()  # every command's module, with all its arguments
+    return parser, next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+
+
+def test_every_command_option_and_argument_has_help_with_its_default():
+    from crawler.cli import COMMANDS
+
+    parser, sub = _commands()
+    assert set(sub.choices) == set(COMMANDS)
+    lines = {choice.dest: choice.help or "" for choice in sub._choices_actions}
+    faults = []
+    for name, command in [("talkwatch", parser), *sub.choices.items()]:
+        command.format_help()  # every %(default)s and %(choices)s renders
+        if name != "talkwatch" and not (lines.get(name) and "\n" not in lines[name] and command.description):
+            faults.append(f"{name}: no one-line help and description")
+        for action in command._actions:
+            if isinstance(action, argparse._HelpAction | argparse._SubParsersAction):
+                continue
+            label = f"{name} {'/'.join(action.option_strings) or action.dest}"
+            if not action.help or action.help == argparse.SUPPRESS:
+                faults.append(f"{label}: no help")
+            elif action.nargs != 0 and not action.required and "default" not in action.help:
+                faults.append(f"{label}: the help does not say what happens without it (its default)")
+    assert faults == []
 
 
 def test_status_reads_the_monitors_jobs_without_loading_the_monitor():

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import inspect, text
 
+from crawler.cli import CONFIG_HELP, DB_OR_CONFIG_HELP, add_command
 from crawler.reports.data import crawl_health
 from crawler.secrets import mask_secrets
 from crawler.service.config import Config, load_config
@@ -32,10 +33,10 @@ def configured_jobs(config: Config) -> set[str]:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("status", help="last and next run of every monitor job, crawl health, alarms")
-    parser.add_argument("--config", type=Path, help="service config (TOML)")
-    parser.add_argument("--db", help="SQLAlchemy database URL")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser = add_command(sub, "status", epilog="Exits 1 while an alarm is up.")
+    parser.add_argument("--config", type=Path, metavar="FILE", help=CONFIG_HELP)
+    parser.add_argument("--db", help=DB_OR_CONFIG_HELP)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.set_defaults(handler=run)
 
 
