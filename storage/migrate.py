@@ -8,19 +8,24 @@
 
 from __future__ import annotations
 
+import ast
 import atexit
+import re
 import shutil
 import tempfile
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic (and the Mako and Pygments it brings) is imported where a migration is read or run: a
+# command on a database already at head (`talkwatch status`, `report`) never loads it.
 
 FIRST_REVISION = "0001"
 
@@ -49,6 +54,8 @@ def _copy_tree(source: Traversable, target: Path) -> None:
 
 def alembic_config(engine: Engine | None = None) -> Config:
     """A Config built in code: no alembic.ini in the working directory is needed."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     if engine is not None:
@@ -58,18 +65,24 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Upgrade (or, for an older ``revision``, only go as far as it) on one connection."""
+    from alembic import command
+
     config = alembic_config(engine)
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
@@ -96,6 +109,8 @@ def require_current_schema(store_or_engine: object) -> None:
     """What a crawl or a report calls first: a new, empty database gets the schema; one at an older
     revision is not migrated behind the user's back (a crawl must not hold a long migration's lock)."""
     engine: Engine = getattr(store_or_engine, "engine", store_or_engine)  # type: ignore[assignment]
+    if _at_declared_head(engine):
+        return  # the everyday case, answered without loading Alembic
     head = head_revision()
     revision = current_revision(engine)
     if revision == head:
@@ -105,6 +120,44 @@ def require_current_schema(store_or_engine: object) -> None:
         return
     raise SchemaOutOfDate(f"the database is at schema revision {revision or 'unknown'}, this talkwatch needs "
                           f"{head}: run `talkwatch db upgrade --db …` first (back it up before)")
+
+
+# `revision = "0004"` / `down_revision: str | None = "0003"` at the top of a revision file
+_DECLARATION = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
+
+
+@lru_cache(maxsize=1)
+def declared_head() -> str | None:
+    """The head revision as the revision files declare it (each names itself and the one before it),
+    read without importing Alembic. ``None`` when they do not form one straight line (a branch, a merge,
+    a file this cannot read): then only Alembic's own answer counts."""
+    revisions: dict[str, str | None] = {}
+    for path in (migrations_dir() / "versions").glob("*.py"):
+        found = dict(_DECLARATION.findall(path.read_text("utf-8")))
+        if not found:
+            continue  # __init__.py
+        try:
+            revision, down = ast.literal_eval(found["revision"]), ast.literal_eval(found["down_revision"])
+        except (KeyError, ValueError, SyntaxError):
+            return None
+        if not isinstance(revision, str) or not (down is None or isinstance(down, str)):
+            return None
+        revisions[revision] = down
+    heads = set(revisions) - set(revisions.values())
+    if len(heads) != 1 or list(revisions.values()).count(None) != 1:
+        return None
+    return heads.pop()
+
+
+def _at_declared_head(engine: Engine) -> bool:
+    """Whether ``alembic_version`` holds exactly the declared head; ``False`` whenever in doubt."""
+    head = declared_head()
+    if head is None:
+        return False
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return False
+        return list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars()) == [head]
 
 
 def ensure_schema(store_or_engine: object) -> None:
@@ -119,6 +172,9 @@ def ensure_schema(store_or_engine: object) -> None:
 
 def _adopt_unversioned(conn, config: Config) -> None:  # type: ignore[no-untyped-def]
     """Reconcile ``alembic_version`` with the tables that are really there."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
     inspector = inspect(conn)
     has_version = inspector.has_table("alembic_version")
     if not inspector.has_table("articles"):

@@ -1,7 +1,9 @@
-"""The operator commands as a person runs them: ``talkwatch parse``, ``classify`` and ``eval-topics``."""
+"""The operator commands as a person runs them: ``talkwatch parse``, ``classify`` and ``eval-topics``;
+the command line's own help, and what ``status`` imports."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -137,3 +139,56 @@ def test_help_lists_every_command():
 def test_version():
     done = talkwatch("--version")
     assert done.returncode == 0 and done.stdout.startswith("talkwatch 0.")
+
+
+def _commands() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
+    from crawler.cli import build_parser
+
+    parser = build_parser()  # every command's module, with all its arguments
+    return parser, next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+
+
+def test_every_command_option_and_argument_has_help_with_its_default():
+    from crawler.cli import COMMANDS
+
+    parser, sub = _commands()
+    assert set(sub.choices) == set(COMMANDS)
+    lines = {choice.dest: choice.help or "" for choice in sub._choices_actions}
+    faults = []
+    for name, command in [("talkwatch", parser), *sub.choices.items()]:
+        command.format_help()  # every %(default)s and %(choices)s renders
+        if name != "talkwatch" and not (lines.get(name) and "\n" not in lines[name] and command.description):
+            faults.append(f"{name}: no one-line help and description")
+        for action in command._actions:
+            if isinstance(action, argparse._HelpAction | argparse._SubParsersAction):
+                continue
+            label = f"{name} {'/'.join(action.option_strings) or action.dest}"
+            if not action.help or action.help == argparse.SUPPRESS:
+                faults.append(f"{label}: no help")
+            elif action.nargs != 0 and not action.required and "default" not in action.help:
+                faults.append(f"{label}: the help does not say what happens without it (its default)")
+    assert faults == []
+
+
+def test_status_reads_the_monitors_jobs_without_loading_the_monitor():
+    from crawler.cli import status
+    from crawler.service import scheduler
+    from crawler.service.config import parse_config
+
+    assert status.JOBS_TABLE == scheduler.JOBS_TABLE
+    for raw in ({}, {"revisit": {"enabled": False}, "outlets": {"nhk": {"enabled": False}}}):
+        config = parse_config(raw)
+        assert status.configured_jobs(config) == set(scheduler.desired_jobs(config))
+
+
+def test_status_loads_neither_scrapy_nor_alembic(tmp_path: Path):
+    # the everyday answer: a database at the newest schema, read without the crawler or the migrations
+    db = f"sqlite:///{tmp_path / 'status.sqlite3'}"
+    assert talkwatch("db", "upgrade", "--db", db).returncode == 0
+    code = ("import sys, contextlib, io\nfrom crawler.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    main(['status', '--db', {db!r}])\n"
+            "print(sorted(m for m in ('scrapy', 'twisted', 'alembic', 'apscheduler', 'apprise',"
+            " 'trafilatura', 'lxml', 'yaml', 'flask') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stderr

@@ -199,3 +199,10 @@ def test_a_new_empty_database_gets_the_schema_from_a_crawl_command(tmp_path):
     require_current_schema(engine)
     assert current_revision(engine) == head_revision()
     engine.dispose()
+
+
+def test_the_head_the_revision_files_declare_is_alembics():
+    # require_current_schema reads it without importing Alembic (status and report on a current database)
+    from storage.migrate import declared_head
+
+    assert declared_head() == head_revision()

@@ -5,48 +5,80 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from importlib import import_module, metadata
+from importlib import import_module
+from typing import Any
 
-# command -> (module in crawler/cli/, one line for `talkwatch --help`). Only the module of the
-# command being run is imported: `talkwatch --help` does not load Scrapy, SQLAlchemy or the vocabulary.
+DESCRIPTION = ("Watch Japanese and US outlets for news of US–Japan ministerial talks: crawl them, keep "
+               "every version of every article, report what is new, a follow-up or changed.")
+EPILOG = "`talkwatch COMMAND --help` shows a command's arguments and their defaults."
+
+# command -> (module in crawler/cli/, one line for `talkwatch --help` and the command's own --help).
+# Only the module of the command being run is imported: `talkwatch --help` does not load Scrapy,
+# SQLAlchemy or the vocabulary, and each module imports the heavy parts it needs where it uses them.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "demo": ("demo", "offline demo on the local mirror with the embedded SQLite database"),
-    "mirror": ("mirror", "serve the local mirror of outlet pages (loopback only)"),
-    "crawl": ("crawl", "crawl one outlet (or all) into the database"),
+    "demo": ("demo", "run the whole path offline: the local mirror, two crawls, an edit, the report"),
+    "mirror": ("mirror", "serve the captured outlet pages on loopback, for crawls and tests"),
+    "crawl": ("crawl", "crawl outlets (default: all) into the database, once"),
     "report": ("report", "show the change-alert report, or deliver it to a channel"),
-    "parse": ("parse", "run an outlet's parser on a saved page, feed or sitemap; print JSON"),
-    "classify": ("topics", "label a text, with the terms that fired"),
-    "eval-topics": ("topics", "precision/recall of the flag on labelled JSONL"),
-    "monitor": ("monitor", "run the scheduler: crawl every outlet on its interval, report"),
-    "status": ("status", "last and next run of every monitor job, crawl health, alarms"),
-    "db": ("db", "database schema: upgrade to the newest revision, or show it"),
-    "reextract": ("reextract", "re-parse stored raw pages and rebuild versions (no refetch)"),
-    "selftest": ("selftest", "self-tests against the local mirror (faults: the fault matrix)"),
-    "serve": ("serve", "the web dashboard: talks, timelines, diffs, search, health, feeds"),
+    "parse": ("parse", "parse a saved page, feed or sitemap with an outlet's parser; print JSON"),
+    "classify": ("topics", "label a text ministerial, related or other, with the terms that fired"),
+    "eval-topics": ("topics", "measure the topic flag's precision and recall on labelled JSONL"),
+    "monitor": ("monitor", "run the service: crawl each outlet on its interval, revisit, report"),
+    "status": ("status", "show each monitor job's last and next run, crawl health and alarms"),
+    "db": ("db", "upgrade the database schema to the newest revision, or show its revision"),
+    "reextract": ("reextract", "re-parse the stored raw pages and rebuild the versions (no refetch)"),
+    "selftest": ("selftest", "crawl the mirror's fault site and show how each fault is handled"),
+    "serve": ("serve", "serve the web desk: talks, timelines, diffs, search, health, feeds"),
 }
+
+# the help of the options several commands share
+DB_HELP = ("SQLAlchemy database URL, e.g. postgresql+psycopg://user@host/talkwatch "
+           "(default: TALKWATCH_DATABASE_URL, else the SQLite file var/talkwatch.sqlite3 of this checkout)")
+DB_OR_CONFIG_HELP = DB_HELP.replace("(default: ", "(default: the --config's database_url, else ")
+CONFIG_HELP = ("service config (TOML): outlets and intervals, health thresholds, delivery channels; see "
+               "deploy/talkwatch.example.toml (default: none, the built-in defaults)")
+MIRROR_HELP = ("crawl the local mirror at this http(s) URL, e.g. http://127.0.0.1:8800, instead of the "
+               "live sites (default: the live sites)")
+
+
+def add_command(sub: argparse._SubParsersAction, name: str, **options: Any) -> argparse.ArgumentParser:
+    """The parser of sub-command ``name``, described by its line in :data:`COMMANDS`."""
+    line = COMMANDS[name][1]
+    options.setdefault("description", line[:1].upper() + line[1:] + ".")
+    return sub.add_parser(name, help=line, **options)  # type: ignore[no-any-return]
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The parser, with the full arguments of the command named in ``argv`` (all, when ``None``)."""
-    parser = argparse.ArgumentParser(prog="talkwatch", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    parser.add_argument("--version", action="version", version=f"talkwatch {_version()}")
+    parser = argparse.ArgumentParser(prog="talkwatch", description=DESCRIPTION, epilog=EPILOG)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at debug level")
+    parser.add_argument("--version", action=_Version, help="print the installed version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chosen = _command_named(argv)
     modules = {module for name, (module, _) in COMMANDS.items() if argv is None or name == chosen}
     for module in sorted(modules):
         import_module(f"crawler.cli.{module}").register(sub)
-    for name, (module, help_text) in COMMANDS.items():
+    for name, (module, _) in COMMANDS.items():
         if module not in modules:
-            sub.add_parser(name, help=help_text)
+            add_command(sub, name)
     return parser
 
 
-def _version() -> str:
-    try:
-        return metadata.version("talkwatch")
-    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
-        return "(not installed)"
+class _Version(argparse.Action):
+    """``--version``: the installed version, looked up only when asked for."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from importlib import metadata
+
+        try:
+            version = metadata.version("talkwatch")
+        except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+            version = "(not installed)"
+        print(f"talkwatch {version}")
+        parser.exit()
 
 
 def _command_named(argv: list[str] | None) -> str | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from urllib.parse import urlsplit
 
+from crawler.cli import DB_HELP, MIRROR_HELP, add_command
 from crawler.errors import ConfigError
-from crawler.outlets import OUTLET_NAMES
+from crawler.outlets import OUTLET_NAMES, UnknownOutlet
 from crawler.secrets import mask_secrets
 from crawler.service.crawl import CrawlResult, run_crawl
 from storage import Store
@@ -15,11 +16,11 @@ from storage.migrate import require_current_schema
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("crawl", help="crawl one outlet (or all) into the database")
-    parser.add_argument("outlets", nargs="*", default=list(OUTLET_NAMES), help="outlets (default: all)")
-    parser.add_argument("--db", help="SQLAlchemy database URL (default: TALKWATCH_DATABASE_URL or "
-                        "the SQLite file)")
-    parser.add_argument("--mirror", help="crawl this local mirror instead of the live sites")
+    parser = add_command(sub, "crawl")
+    parser.add_argument("outlets", nargs="*", metavar="OUTLET", default=list(OUTLET_NAMES),
+                        help=f"outlets to crawl, one after another: {', '.join(OUTLET_NAMES)} (default: all)")
+    parser.add_argument("--db", help=DB_HELP)
+    parser.add_argument("--mirror", metavar="URL", help=MIRROR_HELP)
     parser.set_defaults(handler=run)
 
 
@@ -29,6 +30,9 @@ def run(args: argparse.Namespace) -> int:
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise ConfigError(f"--mirror {args.mirror!r} is not an http(s) URL; "
                               "give it like http://127.0.0.1:8800")
+    unknown = [name for name in args.outlets if name not in OUTLET_NAMES]
+    if unknown:  # before the database is opened: a typo must not create one
+        raise UnknownOutlet(unknown[0])
     url = database_url(args.db)
     _check_database(url)
     print(f"database: {mask_secrets(url)}")

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import argparse
 
+from crawler.cli import DB_HELP, add_command
 from storage.db import database_url, make_engine
 from storage.migrate import current_revision, head_revision, upgrade
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("db", help="database schema: upgrade to the newest revision, or show it")
-    parser.add_argument("action", choices=("upgrade", "current"))
-    parser.add_argument("--db", help="SQLAlchemy database URL "
-                        "(default: TALKWATCH_DATABASE_URL or the SQLite file)")
-    parser.add_argument("--revision", default="head", help="upgrade only this far (default: head)")
+    parser = add_command(sub, "db")
+    parser.add_argument("action", choices=("upgrade", "current"),
+                        help="upgrade: migrate the database (back it up first); current: print its revision "
+                             "and the newest")
+    parser.add_argument("--db", help=DB_HELP)
+    parser.add_argument("--revision", default="head",
+                        help="upgrade only as far as this revision (default: %(default)s, the newest)")
     parser.set_defaults(handler=run)
 
 

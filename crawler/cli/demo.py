@@ -6,6 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
+from crawler.cli import add_command
 from crawler.mirror.server import MirrorServer
 from crawler.outlets import OUTLET_NAMES
 from crawler.reports.data import build_report
@@ -17,9 +18,12 @@ from storage.migrate import ensure_schema
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("demo", help="offline demo on the local mirror with the embedded SQLite database")
-    parser.add_argument("--dir", type=Path, default=Path("var/demo"), help="where the database and report go")
-    parser.add_argument("--outlets", nargs="*", default=list(OUTLET_NAMES))
+    parser = add_command(sub, "demo")
+    parser.add_argument("--dir", type=Path, default=Path("var/demo"),
+                        help="folder for the demo's SQLite database and its report, emptied of an earlier "
+                             "demo's files first (default: %(default)s)")
+    parser.add_argument("--outlets", nargs="*", metavar="OUTLET", default=list(OUTLET_NAMES),
+                        help=f"outlets to crawl: {', '.join(OUTLET_NAMES)} (default: all)")
     parser.set_defaults(handler=run)
 
 

@@ -5,16 +5,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from crawler.cli import add_command
 from crawler.mirror import SITE_DIR
 from crawler.mirror.server import MirrorServer
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("mirror", help="serve the local mirror of outlet pages (loopback only)")
-    parser.add_argument("--site", type=Path, action="append",
-                        help=f"site folder with <outlet>/routes.yaml (default: {SITE_DIR})")
-    parser.add_argument("--port", type=int, default=8800)
-    parser.add_argument("--state", type=int, default=1, help="scenario state to serve first")
+    parser = add_command(sub, "mirror")
+    parser.add_argument("--site", type=Path, action="append", metavar="FOLDER",
+                        help=f"site folder with <outlet>/routes.yaml; repeat for several "
+                             f"(default: {SITE_DIR})")
+    parser.add_argument("--port", type=int, default=8800, help="port on 127.0.0.1 (default: %(default)s)")
+    parser.add_argument("--state", type=int, default=1,
+                        help="scenario state to serve first; POST /_mirror/state?value=N switches "
+                             "(default: %(default)s)")
     parser.set_defaults(handler=run)
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from crawler.cli import CONFIG_HELP, DB_OR_CONFIG_HELP, MIRROR_HELP, add_command
 from crawler.service.config import load_config
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("monitor", help="run the scheduler: crawl every outlet on its interval, report")
-    parser.add_argument("--config", type=Path,
-                        help="service config (TOML); see deploy/talkwatch.example.toml")
-    parser.add_argument("--db", help="database URL (overrides the config and TALKWATCH_DATABASE_URL)")
-    parser.add_argument("--mirror", help="crawl this local mirror instead of the live sites")
+    parser = add_command(sub, "monitor")
+    parser.add_argument("--config", type=Path, metavar="FILE", help=CONFIG_HELP)
+    parser.add_argument("--db", help=DB_OR_CONFIG_HELP)
+    parser.add_argument("--mirror", metavar="URL", help=MIRROR_HELP)
     parser.set_defaults(handler=run)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
 
+from crawler.cli import add_command
 from crawler.outlets import OUTLET_NAMES, get_outlet, is_discovery_document, parse_article
 from crawler.outlets.base import OutletModule, ParseError, declared_url
 
@@ -22,10 +23,9 @@ ARTICLE_FIELDS = ("title", "published", "modified", "paragraphs", "body_complete
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("parse",
-                            help="run an outlet's parser on a saved page, feed or sitemap; print JSON",
-                            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("file", type=Path, help="the saved page, feed or sitemap")
+    parser = add_command(sub, "parse", description=__doc__.replace("``", ""),
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("file", type=Path, help="the saved page, feed or sitemap (HTML or XML)")
     parser.add_argument("--outlet", required=True, choices=OUTLET_NAMES, help="whose parser reads it")
     parser.add_argument("--url", help="the document's real URL (default: the URL the page gives for itself)")
     parser.set_defaults(handler=run)

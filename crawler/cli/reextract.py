@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from crawler.cli import DB_HELP, add_command
 from crawler.outlets import OUTLET_NAMES
 from crawler.reextract import reextract
 from storage import Store
@@ -11,10 +12,9 @@ from storage.migrate import require_current_schema
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("reextract", help="re-parse stored raw pages and rebuild versions (no refetch)")
-    parser.add_argument("--outlet", choices=OUTLET_NAMES, help="only this outlet (default: all)")
-    parser.add_argument("--db", help="SQLAlchemy database URL "
-                        "(default: TALKWATCH_DATABASE_URL or the SQLite file)")
+    parser = add_command(sub, "reextract")
+    parser.add_argument("--outlet", choices=OUTLET_NAMES, help="only this outlet's pages (default: all)")
+    parser.add_argument("--db", help=DB_HELP)
     parser.set_defaults(handler=run)
 
 

@@ -14,6 +14,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from crawler.cli import CONFIG_HELP, DB_OR_CONFIG_HELP, add_command
 from crawler.errors import ConfigError
 from crawler.reports.data import build_report
 from crawler.reports.formats import RENDERERS, SUFFIXES, render
@@ -44,20 +45,20 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("report", help="show the change-alert report (md, html, json, atom), or deliver "
-                                           "it to a channel")
-    parser.add_argument("--db", help="SQLAlchemy database URL")
+    parser = add_command(sub, "report", description=__doc__.replace("``", ""),
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", help=DB_OR_CONFIG_HELP)
     parser.add_argument("--format", choices=list(RENDERERS), default=None,
-                        help="md (default), html, json or atom; default from --out's suffix")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="where to write (- for stdout); default var/report.<format>")
+                        help=f"{', '.join(RENDERERS)} (default: from --out's suffix, else md)")
+    parser.add_argument("--out", type=Path, default=None, metavar="FILE",
+                        help="where to write, - for stdout (default: var/report.<format>)")
     parser.add_argument("--since", metavar="WHEN",
-                        help=f"only alerts from this instant on: {SINCE_HELP}")
+                        help=f"only alerts from this instant on: {SINCE_HELP} (default: every alert)")
     parser.add_argument("--channel", metavar="NAME",
                         help="deliver: only alerts NAME has not had, then mark them delivered to NAME "
-                             "(a [[delivery]] channel of --config is sent through that channel); "
-                             "without it the report is a view and changes nothing")
-    parser.add_argument("--config", type=Path, help="service config (TOML): health thresholds, channels")
+                             "(a [[delivery]] channel of --config is sent through that channel) "
+                             "(default: none, a view that changes nothing)")
+    parser.add_argument("--config", type=Path, metavar="FILE", help=CONFIG_HELP)
     parser.set_defaults(handler=run)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 
+from crawler.cli import add_command
 from crawler.service.selftest import format_table, run_fault_matrix
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("selftest", help="self-tests against the local mirror (faults: the fault matrix)")
+    parser = add_command(sub, "selftest")
     parser.add_argument("suite", choices=["faults"], help="faults: every fault the mirror can serve, crawled")
     parser.add_argument("--json", action="store_true",
                         help="also print the matrix as JSON on the last line: "

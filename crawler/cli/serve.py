@@ -8,6 +8,7 @@ import os
 import secrets
 import sys
 
+from crawler.cli import DB_HELP, add_command
 from crawler.web.security import is_loopback
 from storage import Store
 from storage.migrate import require_current_schema
@@ -16,17 +17,19 @@ DEFAULT_PORT = 8765
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("serve", help="the web dashboard: talks, timelines, diffs, search, health, feeds")
-    parser.add_argument("--db", help="SQLAlchemy database URL (default: TALKWATCH_DATABASE_URL or the "
-                                     "embedded SQLite file)")
+    parser = add_command(sub, "serve")
+    parser.add_argument("--db", help=DB_HELP)
     parser.add_argument("--host", default="127.0.0.1",
-                        help="interface to listen on (default 127.0.0.1; any other needs --token)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+                        help="interface to listen on; any but loopback needs --token (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s)")
+    # the default is not shown: it is a secret
     parser.add_argument("--token", default=os.environ.get("TALKWATCH_SERVE_TOKEN"),
                         help="access token every request must carry (?token=, a cookie, or "
-                             "Authorization: Bearer); also TALKWATCH_SERVE_TOKEN. 'generate' makes one")
-    parser.add_argument("--reindex", action="store_true", help="rebuild the search index from the versions")
-    parser.add_argument("--threads", type=int, default=4, help="worker threads (default 4)")
+                             "Authorization: Bearer); 'generate' makes one "
+                             "(default: TALKWATCH_SERVE_TOKEN, else none)")
+    parser.add_argument("--reindex", action="store_true",
+                        help="rebuild the search index from the stored versions before serving")
+    parser.add_argument("--threads", type=int, default=4, help="worker threads (default: %(default)s)")
     parser.set_defaults(handler=run)
 
 

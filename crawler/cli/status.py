@@ -10,21 +10,33 @@ from typing import Any
 
 from sqlalchemy import inspect, text
 
-from crawler.outlets import outlet_for_url
+from crawler.cli import CONFIG_HELP, DB_OR_CONFIG_HELP, add_command
 from crawler.reports.data import crawl_health
 from crawler.secrets import mask_secrets
-from crawler.service.config import load_config
-from crawler.service.scheduler import JOBS_TABLE, desired_jobs
+from crawler.service.config import Config, load_config
 from storage import Store
 from storage.health import RunHealth, RunRow, last_runs
 from storage.migrate import require_current_schema
 
+# The monitor's schedule is read from its table without loading the monitor (APScheduler, the crawl
+# runner and Scrapy behind it): the table name and the job ids are crawler.service.scheduler's, and
+# tests/test_cli_commands.py keeps the two equal.
+JOBS_TABLE = "apscheduler_jobs"
+
+
+def configured_jobs(config: Config) -> set[str]:
+    """The ids of the jobs the monitor installs for ``config`` (the keys of ``desired_jobs``)."""
+    jobs = {f"crawl:{outlet.name}" for outlet in config.enabled_outlets()}
+    if config.revisit_enabled:
+        jobs.add("revisit")
+    return jobs | {"report"}
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("status", help="last and next run of every monitor job, crawl health, alarms")
-    parser.add_argument("--config", type=Path, help="service config (TOML)")
-    parser.add_argument("--db", help="SQLAlchemy database URL")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser = add_command(sub, "status", epilog="Exits 1 while an alarm is up.")
+    parser.add_argument("--config", type=Path, metavar="FILE", help=CONFIG_HELP)
+    parser.add_argument("--db", help=DB_OR_CONFIG_HELP)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.set_defaults(handler=run)
 
 
@@ -38,11 +50,11 @@ def next_runs(store: Store) -> dict[str, datetime | None]:
                 for row in rows}
 
 
-def status(store: Store, config: Any) -> dict[str, Any]:
+def status(store: Store, config: Config) -> dict[str, Any]:
     latest = last_runs(store)
     upcoming = next_runs(store)
     jobs = []
-    for job_id in sorted(set(desired_jobs(config)) | set(upcoming) | {j for j in latest if ":" in j
+    for job_id in sorted(configured_jobs(config) | set(upcoming) | {j for j in latest if ":" in j
                                                                        or j == "report"}):
         run = latest.get(job_id)
         jobs.append({"job": job_id, "scheduled": job_id in upcoming,
@@ -59,6 +71,8 @@ def status(store: Store, config: Any) -> dict[str, Any]:
 
 
 def _outlet_of(url: str) -> str | None:
+    from crawler.outlets import outlet_for_url  # the outlet modules, only when an article is pending
+
     outlet = outlet_for_url(url)
     return outlet.OUTLET.name if outlet else None
 

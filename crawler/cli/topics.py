@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from crawler.cli import add_command
 from crawler.topics.classifier import classify
 from crawler.topics.evaluate import EvalInputError, evaluate, format_text, load_jsonl, to_json
 from storage import Store
@@ -17,19 +18,26 @@ from storage.migrate import require_current_schema
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("classify", help="label a text, with the terms that fired")
+    parser = add_command(sub, "classify")
     parser.add_argument("text", nargs="?", metavar="TEXT|FILE|-",
-                        help="the text itself, a text file, or - for stdin (the default); first line title, "
-                             "rest body")
-    parser.add_argument("--title", help="the headline (then TEXT/FILE/stdin is the body)")
-    parser.add_argument("--published", help="ISO date, for office holders' periods")
+                        help="the text itself, a text file, or - for stdin; its first line is the title, "
+                             "the rest the body (default: stdin)")
+    parser.add_argument("--title", help="the headline; then TEXT/FILE/stdin is all body "
+                                        "(default: TEXT's first line)")
+    parser.add_argument("--published", metavar="DATE",
+                        help="ISO date of publication: who held which office then, what 「21日」 means "
+                             "(default: none: each person's latest office counts)")
     parser.add_argument("--lang", help="ja or en: the language the explanation uses (default: the text's)")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json", action="store_true",
+                        help="print JSON: label, score, explanation, event, terms")
     parser.set_defaults(handler=run_classify)
 
-    parser = sub.add_parser("eval-topics", help="precision/recall of the flag on labelled JSONL")
-    parser.add_argument("file", type=Path)
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser = add_command(sub, "eval-topics")
+    parser.add_argument("file", type=Path,
+                        help='JSONL, one object a line: "id", "text" (title on its first line), "label" '
+                             '(ministerial, related or other), optionally "published" and "source"')
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object: per-label figures, confusion, items")
     parser.set_defaults(handler=run_eval)
 
 

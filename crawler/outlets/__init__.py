@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from importlib import import_module
-from typing import cast
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
-from scrapy.http import HtmlResponse, TextResponse
+if TYPE_CHECKING:
+    from scrapy.http import TextResponse
 
-from crawler.outlets.base import OutletModule, ParsedArticle, parse_page, xml_name
+    from crawler.outlets.base import OutletModule, ParsedArticle
 
+# The names and the errors are all a command needs to check an argument or a config: the outlet modules
+# (and Scrapy, lxml, trafilatura behind them) are imported when an outlet is first asked for.
 OUTLET_NAMES: tuple[str, ...] = ("mofa", "jiji", "nhk", "reuters")
 
 
@@ -25,7 +28,7 @@ class UnknownOutlet(KeyError):
 def get_outlet(name: str) -> OutletModule:
     if name not in OUTLET_NAMES:
         raise UnknownOutlet(name)
-    return cast(OutletModule, import_module(f"crawler.outlets.{name}"))
+    return cast("OutletModule", import_module(f"crawler.outlets.{name}"))
 
 
 def outlet_for_url(url: str) -> OutletModule | None:
@@ -40,6 +43,8 @@ def outlet_for_url(url: str) -> OutletModule | None:
 
 def parse_article(outlet: OutletModule, response: TextResponse) -> ParsedArticle:
     """The article on ``response``, read by the outlet's layout that fits it."""
+    from crawler.outlets.base import parse_page
+
     return parse_page(outlet.LAYOUTS, response)
 
 
@@ -47,6 +52,8 @@ def is_discovery_document(outlet: OutletModule, response: TextResponse) -> bool:
     """A feed, a sitemap or a listing page (rather than an article), judged from the document itself: any
     XML document but an XHTML page (its root says which: ``discover`` names a root it cannot read), or an
     HTML page the outlet's rules call a listing."""
+    from scrapy.http import HtmlResponse
+
     if response.body.lstrip()[:1] == b"<" and not isinstance(response, HtmlResponse):
         return _xml_root_name(response) != "html"
     return outlet.is_listing(response)
@@ -54,6 +61,8 @@ def is_discovery_document(outlet: OutletModule, response: TextResponse) -> bool:
 
 def _xml_root_name(response: TextResponse) -> str:
     from lxml import etree
+
+    from crawler.outlets.base import xml_name
 
     try:
         root = etree.fromstring(response.body.strip(), etree.XMLParser(resolve_entities=False,
