@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from storage import Store
-from storage.diff import sentences, text_diff
+from storage.diff import render, sentences, text_diff, texts
 from storage.normalize import fingerprint, normalize_text
 from tests.storage.helpers import STORY, text
 
@@ -125,7 +125,7 @@ def test_diff_is_stored_once_with_the_version(store: Store):
     store.save_version(text(edited))
     first, second = store.versions(KEY)
     assert first.diff == {}
-    replaced = [op for op in second.diff["body"] if op["op"] == "replace"]
+    replaced = [op for op in render(second.diff, texts(first))["body"] if op["op"] == "replace"]
     assert len(replaced) == 1
     assert ["insert", "改めて"] in replaced[0]["chars"]
 
