@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from datetime import UTC, datetime
+from itertools import pairwise
 
 import pytest
 from alembic import command
@@ -15,6 +17,7 @@ from sqlalchemy import inspect, text
 from crawler.cli import main
 from storage import Store
 from storage.db import make_engine
+from storage.diff import render, texts
 from storage.migrate import (
     FIRST_REVISION,
     alembic_config,
@@ -199,3 +202,86 @@ def test_a_new_empty_database_gets_the_schema_from_a_crawl_command(tmp_path):
     require_current_schema(engine)
     assert current_revision(engine) == head_revision()
     engine.dispose()
+
+
+def _database_with_readable_diffs(url: str) -> dict[int, dict]:
+    """A database at 0004 whose diffs are in the readable form talkwatch stored before 0005 (ASCII-escaped
+    JSON), over a chain of edits: a correction, a title change, a replaced sentence, a removed one; and
+    one diff that no longer fits the version before it. Returns the stored diffs by version id."""
+    engine = make_engine(url)
+    upgrade(engine, "0004")
+    engine.dispose()
+    store = Store(url)
+    corrected = [*STORY[:5], STORY[5].replace("４０分", "４５分"),
+                 "※当初、会談時間を約４０分と掲載していましたが、約４５分の誤りでした。"]
+    for body, title in [(STORY, "日米外相会談"), (corrected, "日米外相会談"), (corrected, "日米外相が初会談"),
+                        (corrected[1:], "日米外相が初会談")]:
+        store.save_version(article_text(body, title=title))
+    store.save_version(article_text(STORY, key="other"))
+    store.save_version(article_text([*STORY, "両氏は今後も緊密に連携する。"], key="other"))
+    readable: dict[int, dict] = {}
+    with store.engine.begin() as conn:
+        rows = conn.execute(text("SELECT id, article_id, seq, title, lead, body, diff FROM versions"
+                                 " ORDER BY article_id, seq")).all()
+        for previous, row in pairwise(rows):
+            if row.seq > 1:
+                readable[row.id] = render(json.loads(row.diff) if isinstance(row.diff, str) else row.diff,
+                                          texts(previous))
+        last = max(readable)  # written against a text that was rebuilt since: it does not fit
+        readable[last] = {"body": [{"op": "equal", "text": "今はない文。"},
+                                   {"op": "insert", "text": "新文。"}]}
+        for version_id, diff in readable.items():
+            conn.execute(text("UPDATE versions SET diff = :diff WHERE id = :id"),
+                         {"diff": json.dumps(diff), "id": version_id})
+    store.dispose()
+    return readable
+
+
+def _stored_and_rendered(url: str) -> tuple[dict[int, dict], dict[int, dict], int]:
+    engine = make_engine(url)
+    stored, rendered = {}, {}
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, article_id, seq, title, lead, body, diff FROM versions"
+                                 " ORDER BY article_id, seq")).all()
+        sizes = conn.execute(text("SELECT sum(length(CAST(diff AS TEXT))) FROM versions")).scalar()
+    engine.dispose()
+    for previous, row in pairwise(rows):
+        if row.seq > 1:
+            stored[row.id] = json.loads(row.diff) if isinstance(row.diff, str) else row.diff
+            rendered[row.id] = render(stored[row.id], texts(previous))
+    return stored, rendered, int(sizes or 0)
+
+
+def test_stored_diffs_become_compact_and_read_the_same(empty_url: str):
+    readable = _database_with_readable_diffs(empty_url)
+    _, _, size_before = _stored_and_rendered(empty_url)
+    engine = make_engine(empty_url)
+    upgrade(engine)
+    engine.dispose()
+    stored, rendered, size_after = _stored_and_rendered(empty_url)
+    assert rendered == readable  # what every reader shows is unchanged
+    unfit = max(readable)
+    assert stored[unfit] == readable[unfit]  # kept in the readable form, shown as it is
+    compact = [diff for version_id, diff in stored.items() if version_id != unfit]
+    assert compact and all(isinstance(op, list) for diff in compact for ops in diff.values() for op in ops)
+    assert size_after < size_before / 3
+    # a report reads them as before
+    store = Store(empty_url)
+    store.add_alert("changed", 1, 2)
+    (view,) = store.alert_views(None)
+    assert view.diff == readable[2]
+    store.dispose()
+
+
+def test_compact_diffs_go_back_on_downgrade(empty_url: str):
+    readable = _database_with_readable_diffs(empty_url)
+    engine = make_engine(empty_url)
+    upgrade(engine, "0005")
+    config = alembic_config(engine)
+    with engine.connect() as conn, conn.begin():
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0004")
+    engine.dispose()
+    stored, rendered, _ = _stored_and_rendered(empty_url)
+    assert stored == readable and rendered == readable
+
