@@ -26,7 +26,7 @@ from storage.migrate import (
     head_revision,
     upgrade,
 )
-from storage.models import Base
+from storage.models import SEARCH_INDEX_TABLE, Base
 from tests.storage.helpers import STORY
 from tests.storage.helpers import text as article_text
 
@@ -91,7 +91,11 @@ def test_migrations_match_the_models(empty_url: str):
     engine = make_engine(empty_url)
     upgrade(engine)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        # the desk's search index (an FTS5 virtual table and its shadow tables on SQLite) has no model
+        opts = {"compare_type": True,
+                "include_name": lambda name, type_, _parent: not (type_ == "table" and name.startswith(
+                    SEARCH_INDEX_TABLE))}
+        diff = compare_metadata(MigrationContext.configure(conn, opts=opts), Base.metadata)
     engine.dispose()
     assert diff == []
 
@@ -285,3 +289,53 @@ def test_compact_diffs_go_back_on_downgrade(empty_url: str):
     stored, rendered, _ = _stored_and_rendered(empty_url)
     assert stored == readable and rendered == readable
 
+
+def test_a_database_of_the_current_models_made_by_create_all_is_adopted(sqlite_url: str):
+    engine = make_engine(sqlite_url)
+    Base.metadata.create_all(engine)
+    ensure_schema(engine)
+    assert current_revision(engine) == head_revision()
+    assert {"desk_subscriptions", "desk_mutes", SEARCH_INDEX_TABLE} <= set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+_OLD_DESK_DDL = {  # what the desk made at run time before 0006
+    "sqlite": "CREATE VIRTUAL TABLE IF NOT EXISTS web_search USING fts5(doc, tokenize='trigram')",
+    "postgresql": "CREATE TABLE IF NOT EXISTS web_search (version_id INTEGER PRIMARY KEY, doc TEXT NOT NULL)",
+}
+
+
+def test_desk_tables_made_at_run_time_are_kept(empty_url: str):
+    from storage.models import desk_mutes, desk_subscriptions
+
+    engine = make_engine(empty_url)
+    upgrade(engine, "0005")
+    desk_subscriptions.create(engine)
+    desk_mutes.create(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(_OLD_DESK_DDL[engine.dialect.name])
+        conn.execute(desk_subscriptions.insert().values(channel="file:out", kind="label", value="ministerial",
+                                                        created_at=NOW))
+        conn.exec_driver_sql("INSERT INTO web_search (doc) VALUES ('日米外相会談')" if engine.dialect.name
+                             == "sqlite" else "INSERT INTO web_search (version_id, doc) VALUES (1, '日米')")
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT value FROM desk_subscriptions")).scalar() == "ministerial"
+        assert conn.execute(text("SELECT count(*) FROM web_search")).scalar() == 1
+    engine.dispose()
+
+
+def test_the_desk_on_an_old_schema_names_the_upgrade_and_creates_nothing(empty_url: str):
+    from crawler.web import create_app
+    from storage.migrate import SchemaOutOfDate
+
+    engine = make_engine(empty_url)
+    upgrade(engine, "0005")
+    engine.dispose()
+    store = Store(empty_url)
+    with pytest.raises(SchemaOutOfDate, match="talkwatch db upgrade"):
+        create_app(store)
+    tables = set(inspect(store.engine).get_table_names())
+    assert not tables & {"desk_subscriptions", "desk_mutes", SEARCH_INDEX_TABLE}
+    store.dispose()
