@@ -20,6 +20,7 @@ shows: ``[{"op": "equal" | "delete" | "insert", "text"}, {"op": "replace", "old"
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from difflib import SequenceMatcher
@@ -30,6 +31,7 @@ _SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[」』）)]*|\n|$)")
 CORRECTION_MARKERS = ("※当初", "訂正", "おわび", "Correction:", "CORRECTION", "correction:", "(Corrects",
                       "（訂正）")
 FIELDS = ("title", "lead", "body")
+log = logging.getLogger(__name__)
 
 Op = list[Any]  # a stored opcode: [tag, i1, i2] or [tag, i1, i2, new text | char ops]
 Shown = dict[str, Any]  # a rendered op: {"op": ..., "text": ...} or {"op": "replace", ...}
@@ -120,8 +122,30 @@ def render_field(ops: list[Any], previous_text: str | None) -> list[Shown]:
 def render(diff: Mapping[str, list[Any]] | None,
            previous: Mapping[str, str | None]) -> dict[str, list[Shown]]:
     """A stored diff as a reader shows it (removed and added text with the unchanged text around), from the
-    previous version's ``{"title", "lead", "body"}``; :func:`texts` gives them for a version row."""
-    return {field: render_field(ops, previous.get(field)) for field, ops in (diff or {}).items()}
+    previous version's ``{"title", "lead", "body"}``; :func:`texts` gives them for a version row.
+
+    A field whose opcodes do not fit that text (a database edited by hand) shows only the text it added,
+    with a warning in the log: a report or a page never fails on one diff."""
+    out: dict[str, list[Shown]] = {}
+    for field, ops in (diff or {}).items():
+        try:
+            out[field] = render_field(ops, previous.get(field))
+        except (DiffMismatch, IndexError, TypeError, KeyError) as exc:
+            log.warning("a stored %s diff does not fit the version before it (%s): new text shown",
+                        field, exc)
+            out[field] = [{"op": "insert", "text": text} for text in _added_texts(ops)]
+    return out
+
+
+def _added_texts(ops: list[Any]) -> list[str]:
+    added: list[str] = []
+    for op in ops:
+        if isinstance(op, list) and len(op) > 3:
+            if isinstance(op[3], str):
+                added.append(op[3])
+            elif isinstance(op[3], list):
+                added.extend(_added_texts(op[3]))
+    return added
 
 
 def texts(version: Any) -> dict[str, str]:
