@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.db import insert_ignoring_duplicates
+from storage.diff import render, texts
 from storage.models import Alert, Article, Delivery, Thread, ThreadMember, TopicMatch, Version
 
 
@@ -32,7 +33,7 @@ class AlertView:
     change_kind: str
     chars_added: int
     chars_removed: int
-    diff: dict[str, Any]
+    diff: dict[str, Any]  # readable (storage.diff.render): removed and added text
     body_complete: bool
     label: str | None
     explanation: str
@@ -108,7 +109,7 @@ class Alerts:
                     outlet=article.outlet, url=article.canonical_url, title=version.title,
                     published=version.published, version_seq=version.seq, change_kind=version.change_kind,
                     chars_added=version.chars_added, chars_removed=version.chars_removed,
-                    diff=dict(version.diff or {}), body_complete=version.body_complete,
+                    diff=_readable_diff(s, version), body_complete=version.body_complete,
                     label=match.label if match else None, explanation=match.explanation if match else "",
                     thread_id=thread.id if thread else None, thread_title=thread.title if thread else None,
                     role=member.role if member else None, copy_of=original.key if original else None,
@@ -122,3 +123,12 @@ class Alerts:
                     s.add(Delivery(alert_id=alert_id, channel=channel))
             except IntegrityError:
                 continue
+
+
+def _readable_diff(s: Session, version: Version) -> dict[str, Any]:
+    """The version's stored diff, read against the version before it."""
+    if not version.diff:
+        return {}
+    previous = s.scalar(select(Version).where(Version.article_id == version.article_id,
+                                              Version.seq == version.seq - 1))
+    return render(version.diff, texts(previous))

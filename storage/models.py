@@ -262,3 +262,28 @@ service_leases = Table(
     Column("holder", String(200), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
+
+# --- the desk's tables (crawler/web/subscriptions.py): subscriptions and mutes per delivery channel ---
+# The desk's search index (``web_search``) is made by migration 0006 alone: an FTS5 virtual table on
+# SQLite, a table with a pg_trgm index on PostgreSQL, which no model describes.
+
+desk_subscriptions = Table(
+    "desk_subscriptions", Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(200), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # label, outlet, talk
+    Column("value", String(200), nullable=False),  # ministerial, nhk, a thread id
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("channel", "kind", "value"),
+)
+
+desk_mutes = Table(
+    "desk_mutes", Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(200), nullable=False, index=True),
+    Column("thread_id", Integer, nullable=False),
+    Column("until", DateTime(timezone=True)),  # None: muted until unmuted
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("channel", "thread_id"),
+)
+SEARCH_INDEX_TABLE = "web_search"

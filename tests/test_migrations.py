@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from datetime import UTC, datetime
+from itertools import pairwise
 
 import pytest
 from alembic import command
@@ -15,6 +17,7 @@ from sqlalchemy import inspect, text
 from crawler.cli import main
 from storage import Store
 from storage.db import make_engine
+from storage.diff import render, texts
 from storage.migrate import (
     FIRST_REVISION,
     alembic_config,
@@ -23,7 +26,7 @@ from storage.migrate import (
     head_revision,
     upgrade,
 )
-from storage.models import Base
+from storage.models import SEARCH_INDEX_TABLE, Base
 from tests.storage.helpers import STORY
 from tests.storage.helpers import text as article_text
 
@@ -88,7 +91,11 @@ def test_migrations_match_the_models(empty_url: str):
     engine = make_engine(empty_url)
     upgrade(engine)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        # the desk's search index (an FTS5 virtual table and its shadow tables on SQLite) has no model
+        opts = {"compare_type": True,
+                "include_name": lambda name, type_, _parent: not (type_ == "table" and name.startswith(
+                    SEARCH_INDEX_TABLE))}
+        diff = compare_metadata(MigrationContext.configure(conn, opts=opts), Base.metadata)
     engine.dispose()
     assert diff == []
 
@@ -206,3 +213,136 @@ def test_the_head_the_revision_files_declare_is_alembics():
     from storage.migrate import declared_head
 
     assert declared_head() == head_revision()
+
+
+def _database_with_readable_diffs(url: str) -> dict[int, dict]:
+    """A database at 0004 whose diffs are in the readable form talkwatch stored before 0005 (ASCII-escaped
+    JSON), over a chain of edits: a correction, a title change, a replaced sentence, a removed one; and
+    one diff that no longer fits the version before it. Returns the stored diffs by version id."""
+    engine = make_engine(url)
+    upgrade(engine, "0004")
+    engine.dispose()
+    store = Store(url)
+    corrected = [*STORY[:5], STORY[5].replace("４０分", "４５分"),
+                 "※当初、会談時間を約４０分と掲載していましたが、約４５分の誤りでした。"]
+    for body, title in [(STORY, "日米外相会談"), (corrected, "日米外相会談"), (corrected, "日米外相が初会談"),
+                        (corrected[1:], "日米外相が初会談")]:
+        store.save_version(article_text(body, title=title))
+    store.save_version(article_text(STORY, key="other"))
+    store.save_version(article_text([*STORY, "両氏は今後も緊密に連携する。"], key="other"))
+    readable: dict[int, dict] = {}
+    with store.engine.begin() as conn:
+        rows = conn.execute(text("SELECT id, article_id, seq, title, lead, body, diff FROM versions"
+                                 " ORDER BY article_id, seq")).all()
+        for previous, row in pairwise(rows):
+            if row.seq > 1:
+                readable[row.id] = render(json.loads(row.diff) if isinstance(row.diff, str) else row.diff,
+                                          texts(previous))
+        last = max(readable)  # written against a text that was rebuilt since: it does not fit
+        readable[last] = {"body": [{"op": "equal", "text": "今はない文。"},
+                                   {"op": "insert", "text": "新文。"}]}
+        for version_id, diff in readable.items():
+            conn.execute(text("UPDATE versions SET diff = :diff WHERE id = :id"),
+                         {"diff": json.dumps(diff), "id": version_id})
+    store.dispose()
+    return readable
+
+
+def _stored_and_rendered(url: str) -> tuple[dict[int, dict], dict[int, dict], int]:
+    engine = make_engine(url)
+    stored, rendered = {}, {}
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, article_id, seq, title, lead, body, diff FROM versions"
+                                 " ORDER BY article_id, seq")).all()
+        sizes = conn.execute(text("SELECT sum(length(CAST(diff AS TEXT))) FROM versions")).scalar()
+    engine.dispose()
+    for previous, row in pairwise(rows):
+        if row.seq > 1:
+            stored[row.id] = json.loads(row.diff) if isinstance(row.diff, str) else row.diff
+            rendered[row.id] = render(stored[row.id], texts(previous))
+    return stored, rendered, int(sizes or 0)
+
+
+def test_stored_diffs_become_compact_and_read_the_same(empty_url: str):
+    readable = _database_with_readable_diffs(empty_url)
+    _, _, size_before = _stored_and_rendered(empty_url)
+    engine = make_engine(empty_url)
+    upgrade(engine)
+    engine.dispose()
+    stored, rendered, size_after = _stored_and_rendered(empty_url)
+    assert rendered == readable  # what every reader shows is unchanged
+    unfit = max(readable)
+    assert stored[unfit] == readable[unfit]  # kept in the readable form, shown as it is
+    compact = [diff for version_id, diff in stored.items() if version_id != unfit]
+    assert compact and all(isinstance(op, list) for diff in compact for ops in diff.values() for op in ops)
+    assert size_after < size_before / 3
+    # a report reads them as before
+    store = Store(empty_url)
+    store.add_alert("changed", 1, 2)
+    (view,) = store.alert_views(None)
+    assert view.diff == readable[2]
+    store.dispose()
+
+
+def test_compact_diffs_go_back_on_downgrade(empty_url: str):
+    readable = _database_with_readable_diffs(empty_url)
+    engine = make_engine(empty_url)
+    upgrade(engine, "0005")
+    config = alembic_config(engine)
+    with engine.connect() as conn, conn.begin():
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0004")
+    engine.dispose()
+    stored, rendered, _ = _stored_and_rendered(empty_url)
+    assert stored == readable and rendered == readable
+
+
+def test_a_database_of_the_current_models_made_by_create_all_is_adopted(sqlite_url: str):
+    engine = make_engine(sqlite_url)
+    Base.metadata.create_all(engine)
+    ensure_schema(engine)
+    assert current_revision(engine) == head_revision()
+    assert {"desk_subscriptions", "desk_mutes", SEARCH_INDEX_TABLE} <= set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+_OLD_DESK_DDL = {  # what the desk made at run time before 0006
+    "sqlite": "CREATE VIRTUAL TABLE IF NOT EXISTS web_search USING fts5(doc, tokenize='trigram')",
+    "postgresql": "CREATE TABLE IF NOT EXISTS web_search (version_id INTEGER PRIMARY KEY, doc TEXT NOT NULL)",
+}
+
+
+def test_desk_tables_made_at_run_time_are_kept(empty_url: str):
+    from storage.models import desk_mutes, desk_subscriptions
+
+    engine = make_engine(empty_url)
+    upgrade(engine, "0005")
+    desk_subscriptions.create(engine)
+    desk_mutes.create(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(_OLD_DESK_DDL[engine.dialect.name])
+        conn.execute(desk_subscriptions.insert().values(channel="file:out", kind="label", value="ministerial",
+                                                        created_at=NOW))
+        conn.exec_driver_sql("INSERT INTO web_search (doc) VALUES ('日米外相会談')" if engine.dialect.name
+                             == "sqlite" else "INSERT INTO web_search (version_id, doc) VALUES (1, '日米')")
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT value FROM desk_subscriptions")).scalar() == "ministerial"
+        assert conn.execute(text("SELECT count(*) FROM web_search")).scalar() == 1
+    engine.dispose()
+
+
+def test_the_desk_on_an_old_schema_names_the_upgrade_and_creates_nothing(empty_url: str):
+    from crawler.web import create_app
+    from storage.migrate import SchemaOutOfDate
+
+    engine = make_engine(empty_url)
+    upgrade(engine, "0005")
+    engine.dispose()
+    store = Store(empty_url)
+    with pytest.raises(SchemaOutOfDate, match="talkwatch db upgrade"):
+        create_app(store)
+    tables = set(inspect(store.engine).get_table_names())
+    assert not tables & {"desk_subscriptions", "desk_mutes", SEARCH_INDEX_TABLE}
+    store.dispose()

@@ -9,6 +9,7 @@ import pytest
 from crawler.mirror.server import MirrorServer
 from crawler.service.crawl import run_crawl
 from storage import Store
+from storage.diff import render, texts
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +52,8 @@ def test_the_edited_readout_has_exactly_one_new_version(store: Store):
 
 
 def test_the_new_version_carries_its_diff(store: Store):
-    diff = store.versions(READOUT)[1].diff
+    first, second = store.versions(READOUT)
+    diff = render(second.diff, texts(first))
     inserted = [op["text"] for op in diff["body"] if op["op"] == "insert"]
     assert any("2+2" in text for text in inserted)
 

@@ -39,7 +39,8 @@ An Article::
 
 A diff op is ``{"op": "equal" | "insert" | "delete", "text": str}`` or
 ``{"op": "replace", "old": str, "new": str, "chars": [["equal" | "insert" | "delete", str], ...]}``
-(sentence-level, then character-level inside a replaced sentence; see ``storage/diff.py``).
+(sentence-level, then character-level inside a replaced sentence): the stored opcodes read against the
+previous version (``storage.diff.render``).
 Health fields are ``0`` / ``null`` before the monitor's first run of an outlet.
 """
 

@@ -11,10 +11,11 @@ from markupsafe import Markup
 
 from crawler.reports import timefmt
 from crawler.reports.common import safe_url
-from crawler.web import security, subscriptions
+from crawler.web import security
 from crawler.web.outlets import meeting_name, outlet_name, person_name
 from crawler.web.search import SearchIndex
 from storage import Store
+from storage.migrate import require_current_schema
 
 HERE = Path(__file__).parent
 
@@ -28,13 +29,12 @@ def create_app(store: Store, token: str | None = None, sync_search: bool = True)
     app.jinja_env.filters.update(jst=timefmt.jst, iso=timefmt.iso, day=_day, outlet=outlet_name,
                                  person=person_name, meeting=meeting_name, safe_url=safe_url,
                                  link=external_link)
+    require_current_schema(store)  # an older schema: the desk says to run `talkwatch db upgrade`
     index = SearchIndex(store.engine)
-    index.ensure()
     if sync_search:
         index.prune()
         index.sync(force=True)
     app.extensions["talkwatch_search"] = index
-    subscriptions.ensure_tables(store.engine)
     security.install(app, token)
     from crawler.web.channels import bp as channels_bp
     from crawler.web.views import bp

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from storage.diff import version_diff
+from storage.diff import render, version_diff
 
 FIELDS = ("title", "lead", "body")
 Segment = tuple[str, str]  # (equal | insert | delete, text)
@@ -59,7 +59,7 @@ def field_diff(name: str, ops: list[dict[str, Any]], shorten: int | None = None)
 
 
 def stored_diff(diff: dict[str, list[dict[str, Any]]], shorten: int | None = 240) -> list[FieldDiff]:
-    """A version's stored diff to the one before, fields in reading order."""
+    """A version's diff to the one before, read (:func:`storage.diff.render`), fields in reading order."""
     order = {name: i for i, name in enumerate(FIELDS)}
     return [field_diff(name, ops, shorten) for name, ops in sorted(diff.items(),
                                                                    key=lambda kv: order.get(kv[0], 9))]
@@ -71,5 +71,7 @@ def _text(version: Any) -> dict[str, str]:
 
 def compare(old: Any, new: Any) -> Comparison:
     """Any two versions (either order), diffed afresh."""
-    diff, kind, added, removed = version_diff(_text(old), _text(new))
-    return Comparison(kind if diff else "same", added, removed, stored_diff(diff, shorten=None))
+    before = _text(old)
+    diff, kind, added, removed = version_diff(before, _text(new))
+    fields = stored_diff(render(diff, before), shorten=None)
+    return Comparison(kind if diff else "same", added, removed, fields)

@@ -8,7 +8,8 @@ from typing import Any
 
 from flask import url_for
 from markupsafe import Markup, escape
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from crawler.reports.common import safe_url
@@ -16,7 +17,8 @@ from crawler.reports.timefmt import jst, parse_time
 from crawler.web.diffview import stored_diff
 from crawler.web.filters import Filters
 from crawler.web.outlets import outlet_name
-from crawler.web.queries import talk_conditions, unindexed
+from crawler.web.queries import previous_texts, talk_conditions, unindexed
+from storage.diff import render
 from storage.models import Article, Thread, ThreadMember, Version
 
 FEED_ID = "tag:talkwatch,2025:desk"
@@ -24,11 +26,15 @@ ENTRIES = 50
 
 
 def _versions(conn: Connection, *conditions: ColumnElement[bool]) -> list[Any]:
+    before = aliased(Version)  # the stored diff is read against the version before
     return list(conn.execute(
         select(Version.id, Version.seq, Version.title, Version.change_kind, Version.diff, Version.created_at,
                Version.chars_added, Version.chars_removed, Article.id.label("article_id"), Article.outlet,
-               Article.published, Article.canonical_url, Thread.title.label("thread_title"))
+               Article.published, Article.canonical_url, Thread.title.label("thread_title"),
+               before.title.label("before_title"), before.lead.label("before_lead"),
+               before.body.label("before_body"))
         .join(Article, Article.id == Version.article_id)
+        .outerjoin(before, and_(before.article_id == Version.article_id, before.seq == Version.seq - 1))
         .join(ThreadMember, ThreadMember.article_key == Article.key)
         .join(Thread, Thread.id == ThreadMember.thread_id)
         .where(*conditions).order_by(Version.id.desc()).limit(ENTRIES)))
@@ -95,7 +101,7 @@ def _content(row: Any) -> Markup:
         parts.append(Markup('<p><a href="{}">{}</a></p>').format(source, source))
     if row.seq > 1:
         parts.append(Markup("<p>+{} / −{} characters</p>").format(row.chars_added, row.chars_removed))
-        for field in stored_diff(dict(row.diff or {})):
+        for field in stored_diff(render(row.diff, previous_texts(row))):
             pieces = [Markup("<ins>{}</ins>").format(t) if k == "insert" else
                       Markup("<del>{}</del>").format(t) if k == "delete" else escape(t)
                       for k, t in field.inline]

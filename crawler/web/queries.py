@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, String, cast, exists, func, literal, or_, select
+from sqlalchemy import Connection, String, and_, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -19,6 +19,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from crawler.reports.timefmt import day_end_utc, day_start_utc, parse_time
 from crawler.web.filters import Filters
 from crawler.web.outlets import OFFICIAL_OUTLETS, meeting_name, person_name
+from storage.diff import render
 from storage.models import Article, Thread, ThreadMember, TopicMatch, Version
 
 PAGE_SIZE = 50
@@ -452,20 +453,28 @@ def article_conditions(filters: Filters) -> list[ColumnElement[bool]]:
 
 def list_edits(conn: Connection, filters: Filters, page: int = 1,
                page_size: int = 20) -> tuple[list[EditRow], bool]:
+    before = aliased(Version)  # the stored diff is read against the version before
     query = (select(Version.id, Version.article_id, Article.key, Article.outlet, Version.seq, Version.title,
                     Version.change_kind, Version.chars_added, Version.chars_removed, Version.diff,
                     Version.created_at, Version.modified, Article.canonical_url, Thread.id.label("tid"),
-                    Thread.title.label("ttitle"))
+                    Thread.title.label("ttitle"), before.title.label("before_title"),
+                    before.lead.label("before_lead"), before.body.label("before_body"))
              .join(Article, Article.id == Version.article_id)
+             .outerjoin(before, and_(before.article_id == Version.article_id, before.seq == Version.seq - 1))
              .outerjoin(ThreadMember, ThreadMember.article_key == Article.key)
              .outerjoin(Thread, Thread.id == ThreadMember.thread_id)
              .where(Version.seq > 1, *[c for c in article_conditions(filters)])
              .order_by(Version.id.desc()).limit(page_size + 1).offset((max(page, 1) - 1) * page_size))
     rows = conn.execute(query).all()
     edits = [EditRow(r.id, r.article_id, r.key, r.outlet, r.seq, r.title, r.change_kind, r.chars_added,
-                     r.chars_removed, dict(r.diff or {}), r.created_at, r.modified, r.canonical_url,
-                     r.tid, r.ttitle) for r in rows[:page_size]]
+                     r.chars_removed, render(r.diff, previous_texts(r)), r.created_at, r.modified,
+                     r.canonical_url, r.tid, r.ttitle) for r in rows[:page_size]]
     return edits, len(rows) > page_size
+
+
+def previous_texts(row: Any) -> dict[str, str]:
+    """The version before a row's (selected as ``before_title``, ``before_lead``, ``before_body``)."""
+    return {"title": row.before_title or "", "lead": row.before_lead or "", "body": row.before_body or ""}
 
 
 def pair_choices(conn: Connection, limit: int = 2000) -> list[tuple[str, str]]:

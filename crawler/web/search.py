@@ -1,8 +1,7 @@
 """Search over every version's title, lead and body, in Japanese and English.
 
-The index is the dashboard's own, derived from ``versions`` and rebuilt from it at any time (as
-``storage.health`` keeps the service's tables apart from the crawl schema): one row per version holding
-its text NFKC-folded and lower-cased, so ``G7`` finds ``Ｇ７`` and ``rubio`` finds ``Rubio``.
+The index is the dashboard's own, derived from ``versions`` and rebuilt from it at any time: one row per
+version holding its text NFKC-folded and lower-cased, so ``G7`` finds ``Ｇ７`` and ``rubio`` finds ``Rubio``.
 
 - SQLite: an FTS5 table with the ``trigram`` tokenizer — any substring of three characters or more is an
   index lookup, Japanese included (no word segmentation needed); shorter terms (二文字 like 関税) are a
@@ -10,10 +9,11 @@ its text NFKC-folded and lower-cased, so ``G7`` finds ``Ｇ７`` and ``rubio`` f
 - PostgreSQL: a table with a ``pg_trgm`` GIN index on the text, which serves ``LIKE '%…%'``; without the
   extension (no privilege to create it) the same LIKE runs as a scan.
 
-The crawl never writes the index: the dashboard brings it up to date (versions above the highest indexed
-id) at start, then from a background thread every few seconds — never inside a request, which would wait
-for SQLite's write lock while a crawl holds it. A re-extraction that rewrites versions in place is picked
-up by ``talkwatch serve --reindex``.
+The table and its index are made by migration 0006 (``storage/migrations``), never at run time: the desk
+only fills and reads it. The crawl never writes the index: the dashboard brings it up to date (versions
+above the highest indexed id) at start, then from a background thread every few seconds — never inside a
+request, which would wait for SQLite's write lock while a crawl holds it. A re-extraction that rewrites
+versions in place is picked up by ``talkwatch serve --reindex``.
 """
 
 from __future__ import annotations
@@ -38,9 +38,6 @@ log = logging.getLogger(__name__)
 BATCH = 2000
 SYNC_EVERY_SECONDS = 10.0
 ANALYZE_AFTER = 1000  # rows indexed in one sync
-_SQLITE_DDL = "CREATE VIRTUAL TABLE IF NOT EXISTS web_search USING fts5(doc, tokenize='trigram')"
-_PG_DDL = "CREATE TABLE IF NOT EXISTS web_search (version_id INTEGER PRIMARY KEY, doc TEXT NOT NULL)"
-_PG_INDEX = "CREATE INDEX IF NOT EXISTS ix_web_search_doc_trgm ON web_search USING gin (doc gin_trgm_ops)"
 
 
 def fold(value: str) -> str:
@@ -84,7 +81,6 @@ class SearchIndex:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
-        self.trigram = False  # PostgreSQL: the pg_trgm index exists
         self._synced_at = 0.0
         self._lock = threading.Lock()
         if self.dialect == "sqlite":
@@ -95,22 +91,6 @@ class SearchIndex:
             self.id_column = self.table.c.version_id
 
     # --- building ---------------------------------------------------------------------------------------
-
-    def ensure(self) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(text(_SQLITE_DDL if self.dialect == "sqlite" else _PG_DDL))
-        if self.dialect == "postgresql":
-            self.trigram = self._pg_trigram()
-
-    def _pg_trigram(self) -> bool:
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
-                conn.execute(text(_PG_INDEX))
-            return True
-        except DBAPIError as exc:  # no privilege to create the extension: LIKE still works, as a scan
-            log.warning("search without a trigram index (pg_trgm unavailable: %s)", exc.orig)
-            return False
 
     def rebuild(self) -> int:
         with self.engine.begin() as conn:

@@ -3,8 +3,8 @@
 A channel with no subscription gets everything (as before); with subscriptions, it gets the alerts whose
 article has one of its labels or outlets, or belongs to one of its talks — a desk that follows only the
 tariff talks subscribes to those talks and gets only them. A talk can be muted for a channel, for good or
-until a time (snoozed). The tables are the desk's own (their own ``MetaData``, like the service tables of
-:mod:`storage.health`), created when the desk starts.
+until a time (snoozed). The tables (``desk_subscriptions``, ``desk_mutes`` in :mod:`storage.models`) are
+made by the migrations, like every other: nothing here creates them.
 
 Delivery applies them with :func:`narrow_report` on the report it built for the channel: it sends the
 report that comes back and marks the skipped alerts delivered too, so they are not looked at again.
@@ -12,66 +12,24 @@ report that comes back and marks the skipped alerts delivered too, so they are n
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    DateTime,
-    Engine,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    UniqueConstraint,
-    delete,
-    select,
-    union,
-)
+from sqlalchemy import delete, select, union
 from sqlalchemy.exc import IntegrityError
 
 from crawler.reports.timefmt import parse_time
 from storage import AlertView, Store
 from storage.models import Delivery
+from storage.models import desk_mutes as mutes
+from storage.models import desk_subscriptions as subscriptions
 
 KINDS = ("label", "outlet", "talk")
-metadata = MetaData()
-
-subscriptions = Table(
-    "desk_subscriptions", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("channel", String(200), nullable=False, index=True),
-    Column("kind", String(20), nullable=False),  # label, outlet, talk
-    Column("value", String(200), nullable=False),  # ministerial, nhk, a thread id
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("channel", "kind", "value"),
-)
-
-mutes = Table(
-    "desk_mutes", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("channel", String(200), nullable=False, index=True),
-    Column("thread_id", Integer, nullable=False),
-    Column("until", DateTime(timezone=True)),  # None: muted until unmuted
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("channel", "thread_id"),
-)
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-_ENSURED: weakref.WeakSet[Engine] = weakref.WeakSet()
-
-
-def ensure_tables(engine: Engine) -> None:
-    """The desk's tables (once per engine): a delivery may read them before a desk ever ran."""
-    if engine not in _ENSURED:
-        metadata.create_all(engine)
-        _ENSURED.add(engine)
 
 
 @dataclass(frozen=True)
@@ -102,7 +60,6 @@ class ChannelRules:
 
 
 def rules(store: Store, channel: str) -> ChannelRules:
-    ensure_tables(store.engine)
     with store.session() as s:
         conn = s.connection()
         rows = conn.execute(select(subscriptions.c.kind, subscriptions.c.value)
@@ -119,7 +76,6 @@ def rules(store: Store, channel: str) -> ChannelRules:
 def subscribe(store: Store, channel: str, kind: str, value: str) -> None:
     if kind not in KINDS:
         raise ValueError(f"unknown subscription kind {kind!r}")
-    ensure_tables(store.engine)
     try:
         with store.session() as s:
             s.execute(subscriptions.insert().values(channel=channel, kind=kind, value=value,
@@ -136,7 +92,6 @@ def unsubscribe(store: Store, channel: str, kind: str, value: str) -> None:
 
 def mute(store: Store, channel: str, thread_id: int, until: datetime | None = None) -> None:
     """Mute a talk for a channel, for good or until ``until`` (a snooze); muting again moves the end."""
-    ensure_tables(store.engine)
     with store.session() as s:
         s.execute(delete(mutes).where(mutes.c.channel == channel, mutes.c.thread_id == thread_id))
         s.execute(mutes.insert().values(channel=channel, thread_id=thread_id, until=until,
@@ -150,7 +105,6 @@ def unmute(store: Store, channel: str, thread_id: int) -> None:
 
 def channels(store: Store) -> list[str]:
     """Channels the desk knows: those with subscriptions or mutes, and those alerts were delivered to."""
-    ensure_tables(store.engine)
     query = union(select(subscriptions.c.channel), select(mutes.c.channel),
                   select(Delivery.channel).distinct())
     with store.session() as s:

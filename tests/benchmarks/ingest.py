@@ -9,7 +9,10 @@
    the crawl process's peak RSS (it flags each version itself).
 4. Second poll over the unchanged mirror, revisiting every article too: bytes downloaded as a share of
    the first poll's, and versions written.
-5. Near-duplicate lookups with 10k and 100k stored articles (ms per lookup).
+5. Corrections: every tenth article gets a one-sentence correction (a figure in one sentence changed, a
+   correction note added); a third poll stores them, and the stored diff's size is compared with the
+   body's (UTF-8 bytes; the readable form diffs were stored in before migration 0005 too).
+6. Near-duplicate lookups with 10k and 100k stored articles (ms per lookup).
 
 The last line printed is one JSON object with the figures.
 """
@@ -20,6 +23,7 @@ import argparse
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -31,14 +35,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import insert
+from sqlalchemy import insert, select
+from sqlalchemy.orm import aliased
 
 from crawler.mirror import SITE_DIR
 from crawler.mirror.server import MirrorServer
 from crawler.outlets import get_outlet
 from crawler.service.crawl import run_crawl
 from storage import Store
-from storage.models import Article, Signature, SignatureBand
+from storage.diff import render, texts
+from storage.models import Article, Signature, SignatureBand, Version
 from storage.syndication import band_buckets, minhash, signature_text
 from tests.support import page_response
 
@@ -160,7 +166,8 @@ TEMPLATES = [
 
 
 def generate_site(site: Path, pages: int, seed: int = 4) -> dict[str, dict[str, Any]]:
-    """Write the pages and routes; returns, per outlet, its discovery URL and article URLs."""
+    """Write the pages and routes; returns, per outlet, its discovery URL, article URLs and, per article,
+    its file and body paragraphs (``pages``)."""
     rng = random.Random(seed)
     words = vocabulary(random.Random(seed + 1))
     plan: dict[str, dict[str, Any]] = {}
@@ -175,7 +182,7 @@ def generate_site(site: Path, pages: int, seed: int = 4) -> dict[str, dict[str, 
                                                 f"{template.discovery_url.split('/')[2]}/robots.txt",
                                          "file": "robots.txt"}]
         (folder / "robots.txt").write_text("User-agent: *\nAllow: /\n", "utf-8")
-        items = []
+        items, bodies = [], {}
         for i in range(count):
             page_id = template.make_id(i)
             url = template.make_url(page_id)
@@ -184,20 +191,72 @@ def generate_site(site: Path, pages: int, seed: int = 4) -> dict[str, dict[str, 
             html = raw.replace(template.page_id, page_id).replace(parsed.title, title)
             if parsed.description:
                 html = html.replace(parsed.description, lead)
+            paragraphs = []
             for old in parsed.paragraphs:
                 if old != parsed.description:
-                    html = html.replace(old, body_paragraph(rng, words, rng.randint(4, 9)), 1)
+                    new = body_paragraph(rng, words, rng.randint(4, 9))
+                    if old in html:  # jiji's template page keeps its own short body: not found verbatim
+                        paragraphs.append(new)
+                    html = html.replace(old, new, 1)
             html = html.replace("</body>", filler(rng, rng.randint(45_000, 140_000)) + "</body>", 1)
             name = f"{page_id}.html"
             (folder / name).write_text(html, "utf-8")
             routes.append({"url": url, "file": name})
             items.append((url, title, lead))
+            bodies[url] = (folder / name, paragraphs)
         discovery_name = "discovery.xml" if template.discovery_url.endswith(".xml") else "discovery.html"
         (folder / discovery_name).write_text(template.discovery(items), "utf-8")
         routes.append({"url": template.discovery_url, "file": discovery_name})
         (folder / "routes.yaml").write_text(yaml.safe_dump(routes, allow_unicode=True), "utf-8")
-        plan[template.outlet] = {"discovery": template.discovery_url, "urls": [u for u, _, _ in items]}
+        plan[template.outlet] = {"discovery": template.discovery_url, "urls": [u for u, _, _ in items],
+                                 "pages": bodies}
     return plan
+
+
+CORRECTION_NOTE = "※当初、会談の日付に誤りがありました。訂正します。"
+
+
+def correct_pages(plan: dict[str, dict[str, Any]], every: int = 10) -> int:
+    """A one-sentence correction on every ``every``-th article page with a generated body (jiji's template
+    keeps its own 191-character body): a figure in the first sentence of a body paragraph changed, and a
+    correction note after the last paragraph. Returns the pages changed."""
+    changed = 0
+    for entry in plan.values():
+        bodies = [(path, paragraphs) for path, paragraphs in entry["pages"].values() if paragraphs]
+        for index, (path, paragraphs) in enumerate(bodies):
+            if index % every:
+                continue
+            html = path.read_text("utf-8")
+            first = paragraphs[len(paragraphs) // 2]
+            corrected = re.sub(r"\d+", lambda m: str(int(m.group()) + 1), first, count=1)
+            if corrected == first:
+                corrected = first.replace("。", "とみられる。", 1)
+            html = html.replace(first, corrected, 1)
+            last = corrected if len(paragraphs) == 1 else paragraphs[-1]
+            html = html.replace(last, last + CORRECTION_NOTE, 1)
+            path.write_text(html, "utf-8")
+            changed += 1
+    return changed
+
+
+def diff_sizes(store: Store) -> dict[str, Any]:
+    """Corrections' stored diff size against the body's (UTF-8 bytes), and the size of the readable form
+    talkwatch stored before migration 0005 (ASCII-escaped JSON)."""
+    before = aliased(Version)
+    with store.session() as s:
+        rows = s.execute(select(Version.diff, Version.body, before)
+                         .join(before, (before.article_id == Version.article_id)
+                               & (before.seq == Version.seq - 1))
+                         .where(Version.change_kind.like("%correction%"))).all()
+    if not rows:
+        return {"corrections": 0}
+    stored = sum(len(json.dumps(diff, ensure_ascii=False).encode()) for diff, _, _ in rows)
+    readable = sum(len(json.dumps(render(diff, texts(previous))).encode()) for diff, _, previous in rows)
+    body = sum(len(text.encode()) for _, text, _ in rows)
+    n = len(rows)
+    return {"corrections": n, "body_bytes": round(body / n), "diff_bytes": round(stored / n),
+            "readable_diff_bytes": round(readable / n), "diff_ratio": round(stored / body, 3),
+            "readable_diff_ratio": round(readable / body, 3)}
 
 
 def run_baseline(urls: list[str], mirror_url: str, workdir: Path) -> tuple[float, int]:
@@ -321,9 +380,18 @@ def _run(args: argparse.Namespace, sizes: list[int]) -> dict[str, Any]:
             _, _revisited, second_bytes, _ = poll(plan, db_url, mirror, settings, revisit=True)
             not_modified = len([f for f in store.fetches(role="article", outcome="not_modified")])
             new_versions = store.counts()["versions"] - versions
-            store.dispose()
             print(f"second poll: {second_bytes} of {first_bytes} bytes, {not_modified} article 304s, "
                   f"{new_versions} new versions", flush=True)
+            corrected = correct_pages(plan)
+            even_later = (datetime.now(UTC) + timedelta(days=4)).isoformat()
+            poll(plan, db_url, mirror, settings | {"TALKWATCH_NOW": even_later}, revisit=True)
+            sizes_of_diffs = diff_sizes(store)
+            store.dispose()
+            sd = sizes_of_diffs
+            print(f"corrections: {sd['corrections']} of {corrected} corrected pages stored; diff "
+                  f"{sd.get('diff_bytes')} bytes for a {sd.get('body_bytes')}-byte body on average, "
+                  f"{sd.get('diff_ratio')} x the body (the readable form stored before 0005: "
+                  f"{sd.get('readable_diff_bytes')} bytes, {sd.get('readable_diff_ratio')} x)", flush=True)
             baseline_after, _ = run_baseline(urls, mirror.base_url, workdir)
             baseline_rate = (baseline_before + baseline_after) / 2
             print(f"baseline: {baseline_pages} pages at {baseline_rate:.1f} pages/s (before the ingest "
@@ -346,6 +414,9 @@ def _run(args: argparse.Namespace, sizes: list[int]) -> dict[str, Any]:
         "second_poll_bytes_ratio": round(second_bytes / first_bytes, 4) if first_bytes else None,
         "second_poll_new_versions": new_versions,
         "second_poll_articles_304": not_modified,
+        "corrected_pages": corrected,
+        "correction_diffs": sizes_of_diffs,
+        "correction_diff_ratio": sizes_of_diffs.get("diff_ratio"),
         "neardup_sizes": sizes,
         "neardup_10k_ms": round(timings[0], 3),
         "neardup_100k_ms": round(timings[-1], 3),
@@ -356,6 +427,8 @@ def _run(args: argparse.Namespace, sizes: list[int]) -> dict[str, Any]:
         "second_poll_le_5pct_and_no_versions": (figures["second_poll_bytes_ratio"] or 0) <= 0.05
         and new_versions == 0,
         "peak_rss_le_300mb": peak_rss_mb <= 300,
+        "correction_diff_le_0_3x_body": (sizes_of_diffs.get("diff_ratio") or 0) <= 0.3
+        and sizes_of_diffs["corrections"] == corrected,
         "neardup_100k_le_2x_10k": timings[-1] <= 2 * timings[0],
     }
     print(json.dumps(figures, ensure_ascii=False))

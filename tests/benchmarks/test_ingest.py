@@ -24,3 +24,7 @@ def test_benchmark_prints_its_figures(capsys: pytest.CaptureFixture[str]):
     assert figures["second_poll_articles_304"] == 30
     assert figures["second_poll_new_versions"] == 0
     assert figures["second_poll_bytes_ratio"] < 0.05
+    # the corrections are stored, each diff well under its body's size
+    assert figures["corrected_pages"] > 0
+    assert figures["correction_diffs"]["corrections"] == figures["corrected_pages"]
+    assert figures["correction_diff_ratio"] <= 0.3

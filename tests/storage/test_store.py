@@ -7,6 +7,7 @@ import threading
 from sqlalchemy import insert, update
 
 from storage import ArticleText, Store
+from storage.diff import render, texts
 from storage.models import Article, Thread, ThreadMember
 
 
@@ -45,7 +46,10 @@ def test_edit_stores_a_version_with_diff(store: Store):
     assert (result.status, result.change_kind) == ("changed", "body")
     latest = store.versions("mofa:pageit_000001_01515")[-1]
     assert latest.seq == 2
-    assert latest.diff["body"][-1] == {"op": "insert", "text": "次回の「2+2」開催に向け調整する。"}
+    # stored: only the new text; read against the version before, as it was
+    assert latest.diff["body"][-1] == ["insert", 2, 2, "次回の「2+2」開催に向け調整する。"]
+    shown = render(latest.diff, texts(store.versions("mofa:pageit_000001_01515")[0]))
+    assert shown["body"][-1] == {"op": "insert", "text": "次回の「2+2」開催に向け調整する。"}
 
 
 def test_title_only_edit(store: Store):

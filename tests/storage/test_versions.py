@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from storage import Store
-from storage.diff import sentences, text_diff
+from storage.diff import field_opcodes, render, render_field, sentences, text_diff, texts
 from storage.normalize import fingerprint, normalize_text
 from tests.storage.helpers import STORY, text
 
@@ -125,7 +125,7 @@ def test_diff_is_stored_once_with_the_version(store: Store):
     store.save_version(text(edited))
     first, second = store.versions(KEY)
     assert first.diff == {}
-    replaced = [op for op in second.diff["body"] if op["op"] == "replace"]
+    replaced = [op for op in render(second.diff, texts(first))["body"] if op["op"] == "replace"]
     assert len(replaced) == 1
     assert ["insert", "改めて"] in replaced[0]["chars"]
 
@@ -138,3 +138,14 @@ def test_sentences_split_on_japanese_stops_and_line_breaks():
 def test_sentence_diff_keeps_unchanged_sentences_whole():
     ops = text_diff("一文目。二文目。三文目。", "一文目。二文目だ。三文目。")
     assert [op["op"] for op in ops] == ["equal", "replace", "equal"]
+
+
+def test_stored_opcodes_read_back_against_the_version_before():
+    old, new = "一文目。二文目。三文目。", "一文目。二文目だ。三文目。追記。"
+    ops = field_opcodes(old, new)
+    chars = [["equal", 0, 3], ["insert", 3, 3, "だ"], ["equal", 3, 4]]
+    assert ops == [["equal", 0, 1], ["replace", 1, 2, chars], ["equal", 2, 3], ["insert", 3, 3, "追記。"]]
+    assert render_field(ops, old) == text_diff(old, new)
+    # opcodes that do not fit the text they are read against show the new text alone, never fail
+    assert render({"body": ops}, {"body": "別の文。"}) == {"body": [{"op": "insert", "text": "だ"},
+                                                                    {"op": "insert", "text": "追記。"}]}

@@ -12,7 +12,6 @@ from pathlib import Path
 from crawler.mirror.server import MirrorServer
 from crawler.outlets import OUTLET_NAMES
 from crawler.service.crawl import run_crawl
-from crawler.web.subscriptions import metadata as desk_metadata
 from storage import ArticleText, Store
 from storage.models import Base
 
@@ -37,7 +36,6 @@ def reset(url: str) -> None:
     store = Store(url)
     with store.engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE IF EXISTS web_search")
-    desk_metadata.drop_all(store.engine)
     Base.metadata.drop_all(store.engine)
     store.create_schema()
     store.dispose()

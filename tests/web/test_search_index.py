@@ -54,7 +54,6 @@ def test_folding_and_terms() -> None:
 
 def test_new_versions_are_indexed_in_the_background(fresh: Store) -> None:
     index = SearchIndex(fresh.engine)
-    index.ensure()
     fresh.save_version(_text("1", "日米外相、関税で協議継続", "Ｇ７外相会合に合わせて会談した。"))
     assert index.sync(force=True) == 1
     assert _keys(index, fresh, "g7") == {"jiji:1"}
@@ -72,7 +71,6 @@ def test_new_versions_are_indexed_in_the_background(fresh: Store) -> None:
 
 def test_rebuild_and_prune(fresh: Store) -> None:
     index = SearchIndex(fresh.engine)
-    index.ensure()
     fresh.save_version(_text("1", "日米防衛相会談", "中谷防衛相はヘグセス国防長官と会談した。"))
     index.sync(force=True)
     with fresh.session() as s:
@@ -86,12 +84,10 @@ def test_rebuild_and_prune(fresh: Store) -> None:
 
 def test_an_index_ahead_of_the_versions_starts_again(fresh: Store) -> None:
     index = SearchIndex(fresh.engine)
-    index.ensure()
     fresh.save_version(_text("1", "日米外相会談", "ルビオ国務長官と会談した。"))
     fresh.save_version(_text("2", "日米外相電話会談", "ルビオ国務長官と電話で会談した。"))
     index.sync(force=True)
     reset(fresh.url)  # the versions made anew: their ids start again
-    index.ensure()
     with fresh.engine.begin() as conn:  # an index left from before (the reset dropped this one)
         conn.execute(index.table.insert().values({index.id_column.name: 99, "doc": "古い"}))
     fresh.save_version(_text("3", "日米防衛相会談", "ヘグセス国防長官と会談した。"))
