@@ -11,7 +11,11 @@ from storage.migrate import require_current_schema
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("reextract", help="re-parse stored raw pages and rebuild versions (no refetch)")
+    parser = sub.add_parser(
+        "reextract", help="re-parse stored raw pages and rebuild versions (no refetch)",
+        description="Re-parse every stored raw article page with today's parsers, rebuild the versions "
+                    "and flag the rebuilt ones again. A parser error on one page is reported and skipped "
+                    "(its article is left as it was); the exit status is then 1.")
     parser.add_argument("--outlet", choices=OUTLET_NAMES, help="only this outlet (default: all)")
     parser.add_argument("--db", help="SQLAlchemy database URL "
                         "(default: TALKWATCH_DATABASE_URL or the SQLite file)")
@@ -22,7 +26,8 @@ def run(args: argparse.Namespace) -> int:
     store = Store(args.db)
     try:
         require_current_schema(store)
-        print(reextract(store, args.outlet).summary())
+        report = reextract(store, args.outlet)
+        print(report.summary())
     finally:
         store.dispose()
-    return 0
+    return 1 if report.parser_errors else 0

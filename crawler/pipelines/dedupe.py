@@ -7,6 +7,7 @@ here would only cost every page another transaction.
 
 from __future__ import annotations
 
+from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.items import ArticleItem
@@ -15,7 +16,7 @@ from storage.normalize import fingerprint
 
 
 class DedupePipeline(StorePipeline):
-    def __init__(self, crawler) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.seen: set[tuple[str, str]] = set()
 
