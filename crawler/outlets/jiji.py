@@ -33,6 +33,7 @@ from crawler.outlets.base import (
     ParseError,
     Rule,
     parse_page,
+    refuse_error_page,
 )
 from crawler.outlets.dates import iso_jst, normalize_iso, parse_ja_date
 from crawler.outlets.structured import json_ld_objects
@@ -257,8 +258,7 @@ def is_listing(response: TextResponse) -> bool:
 
 def discover(response: TextResponse) -> list[Discovered]:
     """Article links of a genre listing (``/jc/list?g=...``) with headline and, when safe, the date."""
-    if response.status >= 400:
-        raise ParseError(f"error page (HTTP {response.status})", response.url)
+    refuse_error_page(response)
     try:
         anchors = response.css(_LIST_ITEMS) or _fallback_anchors(response)
     except ValueError as exc:  # not HTML/XML at all
