@@ -49,7 +49,7 @@ OUTLET = Outlet(
         "https://www.jiji.com/jc/list?g=news",
     ),
     article_url_forms=("https://www.jiji.com/jc/article?k=<13 digits> (also /sp/, /amp/)",),
-    default_interval_minutes=15,
+    default_interval_minutes=20,
 )
 
 BASE_URL = "https://www.jiji.com/"

@@ -56,7 +56,7 @@ OUTLET = Outlet(
         "https://www.mofa.go.jp/<folders>/<page>.html (English), index pages excepted",
     ),
     kind="official",
-    default_interval_minutes=30,
+    default_interval_minutes=120,
 )
 
 _PAGE_PATH = re.compile(r"^/(?:[A-Za-z0-9_.\-]+/)+[A-Za-z0-9_.\-]+\.html?$")

@@ -56,7 +56,7 @@ OUTLET = Outlet(
         "https://news.web.nhk/newsweb/na/na-k<14 digits>",
         "https://www3.nhk.or.jp/news/html/<YYYYMMDD>/k<14 digits>.html",
     ),
-    default_interval_minutes=15,
+    default_interval_minutes=30,
 )
 
 NEW_SITE = "https://news.web.nhk/newsweb/na/na-"

@@ -62,7 +62,7 @@ OUTLET = Outlet(
         "https://www.reuters.com/<section>/.../<headline-slug>-YYYY-MM-DD/",
     ),
     language="ja",
-    default_interval_minutes=20,
+    default_interval_minutes=30,
 )
 
 # jp.reuters.com hosts an article under /<section>/<sub>/<Arc id>-YYYY-MM-DD/ (one or more sections)
