@@ -17,7 +17,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from scrapy.http import HtmlResponse, Request
+from scrapy.http import HtmlResponse, Request, TextResponse
 
 from crawler.flagging import FlagTally, flag_backlog
 from crawler.ingest import admit, rebuild
@@ -69,6 +69,7 @@ def parse_snapshot(store: Store, outlet_name: str, sha: str) -> ParsedArticle | 
     # decoded as the crawl decoded it: an undeclared Shift_JIS / EUC-JP page is sniffed the same way
     response = CharsetMiddleware().process_response(
         request, HtmlResponse(url=url, body=body, headers=headers, request=request))
+    assert isinstance(response, TextResponse)  # the middleware re-decodes, it never makes a page binary
     try:
         article = outlet.parse_article(response)
     except ParseError as exc:

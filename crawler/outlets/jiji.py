@@ -183,7 +183,7 @@ class JijiPage(ArticlePage):
             if obj.get("@type") != "BreadcrumbList" or not isinstance(obj.get("itemListElement"), list):
                 continue
             items = [i for i in obj["itemListElement"] if isinstance(i, dict)]
-            items.sort(key=lambda i: i.get("position") if isinstance(i.get("position"), int) else 0)
+            items.sort(key=_position)
             for entry in items[1:]:
                 item = entry.get("item")
                 name = (clean_text(item.get("name") if isinstance(item, dict) else None)
@@ -208,6 +208,11 @@ LAYOUTS: tuple[type[ArticlePage], ...] = (JijiPage,)
 
 def parse_article(response: TextResponse) -> ParsedArticle:
     return parse_page(LAYOUTS, response)
+
+
+def _position(entry: dict[str, Any]) -> int:
+    position = entry.get("position")
+    return position if isinstance(position, int) else 0
 
 
 def _block_text(block: Any) -> list[str]:

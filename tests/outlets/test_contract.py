@@ -123,7 +123,7 @@ outlets = pytest.mark.parametrize("name", OUTLET_NAMES)
 @outlets
 def test_module_satisfies_the_outlet_protocol(name: str) -> None:
     module = get_outlet(name)
-    assert module.__name__ == f"crawler.outlets.{name}"
+    assert getattr(module, "__name__", None) == f"crawler.outlets.{name}"
     for attribute in typing.get_type_hints(OutletModule):
         assert hasattr(module, attribute), f"{name} has no {attribute}"
     for function in PROTOCOL_FUNCTIONS:
