@@ -84,7 +84,7 @@ def rebuild(store: Store, states: Sequence[tuple[ArticleText, str | None]]) -> R
     """Rebuild one article's versions from its re-read texts (with their snapshots, in fetch order),
     through the same version rules as :func:`version`. The topic decisions of a rebuilt article were
     about its old texts: they go in the same transaction, which leaves its versions to :func:`flag`
-    (``crawl.flagging.flag_backlog`` picks them up, here or in the next crawl)."""
+    (``crawler.flagging.flag_backlog`` picks them up, here or in the next crawl)."""
     with store.unit() as s:
         result = store.rebuild_article(states)
         if result.status == "rebuilt":
