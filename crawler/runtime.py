@@ -35,7 +35,7 @@ class CrawlRuntime:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        spider = crawler.spidercls.name if crawler.spidercls else "crawl"
+        spider = getattr(crawler.spidercls, "name", None) or "crawl"  # a bare scrapy.Spider has no name
         runtime = cls(crawler.settings.get("TALKWATCH_DATABASE_URL") or None,
                       str(crawler.settings.get("TALKWATCH_RUN_ID") or new_run_id(f"crawl:{spider}")))
         # close the pool with the crawl (crawls in one process — tests, scrapyd — would leak it otherwise)
