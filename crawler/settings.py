@@ -61,6 +61,8 @@ ITEM_PIPELINES = {
 }
 
 EXTENSIONS = {
+    # the crawl's Store and run id, found by every component through crawler.get_extension
+    "crawler.runtime.CrawlRuntime": 0,
     "crawler.extensions.StopWithParent": 50,
     "crawler.extensions.RunLog": 400,
     "crawler.extensions.StatsFile": 500,

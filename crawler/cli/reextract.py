@@ -12,7 +12,11 @@ from storage.migrate import require_current_schema
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = add_command(sub, "reextract")
+    parser = add_command(
+        sub, "reextract",
+        description="Re-parse every stored raw article page with today's parsers, rebuild the versions "
+                    "and flag the rebuilt ones again. A parser error on one page is reported and skipped "
+                    "(its article is left as it was); the exit status is then 1.")
     parser.add_argument("--outlet", choices=OUTLET_NAMES, help="only this outlet's pages (default: all)")
     parser.add_argument("--db", help=DB_HELP)
     parser.set_defaults(handler=run)
@@ -22,7 +26,8 @@ def run(args: argparse.Namespace) -> int:
     store = Store(args.db)
     try:
         require_current_schema(store)
-        print(reextract(store, args.outlet).summary())
+        report = reextract(store, args.outlet)
+        print(report.summary())
     finally:
         store.dispose()
-    return 0
+    return 1 if report.parser_errors else 0

@@ -9,10 +9,12 @@ An outlet module (``crawler/outlets/<name>.py``) exposes:
 - ``discover(response) -> list[Discovered]``: the article links of a feed, sitemap or listing (raises
   :class:`ParseError` on a document that is malformed or lists nothing);
 - ``is_listing(response) -> bool``: whether an HTML page of the outlet is a listing (an index of links)
-  rather than an article, judged from the page itself and the outlet's URL rules together.
+  rather than an article, judged from the page itself and the outlet's URL rules together;
+- ``parse_article(response) -> ParsedArticle``: the article on the page, read by the first of its
+  ``LAYOUTS`` that fits (:func:`parse_page`); raises :class:`ParseError` on a page that is no article.
 
-``parse_article(outlet, response)`` (in ``crawler.outlets``) picks the layout and returns the item.
-Page parsers are pure functions of a response: no network, no database.
+Page parsers are pure functions of a response: no network, no database. ``tests/outlets/test_contract.py``
+checks every outlet module against this contract.
 """
 
 from __future__ import annotations
@@ -156,6 +158,7 @@ class OutletModule(Protocol):
     def parse_article(self, response: TextResponse) -> ParsedArticle: ...
     def discover(self, response: TextResponse) -> list[Discovered]: ...
     def is_listing(self, response: TextResponse) -> bool: ...
+    def parse_article(self, response: TextResponse) -> ParsedArticle: ...
 
 
 Rule = tuple[str, Callable[[], Any]]
@@ -171,6 +174,13 @@ def first(*rules: Rule) -> tuple[Any, str | None]:
         if value:
             return value, source
     return None, None
+
+
+def refuse_error_page(response: TextResponse) -> None:
+    """An error status (4xx, 5xx) is neither an article nor a listing, whatever its body holds (a site's
+    404 page links to its sections): every page guard and every ``discover`` starts here."""
+    if response.status >= 400:
+        raise ParseError(f"error page (HTTP {response.status})", response.url)
 
 
 # --- feeds and sitemaps -------------------------------------------------------
@@ -277,8 +287,7 @@ class ArticlePage:
 
     def guard(self) -> None:
         """Refuse what is not an article at all (an error page; outlets add bot walls, consent steps)."""
-        if self.response.status >= 400:
-            raise ParseError(f"error page (HTTP {self.response.status})", self.response.url)
+        refuse_error_page(self.response)
 
     def page_ref(self) -> ArticleRef | None:
         """The article's id and canonical URL: from the fetched URL, else the page's links to itself."""

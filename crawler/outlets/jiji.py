@@ -33,6 +33,7 @@ from crawler.outlets.base import (
     ParseError,
     Rule,
     parse_page,
+    refuse_error_page,
 )
 from crawler.outlets.dates import iso_jst, normalize_iso, parse_ja_date
 from crawler.outlets.structured import json_ld_objects
@@ -48,7 +49,7 @@ OUTLET = Outlet(
         "https://www.jiji.com/jc/list?g=news",
     ),
     article_url_forms=("https://www.jiji.com/jc/article?k=<13 digits> (also /sp/, /amp/)",),
-    default_interval_minutes=15,
+    default_interval_minutes=20,
 )
 
 BASE_URL = "https://www.jiji.com/"
@@ -182,7 +183,7 @@ class JijiPage(ArticlePage):
             if obj.get("@type") != "BreadcrumbList" or not isinstance(obj.get("itemListElement"), list):
                 continue
             items = [i for i in obj["itemListElement"] if isinstance(i, dict)]
-            items.sort(key=lambda i: p if isinstance(p := i.get("position"), int) else 0)
+            items.sort(key=_position)
             for entry in items[1:]:
                 item = entry.get("item")
                 name = (clean_text(item.get("name") if isinstance(item, dict) else None)
@@ -207,6 +208,11 @@ LAYOUTS: tuple[type[ArticlePage], ...] = (JijiPage,)
 
 def parse_article(response: TextResponse) -> ParsedArticle:
     return parse_page(LAYOUTS, response)
+
+
+def _position(entry: dict[str, Any]) -> int:
+    position = entry.get("position")
+    return position if isinstance(position, int) else 0
 
 
 def _block_text(block: Any) -> list[str]:
@@ -257,8 +263,7 @@ def is_listing(response: TextResponse) -> bool:
 
 def discover(response: TextResponse) -> list[Discovered]:
     """Article links of a genre listing (``/jc/list?g=...``) with headline and, when safe, the date."""
-    if response.status >= 400:
-        raise ParseError(f"error page (HTTP {response.status})", response.url)
+    refuse_error_page(response)
     try:
         anchors = response.css(_LIST_ITEMS) or _fallback_anchors(response)
     except ValueError as exc:  # not HTML/XML at all

@@ -37,6 +37,7 @@ from crawler.outlets.base import (
     ParseError,
     Rule,
     parse_page,
+    refuse_error_page,
 )
 from crawler.outlets.dates import parse_en_date, parse_era_date
 from crawler.outlets.text import block_lines, clean_text, split_lines, tag_name
@@ -55,7 +56,7 @@ OUTLET = Outlet(
         "https://www.mofa.go.jp/<folders>/<page>.html (English), index pages excepted",
     ),
     kind="official",
-    default_interval_minutes=30,
+    default_interval_minutes=120,
 )
 
 _PAGE_PATH = re.compile(r"^/(?:[A-Za-z0-9_.\-]+/)+[A-Za-z0-9_.\-]+\.html?$")
@@ -244,6 +245,7 @@ def is_listing(response: TextResponse) -> bool:
 
 def discover(response: TextResponse) -> list[Discovered]:
     """The page links of an index page: the press-release list when there is one, else the content area."""
+    refuse_error_page(response)
     main = response.css("#maincontents")
     if not main:
         raise ParseError("index page without #maincontents", response.url)

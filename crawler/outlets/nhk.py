@@ -35,6 +35,7 @@ from crawler.outlets.base import (
     ParseError,
     Rule,
     parse_page,
+    refuse_error_page,
     xml_name,
     xml_root,
 )
@@ -55,7 +56,7 @@ OUTLET = Outlet(
         "https://news.web.nhk/newsweb/na/na-k<14 digits>",
         "https://www3.nhk.or.jp/news/html/<YYYYMMDD>/k<14 digits>.html",
     ),
-    default_interval_minutes=15,
+    default_interval_minutes=30,
 )
 
 NEW_SITE = "https://news.web.nhk/newsweb/na/na-"
@@ -312,6 +313,7 @@ def _within(element: Any, scope: Any) -> bool:
 
 def discover(response: TextResponse) -> list[Discovered]:
     """Items of an NHK RSS 2.0 feed (new ``news.web.nhk`` or legacy ``www.nhk.or.jp/rss``)."""
+    refuse_error_page(response)
     root = xml_root(response)
     if xml_name(root) not in {"rss", "RDF"}:
         raise ParseError(f"not an RSS feed (root <{xml_name(root)}>)", response.url)

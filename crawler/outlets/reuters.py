@@ -42,6 +42,7 @@ from crawler.outlets.base import (
     Rule,
     declared_urls,
     parse_page,
+    refuse_error_page,
     xml_root,
 )
 from crawler.outlets.dates import normalize_iso
@@ -61,7 +62,7 @@ OUTLET = Outlet(
         "https://www.reuters.com/<section>/.../<headline-slug>-YYYY-MM-DD/",
     ),
     language="ja",
-    default_interval_minutes=20,
+    default_interval_minutes=30,
 )
 
 # jp.reuters.com hosts an article under /<section>/<sub>/<Arc id>-YYYY-MM-DD/ (one or more sections)
@@ -400,6 +401,7 @@ def discover(response: TextResponse) -> list[Discovered]:
 
     English entries are kept only when their title or keywords pass :func:`english_prefilter`.
     """
+    refuse_error_page(response)
     root = xml_root(response)
     tag = etree.QName(root).localname if isinstance(root.tag, str) else ""
     if tag == "sitemapindex":

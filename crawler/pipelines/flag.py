@@ -1,4 +1,5 @@
-"""Flag US–Japan ministerial talks, file the article into its event thread, raise alerts.
+"""Flag US–Japan ministerial talks, file the article into its event thread, raise alerts
+(:func:`crawler.ingest.flag`).
 
 Each version is flagged here, right after it is stored (a few milliseconds beside a page a second).
 When the crawl opens and when it closes it also flags whatever is still undecided: the database is
@@ -8,12 +9,12 @@ the queue, so a crawl stopped between the two steps is caught up by the next.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from crawler.flagging import FlagTally, flag_backlog, flag_version, warm_up
+from crawler.flagging import FlagTally, flag_backlog, warm_up
+from crawler.ingest import flag
 from crawler.items import ArticleItem
 from crawler.pipelines.base import StorePipeline
-from storage.threads import UnflaggedVersion
+from crawler.pipelines.version import VersionPipeline
 
 log = logging.getLogger(__name__)
 
@@ -22,19 +23,21 @@ class FlagPipeline(StorePipeline):
     outlet: str | None = None
 
     def open_spider(self) -> None:
+        self._require_version_step()
         self.outlet = getattr(self.crawler.spider, "outlet_name", None)
         warm_up()
         if self.outlet:  # versions an earlier crawl stored but did not get to flag
             self._flag_backlog("left unflagged by an earlier crawl")
 
+    def _require_version_step(self) -> None:
+        """The flag reads the ids the version step sets on the item (ITEM_PIPELINES orders the two)."""
+        if self.crawler.get_item_pipeline(VersionPipeline) is None:
+            raise RuntimeError("ITEM_PIPELINES: FlagPipeline needs VersionPipeline before it")
+
     def process_item(self, item: ArticleItem) -> ArticleItem:
-        article = item.article
         assert item.article_id is not None and item.version_id is not None  # set by VersionPipeline
-        first = item.save_status == "new"  # of its seq, the flag only asks whether it is 1
-        decision = flag_version(self.store, UnflaggedVersion(
-            item.article_id, item.version_id, 1 if first else 2, article.key,
-            article.outlet, article.title, article.description, article.body, article.published,
-            article.lang))
+        decision = flag(self.store, item.article, item.article_id, item.version_id,
+                        first=item.save_status == "new")
         self.count("decided")
         if decision.label == "ministerial":
             self.count("flagged")
@@ -50,9 +53,6 @@ class FlagPipeline(StorePipeline):
             pass
         if tally.decided or tally.failed:
             log.info("flagged %d version(s) %s", tally.decided, why)
-        self._tally(tally)
-
-    def _tally(self, done: Any) -> None:
         for stat in ("decided", "flagged", "failed"):
-            if getattr(done, stat):
-                self.crawler.stats.inc_value(f"talkwatch/{stat}", getattr(done, stat))
+            if getattr(tally, stat):
+                self.crawler.stats.inc_value(f"talkwatch/{stat}", getattr(tally, stat))

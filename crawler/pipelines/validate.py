@@ -1,24 +1,12 @@
-"""Let through only articles with a title, a date and a body; record why others stop, and how each
-page's fields were found."""
+"""Let through only articles with a title, a date and a body (:func:`crawler.ingest.validate`); record
+why others stop, and how each page's fields were found."""
 
 from __future__ import annotations
 
-import logging
-from typing import NoReturn
-
-from scrapy.exceptions import DropItem
-
+from crawler.ingest import validate
 from crawler.items import ArticleItem, RejectedPage
-from crawler.outlets.base import ParsedArticle, field_paths
+from crawler.outlets.base import field_paths
 from crawler.pipelines.base import StorePipeline
-
-log = logging.getLogger(__name__)
-
-
-def missing_fields(article: ParsedArticle) -> list[str]:
-    """What an article lacks to be stored as a version."""
-    return [name for name, value in (("title", article.title), ("published", article.published),
-                                     ("body", "".join(article.paragraphs).strip())) if not value]
 
 
 class ValidatePipeline(StorePipeline):
@@ -27,15 +15,8 @@ class ValidatePipeline(StorePipeline):
         if item.fetch_id is not None and fields is not None:
             self.store.record_fields(item.fetch_id, fields)  # crawl health's field coverage
         if isinstance(item, RejectedPage):
-            self.reject(item.fetch_id, item.url, item.reason)
-        article = item.article
-        missing = missing_fields(article)
-        if missing:
-            self.reject(item.fetch_id, article.url, f"empty {', '.join(missing)}")
+            self.refuse(item.fetch_id, item.reason, f"not stored: {item.url}: {item.reason}")
+        reason = validate(item.article)
+        if reason:
+            self.refuse(item.fetch_id, reason, f"not stored: {item.article.url}: {reason}")
         return item
-
-    def reject(self, fetch_id: int | None, url: str, reason: str) -> NoReturn:
-        if fetch_id is not None:
-            self.store.update_fetch(fetch_id, "rejected", reason)
-        self.count("rejected")
-        raise DropItem(f"not stored: {url}: {reason}", log_level="INFO")

@@ -1,7 +1,7 @@
-"""Store a new version (with its diff and change kind) when the text changed; drop the page when it did
-not: "unchanged" (the same text as the latest version, or a revert to one held) or "trivial" (it differs
-only in width, spacing or punctuation). Both are counted in the fetch log and in the crawl stats, and
-both are a visit for the revisit schedule.
+"""Store a new version (with its diff and change kind) when the text changed (:func:`crawler.ingest.version`);
+drop the page when it did not: "unchanged" (the same text as the latest version, or a revert to one held)
+or "trivial" (it differs only in width, spacing or punctuation). Both are counted in the fetch log and in
+the crawl stats, and both are a visit for the revisit schedule.
 
 ``Store.save_version`` also keeps the revisit schedule in step, and the near-duplicate index, the copy
 links (syndication) and the jiji 速報 merges.
@@ -13,9 +13,9 @@ import logging
 
 from scrapy.exceptions import DropItem
 
+from crawler.ingest import version
 from crawler.items import ArticleItem
 from crawler.pipelines.base import StorePipeline
-from storage import ArticleText
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +24,8 @@ class VersionPipeline(StorePipeline):
     def process_item(self, item: ArticleItem) -> ArticleItem:
         article = item.article
         # the fetch log row gets the outcome in the version's own transaction
-        result = self.store.save_version(ArticleText.of(article), snapshot_sha=item.snapshot_sha,
-                                         fetch_id=item.fetch_id, text_fingerprint=item.fingerprint)
+        result = version(self.store, article, snapshot_sha=item.snapshot_sha, fetch_id=item.fetch_id,
+                         fingerprint=item.fingerprint)
         if result.status in ("unchanged", "trivial"):
             self.count(result.status)
             raise DropItem(f"{article.key}: text {result.status}", log_level="DEBUG")

@@ -19,8 +19,6 @@ from urllib.parse import urlsplit
 from crawler.errors import ConfigError
 from crawler.outlets import OUTLET_NAMES
 
-# minutes between crawls: wires publish often, the ministry a few times a day
-DEFAULT_INTERVALS = {"jiji": 20, "nhk": 30, "reuters": 30, "mofa": 120}
 CHANNEL_KINDS = ("file", "email", "webhook", "apprise")
 REPORT_FORMATS = ("md", "html", "json", "atom", "text")
 WEEK_MINUTES = 7 * 24 * 60
@@ -183,6 +181,14 @@ def _top(top: dict[str, Any]) -> Config:
     )
 
 
+def default_interval(outlet: str) -> int:
+    """Minutes between crawls when the config names none: the outlet's own ``default_interval_minutes``
+    (wires publish often, the ministry a few times a day)."""
+    from crawler.outlets import get_outlet
+
+    return get_outlet(outlet).OUTLET.default_interval_minutes
+
+
 def _outlets(outlets: dict[str, Any]) -> dict[str, OutletConfig]:
     unknown = set(outlets) - set(OUTLET_NAMES)
     if unknown:
@@ -194,7 +200,7 @@ def _outlets(outlets: dict[str, Any]) -> dict[str, OutletConfig]:
         _only(table, prefix, {"interval_minutes", "enabled", "timeout_minutes"})
         result[name] = OutletConfig(
             name=name,
-            interval_minutes=_interval(table, prefix, "interval_minutes", DEFAULT_INTERVALS.get(name, 60)),
+            interval_minutes=_interval(table, prefix, "interval_minutes", default_interval(name)),
             enabled=_bool(table, prefix, "enabled", True),
             timeout_minutes=_number(table, prefix, "timeout_minutes", 30.0, 1, 24 * 60, "minutes"),
         )

@@ -7,14 +7,16 @@ from pathlib import Path
 import pytest
 
 from crawler.cli import main
-from crawler.service.config import DEFAULT_INTERVALS, ConfigError, load_config, parse_config
+from crawler.outlets import get_outlet
+from crawler.service.config import ConfigError, load_config, parse_config
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "talkwatch.example.toml"
 
 
 def test_defaults_without_a_file() -> None:
     config = load_config(None)
-    assert {o.name: o.interval_minutes for o in config.enabled_outlets()} == DEFAULT_INTERVALS
+    assert {o.name: o.interval_minutes for o in config.enabled_outlets()} == {
+        o.name: get_outlet(o.name).OUTLET.default_interval_minutes for o in config.enabled_outlets()}
     assert (config.revisit_minutes, config.report_minutes, config.misfire_grace_minutes) == (15, 60, 10)
     assert config.channels == []
 
