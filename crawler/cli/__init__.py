@@ -45,7 +45,7 @@ def add_command(sub: argparse._SubParsersAction, name: str, **options: Any) -> a
     """The parser of sub-command ``name``, described by its line in :data:`COMMANDS`."""
     line = COMMANDS[name][1]
     options.setdefault("description", line[:1].upper() + line[1:] + ".")
-    return sub.add_parser(name, help=line, **options)  # type: ignore[no-any-return]
+    return sub.add_parser(name, help=line, **options)
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:

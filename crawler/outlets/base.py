@@ -25,13 +25,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Any, ClassVar, Protocol
-
-from lxml import etree
-from scrapy.http import TextResponse
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from crawler.outlets import structured
 from crawler.outlets.text import clean_text
+
+if TYPE_CHECKING:
+    from lxml import etree
+    from scrapy.http import TextResponse
 
 
 class ParseError(ValueError):
@@ -158,7 +159,6 @@ class OutletModule(Protocol):
     def parse_article(self, response: TextResponse) -> ParsedArticle: ...
     def discover(self, response: TextResponse) -> list[Discovered]: ...
     def is_listing(self, response: TextResponse) -> bool: ...
-    def parse_article(self, response: TextResponse) -> ParsedArticle: ...
 
 
 Rule = tuple[str, Callable[[], Any]]
@@ -187,6 +187,7 @@ def refuse_error_page(response: TextResponse) -> None:
 
 def xml_root(response: TextResponse) -> etree._Element:
     """The root element of a feed or sitemap; no entity expansion, no network (it is data from outside)."""
+    from lxml import etree  # only where a feed, sitemap or tree check needs it: not for `status`
     body = (response.body or b"").strip()
     if not body:
         raise ParseError("empty document", response.url)
@@ -203,6 +204,7 @@ def xml_root(response: TextResponse) -> etree._Element:
 
 def xml_name(element: object) -> str:
     """The local name of an element (``rss``, ``urlset``), ``""`` for comments and processing instructions."""
+    from lxml import etree  # only where a feed, sitemap or tree check needs it: not for `status`
     tag = getattr(element, "tag", None)
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 
@@ -387,6 +389,7 @@ def tree_cut_short(response: TextResponse) -> bool:
     """True when libxml2 stopped building the page's tree at its nesting limit (256 levels): what lay
     deeper, and everything after it, is missing from every selector (the page is parsed once more, with
     the same parser settings, to read the parser's own error log)."""
+    from lxml import etree  # only where a feed, sitemap or tree check needs it: not for `status`
     parser = etree.HTMLParser(recover=True, huge_tree=False)
     with contextlib.suppress(etree.LxmlError, ValueError):
         etree.fromstring(response.body, parser)

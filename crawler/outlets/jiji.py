@@ -18,10 +18,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from scrapy.http import TextResponse
 from w3lib.url import canonicalize_url, url_query_parameter
 
 from crawler.outlets.base import (
@@ -38,6 +37,9 @@ from crawler.outlets.base import (
 from crawler.outlets.dates import iso_jst, normalize_iso, parse_ja_date
 from crawler.outlets.structured import json_ld_objects
 from crawler.outlets.text import block_lines, clean_text, nfkc, node_lines, squash, tag_name
+
+if TYPE_CHECKING:
+    from scrapy.http import TextResponse
 
 OUTLET = Outlet(
     name="jiji",

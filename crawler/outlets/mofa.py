@@ -22,10 +22,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from scrapy.http import TextResponse
 from w3lib.url import canonicalize_url
 
 from crawler.outlets.base import (
@@ -41,6 +40,9 @@ from crawler.outlets.base import (
 )
 from crawler.outlets.dates import parse_en_date, parse_era_date
 from crawler.outlets.text import block_lines, clean_text, split_lines, tag_name
+
+if TYPE_CHECKING:
+    from scrapy.http import TextResponse
 
 OUTLET = Outlet(
     name="mofa",

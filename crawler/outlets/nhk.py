@@ -21,10 +21,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
-
-from scrapy.http import TextResponse
 
 from crawler.outlets.base import (
     ArticlePage,
@@ -42,6 +40,9 @@ from crawler.outlets.base import (
 from crawler.outlets.dates import normalize_iso, parse_ja_date, parse_rfc822
 from crawler.outlets.structured import news_article
 from crawler.outlets.text import block_lines, clean_text
+
+if TYPE_CHECKING:
+    from scrapy.http import TextResponse
 
 OUTLET = Outlet(
     name="nhk",

@@ -23,11 +23,9 @@ import json
 import re
 from collections.abc import Sequence
 from functools import cache, cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from lxml import etree
-from scrapy.http import TextResponse
 from w3lib.html import remove_tags, replace_entities
 from w3lib.url import canonicalize_url
 
@@ -48,6 +46,10 @@ from crawler.outlets.base import (
 from crawler.outlets.dates import normalize_iso
 from crawler.outlets.structured import meta_content
 from crawler.outlets.text import clean_text, split_lines
+
+if TYPE_CHECKING:
+    from lxml import etree
+    from scrapy.http import TextResponse
 
 OUTLET = Outlet(
     name="reuters",
@@ -401,6 +403,7 @@ def discover(response: TextResponse) -> list[Discovered]:
 
     English entries are kept only when their title or keywords pass :func:`english_prefilter`.
     """
+    from lxml import etree  # only where a feed, sitemap or tree check needs it: not for `status`
     refuse_error_page(response)
     root = xml_root(response)
     tag = etree.QName(root).localname if isinstance(root.tag, str) else ""

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
-
-from scrapy.http import TextResponse
+from typing import TYPE_CHECKING, Any
 
 from crawler.outlets.text import clean_text
+
+if TYPE_CHECKING:
+    from scrapy.http import TextResponse
 
 NEWS_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting"}
 _PREFERRED = ("NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "Article", "BlogPosting")
