@@ -2,8 +2,8 @@
 
 Every article page kept (fetch log order) is parsed again with its outlet's ``parse_article`` at the URL
 it was fetched from, filed under its stable key like the crawl does, and the article's versions are
-rebuilt by ``Store.rebuild_article`` (same version rules as a crawl: nothing is duplicated; running it
-twice changes nothing the second time).
+rebuilt by ``store.articles.rebuild_article`` (same version rules as a crawl: nothing is duplicated; running
+it twice changes nothing the second time).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class ReextractReport:
 
 
 def parse_snapshot(store: Store, outlet_name: str, sha: str) -> ParsedArticle | None:
-    url, content_type, body = store.load_snapshot(sha)
+    url, content_type, body = store.fetches.load_snapshot(sha)
     outlet = get_outlet(outlet_name)
     headers = {"Content-Type": content_type} if content_type else {}
     request = Request(url)
@@ -61,7 +61,7 @@ def reextract(store: Store, outlet: str | None = None) -> ReextractReport:
     report = ReextractReport()
     states: dict[str, list[tuple[ArticleText, str]]] = {}
     outlets = dict(_fetch_outlets(store, outlet))
-    for _fetch_id, sha, _key in store.article_snapshots(outlet):
+    for _fetch_id, sha, _key in store.fetches.article_snapshots(outlet):
         report.snapshots += 1
         outlet_name = outlets.get(sha)
         parsed = parse_snapshot(store, outlet_name, sha) if outlet_name else None
@@ -73,7 +73,7 @@ def reextract(store: Store, outlet: str | None = None) -> ReextractReport:
             text = _feed_lead(store, text, sha)
         states.setdefault(text.key, []).append((text, sha))
     for key_states in states.values():
-        result = store.rebuild_article(key_states)
+        result = store.articles.rebuild_article(key_states)
         report.articles[result.status] += 1
         report.versions_before += result.versions_before
         report.versions_after += result.versions_after
@@ -82,12 +82,12 @@ def reextract(store: Store, outlet: str | None = None) -> ReextractReport:
 
 def _fetch_outlets(store: Store, outlet: str | None) -> list[tuple[str, str]]:
     filters = {"role": "article"} | ({"outlet": outlet} if outlet else {})
-    return [(f.snapshot_sha, f.outlet) for f in store.fetches(**filters) if f.snapshot_sha and f.outlet]
+    return [(f.snapshot_sha, f.outlet) for f in store.fetches.where(**filters) if f.snapshot_sha and f.outlet]
 
 
 def _feed_lead(store: Store, text: ArticleText, sha: str) -> ArticleText:
     """NHK teasers take their lead from the feed (the spider adds it): keep the one stored with the page."""
-    with store.session() as s:
+    with store.db.session() as s:
         version = s.query(Version).filter(Version.snapshot_sha == sha).first()
         if version is not None and version.lead and (version.sources or {}).get("description") == "feed":
             return replace(text, description=version.lead, sources={**text.sources, "description": "feed"})

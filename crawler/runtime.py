@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from scrapy import signals
 from scrapy.crawler import Crawler
 
+from crawler.syndication import TEXT_RULES
 from storage import Store
 from storage.migrate import require_current_schema
 
@@ -15,11 +16,11 @@ from storage.migrate import require_current_schema
 def store_for(crawler: Crawler) -> Store:
     store = getattr(crawler, "_talkwatch_store", None)
     if store is None:
-        store = Store(crawler.settings.get("TALKWATCH_DATABASE_URL") or None)
-        require_current_schema(store)
+        store = Store(crawler.settings.get("TALKWATCH_DATABASE_URL") or None, rules=TEXT_RULES)
+        require_current_schema(store.db.engine)
         crawler._talkwatch_store = store  # type: ignore[attr-defined]
         # close the pool with the crawl (crawls in one process — tests, scrapyd — would leak it otherwise)
-        crawler.signals.connect(store.dispose, signal=signals.engine_stopped, weak=False)
+        crawler.signals.connect(store.db.dispose, signal=signals.engine_stopped, weak=False)
     return store
 
 

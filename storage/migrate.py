@@ -20,7 +20,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 FIRST_REVISION = "0001"
 
@@ -92,10 +92,9 @@ class SchemaOutOfDate(RuntimeError):
     """The database was made by an older talkwatch; only ``talkwatch db upgrade`` moves it."""
 
 
-def require_current_schema(store_or_engine: object) -> None:
+def require_current_schema(engine: Engine) -> None:
     """What a crawl or a report calls first: a new, empty database gets the schema; one at an older
     revision is not migrated behind the user's back (a crawl must not hold a long migration's lock)."""
-    engine: Engine = getattr(store_or_engine, "engine", store_or_engine)  # type: ignore[assignment]
     head = head_revision()
     revision = current_revision(engine)
     if revision == head:
@@ -107,17 +106,16 @@ def require_current_schema(store_or_engine: object) -> None:
                           f"{head}: run `talkwatch db upgrade --db …` first (back it up before)")
 
 
-def ensure_schema(store_or_engine: object) -> None:
+def ensure_schema(engine: Engine) -> None:
     """The database at the head revision, migrated if need be (the demo, the monitor at start,
     ``talkwatch db upgrade``). Cheap when it already is."""
-    engine: Engine = getattr(store_or_engine, "engine", store_or_engine)  # type: ignore[assignment]
     head = head_revision()
     if current_revision(engine) == head and inspect(engine).has_table("articles"):
         return
     upgrade(engine)
 
 
-def _adopt_unversioned(conn, config: Config) -> None:  # type: ignore[no-untyped-def]
+def _adopt_unversioned(conn: Connection, config: Config) -> None:
     """Reconcile ``alembic_version`` with the tables that are really there."""
     inspector = inspect(conn)
     has_version = inspector.has_table("alembic_version")

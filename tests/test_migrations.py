@@ -13,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from crawler.cli import main
+from crawler.syndication import TEXT_RULES
 from storage import Store
 from storage.db import make_engine
 from storage.migrate import (
@@ -58,16 +59,17 @@ def _old_database(url: str) -> None:
 
 def test_upgrade_keeps_the_data_and_reaches_head(empty_url: str):
     _old_database(empty_url)
-    store = Store(empty_url)
-    ensure_schema(store)
-    assert current_revision(store.engine) == head_revision()
-    assert [v.body for v in store.versions(MOFA_KEY)] == [OLD_BODY]
-    assert store.article(MOFA_KEY).kind == "article"
-    assert store.article("jiji:2025031300148").kind == "flash"  # the data migration read the headline
+    store = Store(empty_url, rules=TEXT_RULES)
+    ensure_schema(store.db.engine)
+    assert current_revision(store.db.engine) == head_revision()
+    assert [v.body for v in store.articles.versions(MOFA_KEY)] == [OLD_BODY]
+    assert store.articles.article(MOFA_KEY).kind == "article"
+    # the data migration read the headline
+    assert store.articles.article("jiji:2025031300148").kind == "flash"
     # the upgraded database works: a new version with a signature and copy links
-    result = store.save_version(article_text(STORY))
+    result = store.articles.save_version(article_text(STORY))
     assert result.status == "changed"
-    store.dispose()
+    store.db.dispose()
 
 
 def test_db_upgrade_command(empty_url: str, capsys: pytest.CaptureFixture[str]):
@@ -147,18 +149,18 @@ def _mofa_database_at_0002(url: str) -> None:
 
 def test_mofa_articles_are_rekeyed_by_path_with_their_history(empty_url: str):
     _mofa_database_at_0002(empty_url)
-    store = Store(empty_url)
-    ensure_schema(store)
-    article = store.article(PATH_KEY)
+    store = Store(empty_url, rules=TEXT_RULES)
+    ensure_schema(store.db.engine)
+    article = store.articles.article(PATH_KEY)
     assert article is not None and article.stable_key == "mofaj/na/na1/us/pageit_000001_01515"
-    assert store.article(MOFA_KEY) is None
-    assert [v.body for v in store.versions(PATH_KEY)] == [OLD_BODY]
-    with store.engine.connect() as conn:
+    assert store.articles.article(MOFA_KEY) is None
+    assert [v.body for v in store.articles.versions(PATH_KEY)] == [OLD_BODY]
+    with store.db.engine.connect() as conn:
         assert conn.execute(text("SELECT thread_id FROM thread_members WHERE article_key = :k"),
                             {"k": PATH_KEY}).scalar() == 3
         assert conn.execute(text("SELECT count(*) FROM alerts WHERE article_id = 7")).scalar() == 1
         assert conn.execute(text("SELECT article_key FROM fetches")).scalar() == PATH_KEY
-    store.dispose()
+    store.db.dispose()
 
 
 def test_rekeying_goes_back_on_downgrade(empty_url: str):

@@ -6,6 +6,7 @@ import argparse
 
 from crawler.outlets import OUTLET_NAMES
 from crawler.reextract import reextract
+from crawler.syndication import TEXT_RULES
 from storage import Store
 from storage.migrate import require_current_schema
 
@@ -19,10 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    store = Store(args.db)
+    store = Store(args.db, rules=TEXT_RULES)
     try:
-        require_current_schema(store)
+        require_current_schema(store.db.engine)
         print(reextract(store, args.outlet).summary())
     finally:
-        store.dispose()
+        store.db.dispose()
     return 0

@@ -27,6 +27,6 @@ class CanonicalizePipeline(StorePipeline):
         item.article = canonical(item.article)
         if not item.article.stable_key:
             if item.fetch_id is not None:
-                self.store.update_fetch(item.fetch_id, "rejected", "no stable key")
+                self.store.fetches.update_fetch(item.fetch_id, "rejected", "no stable key")
             raise DropItem(f"no stable key for {item.article.url}", log_level="INFO")
         return item

@@ -24,7 +24,7 @@ class ValidatePipeline(StorePipeline):
     def process_item(self, item: ArticleItem | RejectedPage) -> ArticleItem:
         fields = item.fields if isinstance(item, RejectedPage) else field_paths(item.article.sources)
         if item.fetch_id is not None and fields is not None:
-            self.store.record_fields(item.fetch_id, fields)  # crawl health's field coverage
+            self.store.fetches.record_fields(item.fetch_id, fields)  # crawl health's field coverage
         if isinstance(item, RejectedPage):
             self.reject(item.fetch_id, item.url, item.reason)
         article = item.article
@@ -35,6 +35,6 @@ class ValidatePipeline(StorePipeline):
 
     def reject(self, fetch_id: int | None, url: str, reason: str) -> None:
         if fetch_id is not None:
-            self.store.update_fetch(fetch_id, "rejected", reason)
+            self.store.fetches.update_fetch(fetch_id, "rejected", reason)
         self.count("rejected")
         raise DropItem(f"not stored: {url}: {reason}", log_level="INFO")

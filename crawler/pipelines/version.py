@@ -3,8 +3,8 @@ not: "unchanged" (the same text as the latest version, or a revert to one held) 
 only in width, spacing or punctuation). Both are counted in the fetch log and in the crawl stats, and
 both are a visit for the revisit schedule.
 
-``Store.save_version`` also keeps the revisit schedule in step, and the near-duplicate index, the copy
-links (syndication) and the jiji 速報 merges.
+``store.articles.save_version`` also keeps the revisit schedule in step, and the near-duplicate index, the
+copy links (syndication) and the jiji 速報 merges.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ class VersionPipeline(StorePipeline):
     def process_item(self, item: ArticleItem) -> ArticleItem:
         article = item.article
         # the fetch log row gets the outcome in the version's own transaction
-        result = self.store.save_version(ArticleText.of(article), snapshot_sha=item.snapshot_sha,
-                                         fetch_id=item.fetch_id, text_fingerprint=item.fingerprint)
+        result = self.store.articles.save_version(ArticleText.of(article), snapshot_sha=item.snapshot_sha,
+                                                  fetch_id=item.fetch_id, text_fingerprint=item.fingerprint)
         if result.status in ("unchanged", "trivial"):
             self.count(result.status)
             raise DropItem(f"{article.key}: text {result.status}", log_level="DEBUG")

@@ -28,13 +28,13 @@ def create_app(store: Store, token: str | None = None, sync_search: bool = True)
     app.jinja_env.filters.update(jst=timefmt.jst, iso=timefmt.iso, day=_day, outlet=outlet_name,
                                  person=person_name, meeting=meeting_name, safe_url=safe_url,
                                  link=external_link)
-    index = SearchIndex(store.engine)
+    index = SearchIndex(store.db.engine)
     index.ensure()
     if sync_search:
         index.prune()
         index.sync(force=True)
     app.extensions["talkwatch_search"] = index
-    subscriptions.ensure_tables(store.engine)
+    subscriptions.ensure_tables(store.db.engine)
     security.install(app, token)
     from crawler.web.channels import bp as channels_bp
     from crawler.web.views import bp

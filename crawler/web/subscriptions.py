@@ -102,8 +102,8 @@ class ChannelRules:
 
 
 def rules(store: Store, channel: str) -> ChannelRules:
-    ensure_tables(store.engine)
-    with store.session() as s:
+    ensure_tables(store.db.engine)
+    with store.db.session() as s:
         conn = s.connection()
         rows = conn.execute(select(subscriptions.c.kind, subscriptions.c.value)
                             .where(subscriptions.c.channel == channel)).all()
@@ -119,9 +119,9 @@ def rules(store: Store, channel: str) -> ChannelRules:
 def subscribe(store: Store, channel: str, kind: str, value: str) -> None:
     if kind not in KINDS:
         raise ValueError(f"unknown subscription kind {kind!r}")
-    ensure_tables(store.engine)
+    ensure_tables(store.db.engine)
     try:
-        with store.session() as s:
+        with store.db.session() as s:
             s.execute(subscriptions.insert().values(channel=channel, kind=kind, value=value,
                                                     created_at=utcnow()))
     except IntegrityError:
@@ -129,31 +129,31 @@ def subscribe(store: Store, channel: str, kind: str, value: str) -> None:
 
 
 def unsubscribe(store: Store, channel: str, kind: str, value: str) -> None:
-    with store.session() as s:
+    with store.db.session() as s:
         s.execute(delete(subscriptions).where(subscriptions.c.channel == channel,
                                               subscriptions.c.kind == kind, subscriptions.c.value == value))
 
 
 def mute(store: Store, channel: str, thread_id: int, until: datetime | None = None) -> None:
     """Mute a talk for a channel, for good or until ``until`` (a snooze); muting again moves the end."""
-    ensure_tables(store.engine)
-    with store.session() as s:
+    ensure_tables(store.db.engine)
+    with store.db.session() as s:
         s.execute(delete(mutes).where(mutes.c.channel == channel, mutes.c.thread_id == thread_id))
         s.execute(mutes.insert().values(channel=channel, thread_id=thread_id, until=until,
                                         created_at=utcnow()))
 
 
 def unmute(store: Store, channel: str, thread_id: int) -> None:
-    with store.session() as s:
+    with store.db.session() as s:
         s.execute(delete(mutes).where(mutes.c.channel == channel, mutes.c.thread_id == thread_id))
 
 
 def channels(store: Store) -> list[str]:
     """Channels the desk knows: those with subscriptions or mutes, and those alerts were delivered to."""
-    ensure_tables(store.engine)
+    ensure_tables(store.db.engine)
     query = union(select(subscriptions.c.channel), select(mutes.c.channel),
                   select(Delivery.channel).distinct())
-    with store.session() as s:
+    with store.db.session() as s:
         return sorted({row[0] for row in s.execute(query)})
 
 
