@@ -21,7 +21,7 @@ from scrapy.utils.defer import deferred_from_coro
 from crawler.errors import ENVIRONMENT_ERRORS, describe_error
 from crawler.middlewares.fetchlog import STORAGE_ERRORS
 from crawler.runtime import run_id_for, store_for
-from storage.health import RunHealth, finish_run, run_exists, run_health, start_run
+from storage.health import RunHealth, run_health
 from storage.migrate import SchemaOutOfDate
 
 log = logging.getLogger(__name__)
@@ -52,8 +52,8 @@ class RunLog:
         run_id = run_id_for(self.crawler)
         try:
             store = store_for(self.crawler)
-            if not run_exists(store, run_id):  # the monitor records the runs it starts itself
-                start_run(store, run_id, f"crawl:{spider.name}", getattr(spider, "outlet_name", spider.name))
+            if not store.runs.exists(run_id):  # the monitor records the runs it starts itself
+                store.runs.start(run_id, f"crawl:{spider.name}", getattr(spider, "outlet_name", spider.name))
                 self.own_run = True
         except ENVIRONMENT_ERRORS as exc:
             self.storage_error(exc)
@@ -90,7 +90,7 @@ class RunLog:
         log.info("%s: %s — %s", spider.name, outcome, health.counts_line())
         if self.own_run:
             try:
-                finish_run(store_for(self.crawler), run_id, outcome, None, {}, health.to_dict())
+                store_for(self.crawler).runs.finish(run_id, outcome, None, {}, health.to_dict())
             except ENVIRONMENT_ERRORS as exc:
                 log.error("the run could not be recorded: %s", describe_error(exc))
 

@@ -28,40 +28,41 @@ def warm_up() -> None:
 
 def flag_version(store: Store, version: UnflaggedVersion, index: bool = False) -> TopicDecision:
     """Decide, file into a thread and raise the alerts of one stored version, in one transaction; with
-    ``index``, index its text too (:meth:`storage.Store.plan_version_index`), in the same transaction.
+    ``index``, index its text too (:meth:`storage.syndication.Copies.plan_version_index`), in the same
+    transaction.
 
     A first version (``seq`` 1) raises "new" when it opens a thread; a later one raises "changed" when
     it or the version before it carried a tracked label. A full story joining the thread its jiji 速報
     opened raises no follow-up: the flash's "new" alert stands for it (reports show the full story under
-    it, see :meth:`storage.Store.alert_views`)."""
+    it, see :meth:`storage.alerts.Alerts.alert_views`)."""
     text = "\n".join(part for part in (version.lead, version.body) if part)
     decision = classify(version.title, text, published=version.published, lang=version.lang)
     terms, explanation = [term.to_dict() for term in decision.terms], decision.explain()
     first = version.seq == 1
-    with store.unit():
+    with store.db.unit():
         # every read before the first write: SQLite holds its write lock from a transaction's first write
         # to its commit, and a report or another crawl waits for it meanwhile.
         # A first version's article was created with it, without a label.
-        previous_label = None if first else store.label_of(version.key)
-        index_plan = store.plan_version_index(version) if index else None
-        thread_plan = plan_thread(store, version.key, version.outlet, decision, version.published)
+        previous_label = None if first else store.articles.label_of(version.key)
+        index_plan = store.copies.plan_version_index(version) if index else None
+        thread_plan = plan_thread(store.threads, version.key, version.outlet, decision, version.published)
         flash_threads = (
-            store.flash_threads(version.article_id, index_plan.flashes if index_plan else None)
+            store.threads.flash_threads(version.article_id, index_plan.flashes if index_plan else None)
             if first and thread_plan.join is not None
             else set()
         )
         if index_plan is not None:
-            store.write_version_index(index_plan)
-        store.record_decision(version.article_id, version.version_id, decision.label, decision.score, terms,
-                              explanation)
-        assignment = file_thread(store, thread_plan)
+            store.copies.write_version_index(index_plan)
+        store.threads.record_decision(version.article_id, version.version_id, decision.label, decision.score,
+                                      terms, explanation)
+        assignment = file_thread(store.threads, thread_plan)
         thread_id = assignment.thread.id if assignment.thread else None
         if first and assignment.is_new_thread:
-            store.add_alert("new", version.article_id, version.version_id, thread_id)
+            store.alerts.add_alert("new", version.article_id, version.version_id, thread_id)
         elif assignment.is_follow_up and thread_id not in flash_threads:
-            store.add_alert("follow-up", version.article_id, version.version_id, thread_id)
+            store.alerts.add_alert("follow-up", version.article_id, version.version_id, thread_id)
         if not first and TRACKED_LABELS & {decision.label, previous_label}:
-            store.add_alert("changed", version.article_id, version.version_id, thread_id)
+            store.alerts.add_alert("changed", version.article_id, version.version_id, thread_id)
     if decision.label == "ministerial":
         log.info("flagged %s: %s", version.key, explanation)
     return decision
@@ -81,7 +82,7 @@ def flag_backlog(store: Store, outlet: str, tally: FlagTally, limit: int = 200) 
     """Index and flag up to ``limit`` of the outlet's unflagged versions stored after
     ``tally.last_version_id``, in the order they were stored; how many it looked at (0: none left).
     Whoever stored them may have left the indexing to this step; indexing twice changes nothing."""
-    batch = store.unflagged_versions(outlet, limit=limit, after_id=tally.last_version_id)
+    batch = store.threads.unflagged_versions(outlet, limit=limit, after_id=tally.last_version_id)
     for version in batch:
         try:
             decision = flag_version(store, version, index=True)

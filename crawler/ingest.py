@@ -74,10 +74,10 @@ def admit(article: ParsedArticle) -> tuple[ParsedArticle | None, str]:
 
 def version(store: Store, article: ParsedArticle, *, snapshot_sha: str | None = None,
             fetch_id: int | None = None, fingerprint: str | None = None) -> SaveResult:
-    """Store a new version when the normalized text changed (``Store.save_version``: the diff, the change
+    """Store a new version when the normalized text changed (``store.articles.save_version``: the diff, the change
     kind, the revisit schedule, the near-duplicate index, copies and 速報 merges come with it)."""
-    return store.save_version(ArticleText.of(article), snapshot_sha=snapshot_sha, fetch_id=fetch_id,
-                              text_fingerprint=fingerprint)
+    return store.articles.save_version(ArticleText.of(article), snapshot_sha=snapshot_sha,
+                                       fetch_id=fetch_id, text_fingerprint=fingerprint)
 
 
 def rebuild(store: Store, states: Sequence[tuple[ArticleText, str | None]]) -> RebuildResult:
@@ -85,8 +85,8 @@ def rebuild(store: Store, states: Sequence[tuple[ArticleText, str | None]]) -> R
     through the same version rules as :func:`version`. The topic decisions of a rebuilt article were
     about its old texts: they go in the same transaction, which leaves its versions to :func:`flag`
     (``crawler.flagging.flag_backlog`` picks them up, here or in the next crawl)."""
-    with store.unit() as s:
-        result = store.rebuild_article(states)
+    with store.db.unit() as s:
+        result = store.articles.rebuild_article(states)
         if result.status == "rebuilt":
             article_id = select(Article.id).where(Article.key == result.key).scalar_subquery()
             s.execute(delete(TopicMatch).where(TopicMatch.article_id == article_id))

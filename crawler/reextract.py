@@ -62,7 +62,7 @@ class ReextractReport:
 def parse_snapshot(store: Store, outlet_name: str, sha: str) -> ParsedArticle | None:
     """The article a snapshot holds, validated and canonicalized as a crawl does; ``None`` when the
     parser or the ingest steps refuse it. A parser bug raises :class:`ParserBug`."""
-    url, content_type, body = store.load_snapshot(sha)
+    url, content_type, body = store.fetches.load_snapshot(sha)
     outlet = get_outlet(outlet_name)
     headers = {"Content-Type": content_type} if content_type else {}
     request = Request(url)
@@ -87,7 +87,7 @@ def reextract(store: Store, outlet: str | None = None) -> ReextractReport:
     report = ReextractReport()
     states: dict[str, list[tuple[ArticleText, str | None]]] = {}
     outlets = dict(_fetch_outlets(store, outlet))
-    for _fetch_id, sha, _key in store.article_snapshots(outlet):
+    for _fetch_id, sha, _key in store.fetches.article_snapshots(outlet):
         report.snapshots += 1
         text = _read(store, outlets.get(sha), sha, report)
         if text is not None:
@@ -130,12 +130,12 @@ def _flag_again(store: Store, outlets: set[str], tally: FlagTally) -> None:
 
 def _fetch_outlets(store: Store, outlet: str | None) -> list[tuple[str, str]]:
     filters = {"role": "article"} | ({"outlet": outlet} if outlet else {})
-    return [(f.snapshot_sha, f.outlet) for f in store.fetches(**filters) if f.snapshot_sha and f.outlet]
+    return [(f.snapshot_sha, f.outlet) for f in store.fetches.where(**filters) if f.snapshot_sha and f.outlet]
 
 
 def _feed_lead(store: Store, text: ArticleText, sha: str) -> ArticleText:
     """NHK teasers take their lead from the feed (the spider adds it): keep the one stored with the page."""
-    with store.session() as s:
+    with store.db.session() as s:
         version = s.query(Version).filter(Version.snapshot_sha == sha).first()
         if version is not None and version.lead and (version.sources or {}).get("description") == "feed":
             return replace(text, description=version.lead, sources={**text.sources, "description": "feed"})

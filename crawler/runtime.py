@@ -14,6 +14,7 @@ from typing import Self
 from scrapy import signals
 from scrapy.crawler import Crawler
 
+from crawler.syndication import TEXT_RULES
 from storage import Store
 from storage.migrate import require_current_schema
 
@@ -45,18 +46,19 @@ class CrawlRuntime:
     @property
     def store(self) -> Store:
         if self._store is None:
-            store = Store(self.database_url)
+            store = Store(self.database_url, rules=TEXT_RULES)
             try:
-                require_current_schema(store)  # a crawl never migrates: SchemaOutOfDate says what to run
+                # a crawl never migrates: SchemaOutOfDate says what to run
+                require_current_schema(store.db.engine)
             except BaseException:
-                store.dispose()
+                store.db.dispose()
                 raise
             self._store = store
         return self._store
 
     def close(self) -> None:
         if self._store is not None:
-            self._store.dispose()
+            self._store.db.dispose()
             self._store = None
 
 

@@ -1,17 +1,16 @@
-"""Alerts and their deliveries (part of :class:`storage.store.Store`)."""
+"""Alerts and their deliveries to channels."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.database import Database
 from storage.db import insert_ignoring_duplicates
 from storage.diff import render, texts
 from storage.models import Alert, Article, Delivery, Thread, ThreadMember, TopicMatch, Version
@@ -44,41 +43,33 @@ class AlertView:
 
 
 class Alerts:
-    """Mixin: needs ``self.session()``."""
-
-    session: Callable[[], AbstractContextManager[Session]]  # provided by Store
-    engine: Engine  # provided by Store
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def add_alert(self, kind: str, article_id: int, version_id: int, thread_id: int | None = None) -> None:
         # an alert that exists already (same kind and version) is left as it is, without failing a unit
         # of work this call is part of
-        with self.session() as s:
+        with self.db.session() as s:
             insert_ignoring_duplicates(s, Alert, {"kind": kind, "article_id": article_id,
                                                   "version_id": version_id, "thread_id": thread_id})
 
     def undelivered_alerts(self, channel: str | None, since: datetime | None = None) -> list[Alert]:
         """Alerts not yet delivered to ``channel`` (every alert when ``channel`` is ``None``), created at
         or after the instant ``since`` (any offset; a naive time is UTC)."""
-        with self.session() as s:
+        with self.db.session() as s:
             query = select(Alert).order_by(Alert.id)
             if channel is not None:
                 delivered = select(Delivery.alert_id).where(Delivery.channel == channel)
                 query = query.where(Alert.id.not_in(delivered))
             if since is not None:
-                query = query.where(Alert.created_at >= self._stored_instant(since))
+                query = query.where(Alert.created_at >= self.db.stored_instant(since))
             return list(s.scalars(query))
-
-    def _stored_instant(self, moment: datetime) -> datetime:
-        """``moment`` as the column stores it: UTC; SQLite keeps no offset, so there it is naive UTC
-        (comparing an aware +09:00 time with it would compare wall clocks, not instants)."""
-        utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-        return utc.replace(tzinfo=None) if self.engine.dialect.name == "sqlite" else utc
 
     def alert_views(self, channel: str | None, since: datetime | None = None) -> list[AlertView]:
         """Alerts not yet delivered to ``channel`` (all of them for ``None``: a view) with what a report
         shows of each.
 
-        A syndicated copy carries the key of its original in ``copy_of``. A jiji 速報 merged into the full
+        A syndicated copy carries the key of its original in ``copy_of``. A flash merged into the full
         story that followed it keeps its "new" alert, which then shows the full story (its latest version,
         label and explanation) in the flash's thread, which the story filled with the talks' real date and
         participants; the flash's other alerts are left out, and so is that "new" alert when the full
@@ -87,7 +78,7 @@ class Alerts:
         alerts = self.undelivered_alerts(channel, since)
         announced = {alert.article_id for alert in alerts if alert.kind == "new"}
         views: list[AlertView] = []
-        with self.session() as s:
+        with self.db.session() as s:
             for alert in alerts:
                 version = s.get(Version, alert.version_id)
                 article = s.get(Article, alert.article_id)
@@ -119,7 +110,7 @@ class Alerts:
     def mark_delivered(self, alert_ids: list[int], channel: str) -> None:
         for alert_id in alert_ids:
             try:
-                with self.session() as s:
+                with self.db.session() as s:
                     s.add(Delivery(alert_id=alert_id, channel=channel))
             except IntegrityError:
                 continue

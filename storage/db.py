@@ -31,9 +31,10 @@ def database_url(explicit: str | None = None) -> str:
         parsed = make_url(url)
     except ArgumentError:
         return url  # make_engine says what is wrong with it
-    if parsed.get_backend_name() != "sqlite" or _not_a_plain_file(parsed.database):
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or database is None or _not_a_plain_file(database):
         return url
-    path = Path(parsed.database).expanduser()
+    path = Path(database).expanduser()
     if path.is_absolute():
         return url
     return parsed.set(database=str(Path.cwd() / path)).render_as_string(hide_password=False)
@@ -57,8 +58,9 @@ def make_engine(url: str) -> Engine:
 def _make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if not _not_a_plain_file(parsed.database):
-            _sqlite_folder(Path(parsed.database))
+        database = parsed.database
+        if database is not None and not _not_a_plain_file(database):
+            _sqlite_folder(Path(database))
         engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=json_text)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -89,7 +91,7 @@ def _sqlite_folder(path: Path) -> None:
                              "create it, or fix --db / TALKWATCH_DATABASE_URL")
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets a report read while a crawl writes; busy_timeout waits out short write locks
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -109,11 +111,7 @@ def insert_ignoring_duplicates(session: Session, model: Any, values: dict[str, A
     if dialect in ("sqlite", "postgresql"):
         statement = _INSERT_IGNORING.get((dialect, model))
         if statement is None:
-            if dialect == "sqlite":
-                from sqlalchemy.dialects.sqlite import insert as dialect_insert
-            else:
-                from sqlalchemy.dialects.postgresql import insert as dialect_insert
-            statement = _INSERT_IGNORING[(dialect, model)] = dialect_insert(model).on_conflict_do_nothing()
+            statement = _INSERT_IGNORING[(dialect, model)] = _insert_or_nothing(dialect, model)
         session.connection().execute(statement, values)
         return
     try:
@@ -121,3 +119,14 @@ def insert_ignoring_duplicates(session: Session, model: Any, values: dict[str, A
             session.execute(insert(model).values(**values))
     except IntegrityError:
         pass
+
+
+def _insert_or_nothing(dialect: str, model: Any) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING`` in the dialect's own construct (SQLite or PostgreSQL)."""
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(model).on_conflict_do_nothing()
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+    return postgresql_insert(model).on_conflict_do_nothing()

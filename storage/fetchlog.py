@@ -1,11 +1,10 @@
-"""The fetch log and raw snapshots (part of :class:`storage.store.Store`)."""
+"""The fetch log and raw snapshots: one row per response, and each raw body kept once, compressed."""
 
 from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.database import Database, inserted_id
 from storage.db import insert_ignoring_duplicates
 from storage.models import Fetch, Snapshot
 
@@ -50,23 +50,22 @@ def _is_pending(outcome: str, status: int | None) -> bool:
 
 
 class FetchLog:
-    """Mixin: needs ``self.session()``."""
-
-    session: Callable[[], AbstractContextManager[Session]]  # provided by Store
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def record_fetch(self, **fields: Any) -> int:
         # a prepared Core statement, not an ORM object: one row per response is the crawl's hottest write
-        with self.session() as s:
-            return s.connection().execute(_INSERT_FETCH, fields).inserted_primary_key[0]
+        with self.db.session() as s:
+            return inserted_id(s.connection().execute(_INSERT_FETCH, fields))
 
     def update_fetch(self, fetch_id: int, outcome: str, reason: str | None = None,
                      article_key: str | None = None) -> None:
-        with self.session() as s:
+        with self.db.session() as s:
             set_outcome(s, fetch_id, outcome, reason, article_key)
 
     def record_fields(self, fetch_id: int, fields: dict[str, str]) -> None:
         """How an article page's title, date and body were found (crawl health's coverage)."""
-        with self.session() as s:
+        with self.db.session() as s:
             s.execute(update(Fetch).where(Fetch.id == fetch_id).values(fields=fields))
 
     def pending_articles(self, outlet: str | None = None) -> list[PendingArticle]:
@@ -74,7 +73,7 @@ class FetchLog:
         latest = select(func.max(Fetch.id)).where(Fetch.role == "article").group_by(Fetch.url)
         if outlet:
             latest = latest.where(Fetch.outlet == outlet)
-        with self.session() as s:
+        with self.db.session() as s:
             rows = s.execute(select(Fetch.url, Fetch.outcome, Fetch.reason, Fetch.status, Fetch.fetched_at)
                              .where(Fetch.id.in_(latest), Fetch.outcome.in_(PENDING_OUTCOMES))
                              .order_by(Fetch.id)).all()
@@ -94,12 +93,19 @@ class FetchLog:
 
     def validators(self, url: str) -> tuple[str | None, str | None] | None:
         """ETag and Last-Modified of the last successful fetch of ``url`` (for a conditional GET)."""
-        with self.session() as s:
+        with self.db.session() as s:
             row = s.connection().execute(_VALIDATORS, {"url": url}).first()
         return (row.etag, row.last_modified) if row else None
 
-    def fetches(self, **filters: Any) -> list[Fetch]:
-        with self.session() as s:
+    def of_run(self, run_id: str) -> list[Any]:
+        """``(role, outcome, fields, reason)`` of every fetch of one crawl run (its health)."""
+        with self.db.session() as s:
+            return list(s.execute(select(Fetch.role, Fetch.outcome, Fetch.fields, Fetch.reason)
+                                  .where(Fetch.run_id == run_id)).all())
+
+    def where(self, **filters: Any) -> list[Fetch]:
+        """The fetch log rows with these column values, in fetch order."""
+        with self.db.session() as s:
             query = select(Fetch).filter_by(**filters).order_by(Fetch.id)
             return list(s.scalars(query))
 
@@ -108,7 +114,7 @@ class FetchLog:
     def save_snapshot(self, url: str, body: bytes, content_type: str | None) -> str:
         """Keep a raw response body, zlib-compressed, under the SHA-256 of the raw bytes (stored once)."""
         sha = hashlib.sha256(body).hexdigest()
-        with self.session() as s:
+        with self.db.session() as s:
             # the key only: loading a stored snapshot would read its whole blob
             if s.connection().execute(_SNAPSHOT_KEY, {"sha": sha}).first() is None:
                 insert_ignoring_duplicates(s, Snapshot, {
@@ -118,7 +124,7 @@ class FetchLog:
 
     def load_snapshot(self, sha: str) -> tuple[str, str | None, bytes]:
         """``(url, content_type, raw body)`` of a snapshot; KeyError when unknown."""
-        with self.session() as s:
+        with self.db.session() as s:
             snap = s.get(Snapshot, sha)
             if snap is None:
                 raise KeyError(sha)
@@ -132,10 +138,10 @@ class FetchLog:
         if outlet:
             query = query.where(Fetch.outlet == outlet)
         seen: set[str] = set()
-        with self.session() as s:
+        with self.db.session() as s:
             rows = s.execute(query).all()
         for fetch_id, sha, key in rows:
-            if sha not in seen:
+            if sha is not None and sha not in seen:
                 seen.add(sha)
                 yield fetch_id, sha, key
 

@@ -1,10 +1,5 @@
-"""Crawl health: the scheduler's run log, the delivery log, and read-only health queries over the fetch log.
-
-The service's two tables (defined in ``storage/models.py``, created and moved by Alembic like the rest):
-
-- ``service_runs``: one row per scheduled job run (crawl, revisit, report): when, outcome, exit status,
-  Scrapy's ``talkwatch/*`` stats, and the run's health (below);
-- ``delivery_log``: one row per delivery of a report to a channel: attempts, outcome, error.
+"""Crawl health, judged from the fetch log (:mod:`storage.fetchlog`) and the run log
+(:mod:`storage.runs`).
 
 Health of one crawl run is computed from the fetch log rows carrying the run's ``run_id``:
 pages (responses), blocked, errors, not_modified, items (article pages seen: new, changed, unchanged,
@@ -24,14 +19,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    func,
-    insert,
-    select,
-    update,
-)
-
-from storage.models import Fetch, delivery_log, service_runs
 from storage.store import Store
 
 FIELDS = ("title", "date", "body")
@@ -41,97 +28,6 @@ _FIELD_NAMES = {"title": "title", "date": "published", "body": "body"}
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-# --- the run log -----------------------------------------------------------------------------------
-
-def start_run(store: Store, run_id: str, job: str, outlet: str | None = None) -> None:
-    with store.session() as s:
-        s.execute(insert(service_runs).values(run_id=run_id, job=job, outlet=outlet, started_at=utcnow(),
-                                              outcome="running"))
-
-
-def run_exists(store: Store, run_id: str) -> bool:
-    with store.session() as s:
-        return s.scalar(select(service_runs.c.run_id).where(service_runs.c.run_id == run_id)) is not None
-
-
-def finish_run(store: Store, run_id: str, outcome: str, returncode: int | None = None,
-               stats: dict[str, Any] | None = None, health: dict[str, Any] | None = None,
-               message: str | None = None) -> None:
-    with store.session() as s:
-        s.execute(update(service_runs).where(service_runs.c.run_id == run_id).values(
-            finished_at=utcnow(), outcome=outcome, returncode=returncode, stats=stats or {},
-            health=health, message=message))
-
-
-def close_stale_runs(store: Store) -> int:
-    """Mark runs left ``running`` by a monitor that died (a new monitor starts with none running)."""
-    with store.session() as s:
-        result = s.execute(update(service_runs).where(service_runs.c.outcome == "running").values(
-            outcome="interrupted", finished_at=utcnow(), message="monitor stopped during the run"))
-        return int(result.rowcount or 0)
-
-
-@dataclass
-class RunRow:
-    run_id: str
-    job: str
-    outlet: str | None
-    started_at: datetime
-    finished_at: datetime | None
-    outcome: str
-    returncode: int | None
-    stats: dict[str, Any]
-    health: dict[str, Any] | None
-    message: str | None
-
-
-def _row(row: Any) -> RunRow:
-    return RunRow(row.run_id, row.job, row.outlet, _aware(row.started_at), _aware(row.finished_at),
-                  row.outcome, row.returncode, dict(row.stats or {}), row.health, row.message)
-
-
-def runs(store: Store, job: str | None = None, outlet: str | None = None, limit: int = 20,
-         finished_only: bool = False) -> list[RunRow]:
-    """Most recent first."""
-    query = select(service_runs).order_by(service_runs.c.started_at.desc(), service_runs.c.id.desc())
-    if job is not None:
-        query = query.where(service_runs.c.job == job)
-    if outlet is not None:
-        query = query.where(service_runs.c.outlet == outlet)
-    if finished_only:
-        query = query.where(service_runs.c.outcome != "running")
-    with store.session() as s:
-        return [_row(r) for r in s.execute(query.limit(limit))]
-
-
-def last_runs(store: Store) -> dict[str, RunRow]:
-    """The latest run of every job."""
-    latest: dict[str, RunRow] = {}
-    with store.session() as s:
-        newest = (select(service_runs.c.job, func.max(service_runs.c.id).label("id"))
-                  .group_by(service_runs.c.job).subquery())
-        rows = s.execute(select(service_runs).join(newest, service_runs.c.id == newest.c.id))
-        for row in rows:
-            latest[row.job] = _row(row)
-    return latest
-
-
-def record_delivery(store: Store, channel: str, outcome: str, attempts: int, alerts: int, alarms: int,
-                    error: str | None = None) -> None:
-    with store.session() as s:
-        s.execute(insert(delivery_log).values(channel=channel, at=utcnow(), outcome=outcome,
-                                              attempts=attempts, alerts=alerts, alarms=alarms, error=error))
-
-
-def deliveries(store: Store, channel: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-    query = select(delivery_log).order_by(delivery_log.c.id.desc()).limit(limit)
-    if channel is not None:
-        query = query.where(delivery_log.c.channel == channel)
-    with store.session() as s:
-        return [dict(r._mapping) for r in s.execute(query)]
-
 
 # --- health of one run, from the fetch log -----------------------------------------------------------
 
@@ -209,17 +105,12 @@ class RunHealth:
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
-# the run outcomes that count as a crawl that worked (the silent alarm's "last successful crawl")
-SUCCESSFUL_OUTCOMES = ("ok", "quiet", "degraded")
 # fetch-log outcomes that are no usable answer (a redirect's target has its own row)
 _NOT_AN_ANSWER = ("blocked", "error", "refused", "disallowed", "retried", "redirect")
 
 
 def run_health(store: Store, run_id: str, storage_errors: int = 0) -> RunHealth:
-    with store.session() as s:
-        rows = s.execute(select(Fetch.role, Fetch.outcome, Fetch.fields, Fetch.reason)
-                         .where(Fetch.run_id == run_id)).all()
-    return health_of(rows, storage_errors)
+    return health_of(store.fetches.of_run(run_id), storage_errors)
 
 
 def health_of(rows: Iterable[Any], storage_errors: int = 0) -> RunHealth:
@@ -274,11 +165,12 @@ def outlet_alarms(store: Store, outlet: str, interval_minutes: float, *, silent_
                   now: datetime | None = None) -> list[Alarm]:
     """What is wrong with ``outlet``'s crawling, judged from its scheduled runs (crawl jobs)."""
     now = now or utcnow()
-    history = [r for r in runs(store, job=f"crawl:{outlet}", limit=recent_runs + 1, finished_only=True)]
+    job = f"crawl:{outlet}"
+    history = store.runs.recent(job=job, limit=recent_runs + 1, finished_only=True)
     alarms: list[Alarm] = []
     silent_after = timedelta(minutes=interval_minutes * silent_intervals)
-    last_ok = runs_since_ok(store, outlet)
-    first = first_run_start(store, outlet)
+    last_ok = store.runs.last_success(job)
+    first = store.runs.first_start(job)
     if first is not None and now - first > silent_after and (last_ok is None or now - last_ok > silent_after):
         since = f"since {last_ok:%Y-%m-%d %H:%M} UTC" if last_ok else "ever"
         alarms.append(Alarm(outlet, "silent", f"{outlet}: no successful crawl {since} "
@@ -302,7 +194,7 @@ def outlet_alarms(store: Store, outlet: str, interval_minutes: float, *, silent_
     earlier = [RunHealth.from_dict(r.health) for r in history[1:] if r.health]
     for name in FIELDS:
         now_value = health.coverage.get(name)
-        before = [h.coverage.get(name) for h in earlier if h.coverage.get(name) is not None]
+        before = [value for h in earlier if (value := h.coverage.get(name)) is not None]
         if now_value is None or not before:
             continue
         usual = statistics.median(before)
@@ -310,26 +202,3 @@ def outlet_alarms(store: Store, outlet: str, interval_minutes: float, *, silent_
             alarms.append(Alarm(outlet, "coverage_drop", f"{outlet}: {name} found on {now_value:.0%} of "
                                 f"article pages, usually {usual:.0%} — has the site changed its layout?"))
     return alarms
-
-
-def runs_since_ok(store: Store, outlet: str) -> datetime | None:
-    """When the outlet's last successful crawl finished."""
-    with store.session() as s:
-        value = s.scalar(select(func.max(service_runs.c.finished_at))
-                         .where(service_runs.c.job == f"crawl:{outlet}",
-                                service_runs.c.outcome.in_(SUCCESSFUL_OUTCOMES)))
-    return _aware(value)
-
-
-def first_run_start(store: Store, outlet: str) -> datetime | None:
-    with store.session() as s:
-        value = s.scalar(select(func.min(service_runs.c.started_at))
-                         .where(service_runs.c.job == f"crawl:{outlet}"))
-    return _aware(value)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything here is UTC
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value

@@ -39,15 +39,16 @@ def _now() -> datetime:
 def acquire(store: Store, name: str, holder: str, ttl: timedelta) -> bool:
     """Take or renew the lease; ``False`` while another holder's lease has not run out."""
     now = _now()
-    with store.session() as s:
-        taken = s.execute(update(service_leases)
-                          .where(service_leases.c.name == name,
-                                 or_(service_leases.c.holder == holder, service_leases.c.expires_at < now))
-                          .values(holder=holder, expires_at=now + ttl))
+    with store.db.session() as s:
+        taken = s.connection().execute(
+            update(service_leases)
+            .where(service_leases.c.name == name,
+                   or_(service_leases.c.holder == holder, service_leases.c.expires_at < now))
+            .values(holder=holder, expires_at=now + ttl))
         if taken.rowcount:
             return True
     try:
-        with store.session() as s:
+        with store.db.session() as s:
             s.execute(insert(service_leases).values(name=name, holder=holder, expires_at=now + ttl))
         return True
     except IntegrityError:  # another holder has it (or just took it)
@@ -55,7 +56,7 @@ def acquire(store: Store, name: str, holder: str, ttl: timedelta) -> bool:
 
 
 def current(store: Store, name: str) -> Lease | None:
-    with store.session() as s:
+    with store.db.session() as s:
         row = s.execute(select(service_leases).where(service_leases.c.name == name)).first()
     if row is None:
         return None
@@ -64,6 +65,6 @@ def current(store: Store, name: str) -> Lease | None:
 
 
 def release(store: Store, name: str, holder: str) -> None:
-    with store.session() as s:
+    with store.db.session() as s:
         s.execute(delete(service_leases).where(service_leases.c.name == name,
                                                service_leases.c.holder == holder))

@@ -19,7 +19,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.engine import Inspector
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -105,10 +106,9 @@ class SchemaOutOfDate(RuntimeError):
     """The database was made by an older talkwatch; only ``talkwatch db upgrade`` moves it."""
 
 
-def require_current_schema(store_or_engine: object) -> None:
+def require_current_schema(engine: Engine) -> None:
     """What a crawl or a report calls first: a new, empty database gets the schema; one at an older
     revision is not migrated behind the user's back (a crawl must not hold a long migration's lock)."""
-    engine: Engine = getattr(store_or_engine, "engine", store_or_engine)  # type: ignore[assignment]
     if _at_declared_head(engine):
         return  # the everyday case, answered without loading Alembic
     head = head_revision()
@@ -160,17 +160,16 @@ def _at_declared_head(engine: Engine) -> bool:
         return list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars()) == [head]
 
 
-def ensure_schema(store_or_engine: object) -> None:
+def ensure_schema(engine: Engine) -> None:
     """The database at the head revision, migrated if need be (the demo, the monitor at start,
     ``talkwatch db upgrade``). Cheap when it already is."""
-    engine: Engine = getattr(store_or_engine, "engine", store_or_engine)  # type: ignore[assignment]
     head = head_revision()
     if current_revision(engine) == head and inspect(engine).has_table("articles"):
         return
     upgrade(engine)
 
 
-def _adopt_unversioned(conn, config: Config) -> None:  # type: ignore[no-untyped-def]
+def _adopt_unversioned(conn: Connection, config: Config) -> None:
     """Reconcile ``alembic_version`` with the tables that are really there."""
     from alembic import command
     from alembic.runtime.migration import MigrationContext
@@ -188,7 +187,7 @@ def _adopt_unversioned(conn, config: Config) -> None:  # type: ignore[no-untyped
     command.stamp(config, _revision_of_tables(inspector))
 
 
-def _revision_of_tables(inspector) -> str:  # type: ignore[no-untyped-def]
+def _revision_of_tables(inspector: Inspector) -> str:
     """The newest revision whose tables a database made by ``create_all`` holds. The migrations after it
     run: from 0004 on they make only what is missing (0004's logs, 0006's desk tables) and touch only
     diffs still in the readable form (0005), so a database of the current models comes to no harm."""

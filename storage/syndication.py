@@ -1,56 +1,65 @@
-"""Syndication and duplicates (part of :class:`storage.store.Store`).
+"""The near-duplicate index, copies across outlets and flash merges: tables and queries only.
 
-**Copies across outlets.** Each article's latest text gets a MinHash signature over character 4-gram
-shingles: datasketch's MinHash in its default "affine32" scheme (CRC-32 of each shingle, MurmurHash3's
-finalizer, then 120 affine hashes ``a·h + b mod 2^32``), computed here in a few NumPy lines with the
-permutations drawn once. Stored signatures must keep exactly these values (a test checks them against
-datasketch 2.x): importing datasketch in the crawl would add SciPy (~55 MB a process) and redraw the
-permutations on every call. The signature is cut into LSH bands; each band's hash is one row of
-``signature_bands``, indexed on ``bucket``. A lookup is one indexed ``IN`` query over the new text's
-band hashes plus a comparison with the few candidates' signatures, so its cost does not grow with
-the number of stored articles, and the index lives in the database (persisted, shared by every crawl
-process, nothing to rebuild). A match on another outlet with estimated Jaccard >= ``COPY_THRESHOLD`` is
-a copy: ``Article.copy_of_id`` points every member of the group at the original — the article of the
-outlet a wire credit names (（時事）, 【ワシントン時事】, （共同）, ［東京　ロイター］), else the one
-published first.
+**Copies across outlets.** Each article's latest text has a signature (a MinHash of ``SIGNATURE_LENGTH``
+uint32 values) that the caller's :class:`TextRules` computes (the crawl's: :mod:`crawler.syndication`).
+The signature is cut into LSH bands; each band's hash is one row of ``signature_bands``, indexed on
+``bucket``. A lookup is one indexed ``IN`` query over the new text's band hashes plus a comparison with
+the few candidates' signatures, so its cost does not grow with the number of stored articles, and the
+index lives in the database (persisted, shared by every crawl process, nothing to rebuild). A match on
+another outlet with estimated Jaccard >= ``COPY_THRESHOLD`` is a copy: ``Article.copy_of_id`` points
+every member of the group at the original — the article of the outlet the text credits (the rules read
+the credit), else the one published first.
 
-**jiji 速報 (flash).** A flash is a one-line story that is later replaced by a full story. When both
-exist (same outlet, same day, the full story not earlier, and most of the flash headline's character
-bigrams found in the full story's headline/lead/body), ``merged_into_id`` links the flash to the full
-story, and reports leave the flash out.
+**Flashes.** A flash (``Article.kind == "flash"``) is a one-line story that is later replaced by a full
+story. When both exist (same outlet, same day, the full story not earlier, and the rules say the flash's
+headline is the full story's), ``merged_into_id`` links the flash to the full story, and reports leave the
+flash out.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import BindParameter, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
+from storage.database import Database
 from storage.models import Article, Signature, SignatureBand, Version
-from storage.normalize import normalize_text
 from storage.schedule import parse_published
+from storage.threads import UnflaggedVersion
 
-SHINGLE = 4
-NUM_PERM = 120
 BANDS, ROWS = 20, 6  # P(candidate) = 1-(1-J^6)^20: 0.6 -> 0.62, 0.7 -> 0.92, 0.8 -> 0.996, 0.2 -> 0.001
+SIGNATURE_LENGTH = BANDS * ROWS
 COPY_THRESHOLD = 0.7
-FLASH_CONTAINMENT = 0.5
-_SEED = 20250121
 
-# wire credits, e.g. （時事）, 【ワシントン時事】, （共同）, ［東京　２１日　ロイター］, (Reuters)
-_CREDIT = re.compile(
-    r"[（(【［\[][^（）()【】［］\[\]]{0,16}?(時事|共同|ロイター|Reuters|REUTERS)\s*[）)】］\]]"
-)
-CREDIT_OUTLETS = {"時事": "jiji", "共同": "kyodo", "ロイター": "reuters", "Reuters": "reuters",
-                  "REUTERS": "reuters"}
-_FLASH_PREFIX = re.compile(r"^\s*[【\[［]\s*速報\s*[】\]］]\s*")
+
+class TextRules(Protocol):
+    """What the index needs computed of a text; storage knows no outlet and no wire convention."""
+
+    def signature(self, title: str, body: str) -> np.ndarray:
+        """The text's MinHash (``SIGNATURE_LENGTH`` uint32 values); copies get near-equal ones."""
+        ...
+
+    def credit(self, title: str, body: str) -> str | None:
+        """The outlet the text credits as its source (e.g. a wire), if any."""
+        ...
+
+    def flash_score(self, flash_title: str, title: str, lead: str, body: str) -> float:
+        """How much of a flash's headline the story (``title``, ``lead``, ``body``) carries, 0 to 1."""
+        ...
+
+    @property
+    def flash_threshold(self) -> float:
+        """The :meth:`flash_score` from which a flash is merged into the story."""
+        ...
+
+
+class NoTextRules(LookupError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -73,52 +82,6 @@ class NearDuplicate:
     similarity: float  # estimated Jaccard of the shingle sets
 
 
-def credit_of(text: str) -> str | None:
-    """The wire or outlet a text credits (``jiji``, ``kyodo``, ``reuters``), if any."""
-    match = _CREDIT.search(text)
-    return CREDIT_OUTLETS[match.group(1)] if match else None
-
-
-SIGNATURE_CHARS = 2000
-
-
-def signature_text(title: str, body: str) -> str:
-    # credits differ between the original and its copies: leave them out of the comparison. The first
-    # 2,000 characters decide: a copy shares its lead and body start, and MinHash cost grows with length
-    return normalize_text(_CREDIT.sub("", f"{title}\n{body}"))[:SIGNATURE_CHARS]
-
-
-# MurmurHash3's 32-bit finalizer: datasketch mixes each shingle hash with it before the permutations
-_FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
-
-
-def _permutations(seed: int, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``a`` (odd) and ``b`` of each affine hash, drawn as datasketch draws them for ``seed``."""
-    generator = np.random.RandomState(seed)
-    a = generator.randint(0, 1 << 31, count, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
-    b = generator.randint(0, 1 << 32, count, dtype=np.uint32)
-    return a, b
-
-
-_A, _B = _permutations(_SEED, NUM_PERM)
-
-
-def minhash(text: str) -> np.ndarray:
-    """The MinHash of ``text``'s character shingles (uint32, ``NUM_PERM`` values)."""
-    shingles = {text[i:i + SHINGLE].encode("utf-8") for i in range(max(len(text) - SHINGLE + 1, 1))}
-    hashes = np.fromiter(map(zlib.crc32, shingles), dtype=np.uint32, count=len(shingles))
-    shift1, multiplier1, shift2, multiplier2, shift3 = _FMIX
-    hashes ^= hashes >> shift1
-    hashes *= multiplier1
-    hashes ^= hashes >> shift2
-    hashes *= multiplier2
-    hashes ^= hashes >> shift3
-    # one row per permutation; uint32 arithmetic wraps around: that is the hash's "mod 2^32"
-    permuted = np.multiply.outer(_A, hashes)
-    permuted += _B[:, np.newaxis]
-    return permuted.min(axis=1)
-
-
 def band_buckets(values: np.ndarray) -> list[int]:
     """One signed 64-bit hash per band (the band's number is part of the hash)."""
     buckets = []
@@ -132,20 +95,6 @@ def band_buckets(values: np.ndarray) -> list[int]:
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / len(a)
 
-
-def _bigrams(text: str) -> set[str]:
-    return {text[i:i + 2] for i in range(len(text) - 1)}
-
-
-def flash_headline(title: str) -> str:
-    return normalize_text(_FLASH_PREFIX.sub("", title))
-
-
-def containment(short: str, long: str) -> float:
-    grams = _bigrams(short)
-    return len(grams & _bigrams(long)) / len(grams) if grams else 0.0
-
-
 _HAS_SIGNATURE = select(Signature.article_id).where(Signature.article_id == bindparam("article_id"))
 _DELETE_BANDS = delete(SignatureBand).where(SignatureBand.article_id == bindparam("article_id"))
 _DELETE_SIGNATURE = delete(Signature).where(Signature.article_id == bindparam("article_id"))
@@ -153,7 +102,7 @@ _INSERT_SIGNATURE = insert(Signature)
 _INSERT_BAND = insert(SignatureBand)
 # one parameter per band, not an expanding list: SQLAlchemy re-renders such a list into the SQL at every
 # execution, and every new version asks
-_BUCKETS = [bindparam(f"bucket{band}") for band in range(BANDS)]
+_BUCKETS: list[BindParameter[Any]] = [bindparam(f"bucket{band}") for band in range(BANDS)]
 # the articles sharing a band bucket with a signature, with what a match reports
 _CANDIDATES = (
     select(Signature.article_id, Signature.minhash, Article.key, Article.outlet, Article.published)
@@ -172,7 +121,7 @@ _UNMERGED_FLASHES = select(Article.id).where(
 @dataclass(frozen=True)
 class IndexPlan:
     """What keeping the near-duplicate index, the copy links and the flash merges in step with an
-    article's new text will write, found with reads only (:meth:`Syndication.plan_index`)."""
+    article's new text will write, found with reads only (:meth:`Copies.plan_index`)."""
 
     article: Article | StoredArticle
     values: np.ndarray  # the text's MinHash
@@ -184,26 +133,56 @@ class IndexPlan:
     flashes: list[int]  # a full story: the flashes it absorbs
 
 
-class Syndication:
-    """Mixin: needs ``self.session()``. Called by ``Store.save_version`` for every new text (or by the
-    flag worker, for versions stored without it).
+class Copies:
+    """The near-duplicate index, copy links and flash merges. :meth:`Articles.save_version
+    <storage.articles.Articles.save_version>` calls :meth:`index_text` for every new text (or the flag
+    step does, through :meth:`plan_version_index`, for versions stored without it).
 
     Reading and writing are two steps, :meth:`plan_index` and :meth:`write_index`: SQLite takes its write
-    lock at a transaction's first write and holds it to the commit, so the flag worker does every read of
-    a version before its first write, and the crawl beside it waits less for that lock."""
+    lock at a transaction's first write and holds it to the commit, so the flag step does every read of
+    a version before its first write, and a crawl beside it waits less for that lock."""
+
+    def __init__(self, db: Database, rules: TextRules | None = None) -> None:
+        self.db = db
+        self._rules = rules
+
+    @property
+    def rules(self) -> TextRules:
+        if self._rules is None:
+            raise NoTextRules("this Store was made without text rules, so it cannot index texts: "
+                              "pass rules=crawler.syndication.TEXT_RULES")
+        return self._rules
+
+    def index_text(self, s: Session, article: Article | StoredArticle, title: str, lead: str | None,
+                   body: str, first: bool = False) -> None:
+        """Keep the near-duplicate index, the copy links and the flash merges in step with the text
+        (``first``: the article's first version, so nothing of it is indexed yet)."""
+        self.write_index(s, self.plan_index(s, article, title, lead, body, first))
+
+    def plan_version_index(self, version: UnflaggedVersion) -> IndexPlan:
+        """:meth:`plan_index` for a version stored with ``save_version(index=False)``; write the plan with
+        :meth:`write_version_index`. A version already indexed is indexed again, to the same rows."""
+        article = StoredArticle(version.article_id, version.outlet, version.article_published, version.kind)
+        with self.db.session() as s:
+            return self.plan_index(s, article, version.title, version.lead, version.body)
+
+    def write_version_index(self, plan: IndexPlan) -> None:
+        with self.db.session() as s:
+            self.write_index(s, plan)
 
     def plan_index(self, s: Session, article: Article | StoredArticle, title: str, lead: str | None,
                    body: str, first: bool = False) -> IndexPlan:
         """Reads only. ``first``: the article's first version, so it has no signature yet."""
-        values = minhash(signature_text(title, body))
+        rules = self.rules
+        values = rules.signature(title, body)
         buckets = band_buckets(values)
         conn = s.connection()
         replace = not first and conn.execute(_HAS_SIGNATURE, {"article_id": article.id}).first() is not None
-        copies = [d for d in self._near_duplicates(s, values, buckets, COPY_THRESHOLD, article.id)
-                  if d.outlet != article.outlet]
+        copies = [d for d in _near_duplicates(s, values, buckets, COPY_THRESHOLD, article.id)
+             if d.outlet != article.outlet]
         merge_into, flashes = self._flash_merges(s, article, title, lead or "", body)
-        return IndexPlan(article, values, buckets, credit_of(f"{title}\n{body}"), replace, copies, merge_into,
-                         flashes)
+        return IndexPlan(article, values, buckets, rules.credit(title, body), replace, copies, merge_into,
+                     flashes)
 
     def write_index(self, s: Session, plan: IndexPlan) -> None:
         """(Re)write the article's signature and its LSH bands, link its copies, merge its flashes."""
@@ -218,7 +197,7 @@ class Syndication:
                                          "minhash": plan.values.tobytes()})
         conn.execute(_INSERT_BAND, [{"article_id": article.id, "bucket": bucket} for bucket in plan.buckets])
         if plan.copies:
-            self._link_copies(s, article, plan.copies)
+            _link_copies(s, article, plan.copies)
         # ORM objects (these are rare): the session may hold the same articles
         if plan.merge_into is not None and (stored := s.get(Article, article.id)) is not None:
             stored.merged_into_id = plan.merge_into
@@ -229,81 +208,94 @@ class Syndication:
     def near_duplicates(self, title: str, body: str, threshold: float = COPY_THRESHOLD,
                         exclude_article_id: int | None = None) -> list[NearDuplicate]:
         """Stored articles whose text is a near-duplicate of ``title`` + ``body``, most similar first."""
-        values = minhash(signature_text(title, body))
-        with self.session() as s:  # type: ignore[attr-defined]
-            return self._near_duplicates(s, values, band_buckets(values), threshold, exclude_article_id)
+        values = self.rules.signature(title, body)
+        with self.db.session() as s:
+            return _near_duplicates(s, values, band_buckets(values), threshold, exclude_article_id)
 
-    @staticmethod
-    def _near_duplicates(s: Session, values: np.ndarray, buckets: list[int], threshold: float,
-                         exclude_article_id: int | None) -> list[NearDuplicate]:
-        params = {f"bucket{band}": bucket for band, bucket in enumerate(buckets)}
-        rows = s.connection().execute(_CANDIDATES, params).all()
-        found = []
-        for row in rows:
-            if row.article_id == exclude_article_id:
-                continue
-            sim = similarity(values, np.frombuffer(row.minhash, dtype=np.uint32))
-            if sim >= threshold:
-                found.append(NearDuplicate(row.article_id, row.key, row.outlet, row.published, sim))
-        return sorted(found, key=lambda d: -d.similarity)
+    # --- flashes ---------------------------------------------------------------------------
 
-    @staticmethod
-    def _link_copies(s: Session, article: Article | StoredArticle, matches: list[NearDuplicate]) -> None:
-        """Link ``article`` and its near-duplicates on other outlets to their original."""
-        group: dict[int, Article] = {}
-        if (stored := s.get(Article, article.id)) is not None:  # an ORM object only when there are copies
-            group[stored.id] = stored
-        for match in matches:
-            other = s.get(Article, match.article_id)
-            if other is None:
-                continue
-            group[other.id] = other
-            if other.copy_of_id and (original := s.get(Article, other.copy_of_id)) is not None:
-                group[original.id] = original
-        credits = dict(s.execute(select(Signature.article_id, Signature.credit)
-                                 .where(Signature.article_id.in_(list(group)))).all())
-        original = _original(list(group.values()), credits)
-        for member in group.values():
-            member.copy_of_id = None if member.id == original.id else original.id
-        # copies of a former original follow it
-        for copy in s.scalars(select(Article).where(Article.copy_of_id.in_(list(group)),
-                                                    Article.id != original.id)):
-            copy.copy_of_id = original.id
-
-    # --- jiji 速報 -------------------------------------------------------------------------
-
-    @staticmethod
-    def _flash_merges(s: Session, article: Article | StoredArticle, title: str, lead: str,
+    def _flash_merges(self, s: Session, article: Article | StoredArticle, title: str, lead: str,
                       body: str) -> tuple[int | None, list[int]]:
         """A flash and the full story of the same day: (the full story a flash merges into, the flashes
         a full story absorbs)."""
-        published = parse_published(article.published)
-        if published is None or not article.published:
+        if parse_published(article.published) is None or not article.published:
             return None, []
-        day = article.published[:10]
         if article.kind == "flash":
-            query = select(Article).where(Article.outlet == article.outlet, Article.id != article.id,
-                                          Article.published >= day, Article.published < _next_day(day))
-            headline = flash_headline(title)
-            fulls = s.scalars(query.where(Article.kind == "article",
-                                          Article.published >= article.published)).all()
-            best = max(fulls, key=lambda a: containment(headline, _story_text(s, a)), default=None)
-            if best is not None and containment(headline, _story_text(s, best)) >= FLASH_CONTAINMENT:
-                return best.id, []
-            return None, []
+            return self._story_of_flash(s, article, title), []
+        return None, self._flashes_of_story(s, article, title, lead, body)
+
+    def _story_of_flash(self, s: Session, flash: Article | StoredArticle, title: str) -> int | None:
+        assert flash.published is not None
+        rules, day = self.rules, flash.published[:10]
+        fulls = s.scalars(select(Article).where(
+            Article.outlet == flash.outlet, Article.id != flash.id, Article.published >= day,
+            Article.published < _next_day(day), Article.kind == "article",
+            Article.published >= flash.published)).all()
+        scored = [(_score(rules, s, title, full.id), full.id) for full in fulls]
+        # the first of the best (max keeps the first of equals)
+        best = max(scored, key=lambda pair: pair[0], default=None)
+        return best[1] if best is not None and best[0] >= rules.flash_threshold else None
+
+    def _flashes_of_story(self, s: Session, story: Article | StoredArticle, title: str, lead: str,
+                          body: str) -> list[int]:
         # every new full story asks, and most days hold no flash: a prepared Core statement (ids, no ORM
-        # objects), and the story's text only normalized when there is a flash to compare
+        # objects), and the story only compared when there is a flash
+        assert story.published is not None
+        day = story.published[:10]
         flashes = s.connection().execute(_UNMERGED_FLASHES, {
-            "outlet": article.outlet, "article_id": article.id, "day": day, "next_day": _next_day(day),
-            "published": article.published}).scalars().all()
-        story = None
+            "outlet": story.outlet, "article_id": story.id, "day": day, "next_day": _next_day(day),
+            "published": story.published}).scalars().all()
+        rules = self.rules
         merged = []
         for flash_id in flashes:
-            story = story or normalize_text(f"{title}{lead}{body[:1000]}")
             latest = _latest(s, flash_id)
-            if latest is not None and containment(flash_headline(latest.title), story) >= FLASH_CONTAINMENT:
+            if latest is None:
+                continue
+            if rules.flash_score(latest.title, title, lead, body) >= rules.flash_threshold:
                 merged.append(flash_id)
-        return None, merged
+        return merged
+
+
+def _near_duplicates(s: Session, values: np.ndarray, buckets: list[int], threshold: float,
+                     exclude_article_id: int | None) -> list[NearDuplicate]:
+    params = {f"bucket{band}": bucket for band, bucket in enumerate(buckets)}
+    rows = s.connection().execute(_CANDIDATES, params).all()
+    found = []
+    for row in rows:
+        if row.article_id == exclude_article_id:
+            continue
+        sim = similarity(values, np.frombuffer(row.minhash, dtype=np.uint32))
+        if sim >= threshold:
+            found.append(NearDuplicate(row.article_id, row.key, row.outlet, row.published, sim))
+    return sorted(found, key=lambda d: -d.similarity)
+
+
+def _link_copies(s: Session, article: Article | StoredArticle, matches: list[NearDuplicate]) -> None:
+    """Link ``article`` and its near-duplicates on other outlets to their original."""
+    group: dict[int, Article] = {}
+    if (stored := s.get(Article, article.id)) is not None:  # an ORM object only when there are copies
+        group[stored.id] = stored
+    for match in matches:
+        other = s.get(Article, match.article_id)
+        if other is None:
+            continue
+        group[other.id] = other
+        if other.copy_of_id and (original := s.get(Article, other.copy_of_id)) is not None:
+            group[original.id] = original
+    credits = dict(s.execute(select(Signature.article_id, Signature.credit)
+                             .where(Signature.article_id.in_(list(group)))).all())
+    original = _original(list(group.values()), credits)
+    for member in group.values():
+        member.copy_of_id = None if member.id == original.id else original.id
+    # copies of a former original follow it
+    for copy in s.scalars(select(Article).where(Article.copy_of_id.in_(list(group)),
+                                                Article.id != original.id)):
+        copy.copy_of_id = original.id
+
+
+def _score(rules: TextRules, s: Session, flash_title: str, story_id: int) -> float:
+    latest = _latest(s, story_id)
+    return rules.flash_score(flash_title, latest.title, latest.lead or "", latest.body) if latest else 0.0
 
 
 def _original(members: list[Article], credits: dict[int, Any]) -> Article:
@@ -328,8 +320,3 @@ def _next_day(day: str) -> str:
 def _latest(s: Session, article_id: int) -> Version | None:
     return s.scalar(select(Version).where(Version.article_id == article_id)
                     .order_by(Version.seq.desc()).limit(1))
-
-
-def _story_text(s: Session, article: Article) -> str:
-    latest = _latest(s, article.id)
-    return normalize_text(f"{latest.title}{latest.lead or ''}{latest.body[:1000]}") if latest else ""

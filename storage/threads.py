@@ -1,17 +1,16 @@
-"""Topic decisions and event threads (part of :class:`storage.store.Store`): the topic threader's
-ThreadBook protocol."""
+"""Topic decisions and event threads: :class:`Threads` is the topic threader's ThreadBook
+(``crawler.topics.threads``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, null, select, union_all, update
-from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import CompoundSelect
 
+from storage.database import Database, inserted_id
 from storage.models import Article, Thread, ThreadMember, TopicMatch, Version
 
 
@@ -38,7 +37,7 @@ _ALL_THREADS = select(Thread.id, Thread.title, Thread.signature, Thread.first_pu
                       Thread.last_published).order_by(Thread.id)
 # the threads members joined after a mark (their spans may have moved) and the threads opened after a
 # mark, each row with the member's id (NULL for the second kind)
-_CHANGED_SINCE = union_all(
+_CHANGED_SINCE: CompoundSelect[Any] = union_all(
     select(ThreadMember.id.label("member_id"), Thread.id, Thread.title, Thread.first_published,
            Thread.last_published)
     .join(Thread, Thread.id == ThreadMember.thread_id).where(ThreadMember.id > bindparam("member_mark")),
@@ -83,11 +82,11 @@ class UnflaggedVersion:
     published: str | None
     lang: str
     article_published: str | None = None  # the article's (a copy's original is the earliest published)
-    kind: str = "article"  # or "flash" (jiji 速報)
+    kind: str = "article"  # or "flash"
 
 
 class _ThreadCache:
-    """A Store's copy of the thread rows, in id order, and the last thread and member ids it has seen."""
+    """A copy of the thread rows, in id order, and the last thread and member ids it has seen."""
 
     def __init__(self) -> None:
         self.rows: dict[int, ThreadRow] | None = None  # None: not loaded yet
@@ -115,16 +114,16 @@ class _ThreadCache:
 
 
 class Threads:
-    """Mixin: needs ``self.session()``.
-
-    Core statements rather than ORM objects: the flag step calls these for every new version, and
+    """Core statements rather than ORM objects: the flag step calls these for every new version, and
     :meth:`recent_threads` returns every thread of the last months each time."""
 
-    session: Callable[[], AbstractContextManager[Session]]  # provided by Store
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._cache = _ThreadCache()
 
     def record_decision(self, article_id: int, version_id: int, label: str, score: float,
                         terms: list[Any], explanation: str) -> None:
-        with self.session() as s:
+        with self.db.session() as s:
             conn = s.connection()
             conn.execute(_INSERT_MATCH, {"version_id": version_id, "article_id": article_id, "label": label,
                                          "score": score, "terms": terms, "explanation": explanation})
@@ -140,11 +139,11 @@ class Threads:
                  .outerjoin(TopicMatch, TopicMatch.version_id == Version.id)
                  .where(Article.outlet == outlet, TopicMatch.id.is_(None), Version.id > after_id)
                  .order_by(Version.id).limit(limit))
-        with self.session() as s:
+        with self.db.session() as s:
             return [UnflaggedVersion(**row._mapping) for row in s.execute(query)]
 
     def thread_of(self, article_key: str) -> ThreadRow | None:
-        with self.session() as s:
+        with self.db.session() as s:
             row = s.connection().execute(_THREAD_OF, {"key": article_key}).first()
             return ThreadRow(row.id, row.title, dict(row.signature), row.first_published,
                              row.last_published) if row else None
@@ -153,12 +152,12 @@ class Threads:
         """Threads with ``last_published >= since``, oldest first.
 
         Called for every ministerial article, over every thread of the last months: the rows are kept
-        per Store, loaded once, then brought up to date with the threads opened and joined since the last
+        per repository, loaded once, then brought up to date with the threads opened and joined since the last
         call (a thread's span only moves when a member joins, and its title and signature change only
         with a join: the report that fills a preview's thread, see :meth:`update_thread`).
         The signatures handed out are shared — read, never written."""
-        cache: _ThreadCache = self.__dict__.setdefault("_thread_cache", _ThreadCache())
-        with self.session() as s:
+        cache = self._cache
+        with self.db.session() as s:
             conn = s.connection()
             if cache.rows is None:  # the first call: every thread, and the last ids so far
                 last_thread, last_member = conn.execute(_LAST_IDS).one()
@@ -171,7 +170,8 @@ class Threads:
                     "thread_mark": thread_mark - ID_WINDOW, "member_mark": member_mark - ID_WINDOW})))
                 new = {row[1] for row in changed
                        if row[1] not in cache.rows or row[2] != cache.rows[row[1]].title}
-                signatures = dict(conn.execute(_SIGNATURES, {"ids": list(new)}).all()) if new else {}
+                signatures: dict[int, dict[str, Any]] = (
+                    dict(conn.execute(_SIGNATURES, {"ids": list(new)}).all()) if new else {})
                 cache.update(changed, signatures)
         if changed:
             member_ids, thread_ids = zip(*((row[0] or 0, row[1]) for row in changed), strict=True)
@@ -181,15 +181,15 @@ class Threads:
 
     def open_thread(self, title: str, signature: dict[str, Any], published: str) -> ThreadRow:
         published = utc_iso(published)
-        with self.session() as s:
-            thread_id = s.connection().execute(_INSERT_THREAD, {
+        with self.db.session() as s:
+            thread_id = inserted_id(s.connection().execute(_INSERT_THREAD, {
                 "title": title, "signature": signature, "first_published": published,
-                "last_published": published}).inserted_primary_key[0]
+                "last_published": published}))
             return ThreadRow(thread_id, title, dict(signature), published, published)
 
     def join_thread(self, thread_id: int, article_key: str, published: str, role: str) -> None:
         published = utc_iso(published)
-        with self.session() as s:
+        with self.db.session() as s:
             conn = s.connection()
             conn.execute(_INSERT_MEMBER, {"thread_id": thread_id, "article_key": article_key, "role": role,
                                           "published": published})
@@ -201,7 +201,7 @@ class Threads:
 
     def opener(self, thread_id: int) -> tuple[str, str] | None:
         """The member that opened the thread: the earliest with the role opener or official."""
-        with self.session() as s:
+        with self.db.session() as s:
             row = s.execute(select(ThreadMember.article_key, ThreadMember.role)
                             .where(ThreadMember.thread_id == thread_id,
                                    ThreadMember.role.in_(("opener", "official")))
@@ -209,35 +209,35 @@ class Threads:
             return (row.article_key, row.role) if row else None
 
     def set_role(self, thread_id: int, article_key: str, role: str) -> None:
-        with self.session() as s:
+        with self.db.session() as s:
             s.execute(update(ThreadMember).where(ThreadMember.thread_id == thread_id,
                                                  ThreadMember.article_key == article_key).values(role=role))
 
     def flash_threads(self, article_id: int, flashes: list[int] | None = None) -> set[int]:
-        """The threads of the jiji 速報 merged into a full story (``flashes``: merges not written yet)."""
+        """The threads of the flashes merged into a full story (``flashes``: merges not written yet)."""
         merged = select(Article.key).where(Article.merged_into_id == article_id)
         if flashes:
             merged = select(Article.key).where(
                 (Article.merged_into_id == article_id) | Article.id.in_(flashes))
-        with self.session() as s:
+        with self.db.session() as s:
             return set(s.scalars(select(ThreadMember.thread_id).where(ThreadMember.article_key.in_(merged))))
 
     def update_thread(self, thread_id: int, title: str, signature: dict[str, Any]) -> None:
         """A preview's (or flash's) thread takes the talks' title and signature from their first report."""
-        with self.session() as s:
+        with self.db.session() as s:
             s.connection().execute(_SET_SIGNATURE, {"thread_id": thread_id, "new_title": title,
                                                     "new_signature": signature})
-        cache: _ThreadCache | None = self.__dict__.get("_thread_cache")
-        if cache is not None and cache.rows is not None and thread_id in cache.rows:
+        cache = self._cache
+        if cache.rows is not None and thread_id in cache.rows:
             cache.rows[thread_id] = replace(cache.rows[thread_id], title=title, signature=dict(signature))
 
     def leave_thread(self, article_key: str) -> None:
-        with self.session() as s:
+        with self.db.session() as s:
             member = s.scalar(select(ThreadMember).where(ThreadMember.article_key == article_key))
             if member is not None:
                 s.delete(member)
 
     def thread_members(self, thread_id: int) -> list[ThreadMember]:
-        with self.session() as s:
+        with self.db.session() as s:
             return list(s.scalars(select(ThreadMember).where(ThreadMember.thread_id == thread_id)
                                   .order_by(ThreadMember.published, ThreadMember.id)))

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from crawler.mirror.server import MirrorServer
+from crawler.syndication import TEXT_RULES
 from storage import Store
 from storage.models import Base
 
@@ -34,8 +35,8 @@ def _no_database_in_the_working_tree(tmp_path_factory: pytest.TempPathFactory) -
 
 
 def _reset(store: Store) -> None:
-    Base.metadata.drop_all(store.engine)
-    store.create_schema()
+    Base.metadata.drop_all(store.db.engine)
+    store.db.create_schema()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -45,9 +46,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'talkwatch.sqlite3'}"
     if not POSTGRES_URL:
         pytest.skip(NO_POSTGRES)
-    store = Store(POSTGRES_URL)
+    store = Store(POSTGRES_URL, rules=TEXT_RULES)
     _reset(store)
-    store.dispose()
+    store.db.dispose()
     return POSTGRES_URL
 
 
@@ -74,10 +75,10 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def store(db_url: str) -> Iterator[Store]:
-    store = Store(db_url)
-    store.create_schema()
+    store = Store(db_url, rules=TEXT_RULES)
+    store.db.create_schema()
     yield store
-    store.dispose()
+    store.db.dispose()
 
 
 @pytest.fixture

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from crawler.mirror.server import MirrorServer
+from crawler.syndication import TEXT_RULES
 from storage import Store
-from storage.health import outlet_alarms, runs
+from storage.health import outlet_alarms
 
 pytestmark = pytest.mark.slow
 
@@ -81,17 +82,17 @@ def test_a_crawl_that_finds_nothing_new_is_quiet(crawled_twice: tuple[str, list[
 
 def test_crawls_outside_the_monitor_are_in_the_run_log(crawled_twice: tuple[str, list[str]]):
     db, _ = crawled_twice
-    store = Store(db)
+    store = Store(db, rules=TEXT_RULES)
     try:
-        assert [r.outcome for r in runs(store, job="crawl:jiji")] == ["quiet", "ok"]
+        assert [r.outcome for r in store.runs.recent(job="crawl:jiji")] == ["quiet", "ok"]
     finally:
-        store.dispose()
+        store.db.dispose()
 
 
 def test_a_quiet_crawl_raises_no_alarm(crawled_twice: tuple[str, list[str]]):
     db, _ = crawled_twice
-    store = Store(db)
+    store = Store(db, rules=TEXT_RULES)
     try:
         assert outlet_alarms(store, "jiji", interval_minutes=30) == []
     finally:
-        store.dispose()
+        store.db.dispose()

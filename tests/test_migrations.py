@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from crawler.cli import main
+from crawler.syndication import TEXT_RULES
 from storage import Store
 from storage.db import make_engine
 from storage.diff import render, texts
@@ -61,16 +62,17 @@ def _old_database(url: str) -> None:
 
 def test_upgrade_keeps_the_data_and_reaches_head(empty_url: str):
     _old_database(empty_url)
-    store = Store(empty_url)
-    ensure_schema(store)
-    assert current_revision(store.engine) == head_revision()
-    assert [v.body for v in store.versions(MOFA_KEY)] == [OLD_BODY]
-    assert store.article(MOFA_KEY).kind == "article"
-    assert store.article("jiji:2025031300148").kind == "flash"  # the data migration read the headline
+    store = Store(empty_url, rules=TEXT_RULES)
+    ensure_schema(store.db.engine)
+    assert current_revision(store.db.engine) == head_revision()
+    assert [v.body for v in store.articles.versions(MOFA_KEY)] == [OLD_BODY]
+    assert store.articles.article(MOFA_KEY).kind == "article"
+    # the data migration read the headline
+    assert store.articles.article("jiji:2025031300148").kind == "flash"
     # the upgraded database works: a new version with a signature and copy links
-    result = store.save_version(article_text(STORY))
+    result = store.articles.save_version(article_text(STORY))
     assert result.status == "changed"
-    store.dispose()
+    store.db.dispose()
 
 
 def test_db_upgrade_command(empty_url: str, capsys: pytest.CaptureFixture[str]):
@@ -154,18 +156,18 @@ def _mofa_database_at_0002(url: str) -> None:
 
 def test_mofa_articles_are_rekeyed_by_path_with_their_history(empty_url: str):
     _mofa_database_at_0002(empty_url)
-    store = Store(empty_url)
-    ensure_schema(store)
-    article = store.article(PATH_KEY)
+    store = Store(empty_url, rules=TEXT_RULES)
+    ensure_schema(store.db.engine)
+    article = store.articles.article(PATH_KEY)
     assert article is not None and article.stable_key == "mofaj/na/na1/us/pageit_000001_01515"
-    assert store.article(MOFA_KEY) is None
-    assert [v.body for v in store.versions(PATH_KEY)] == [OLD_BODY]
-    with store.engine.connect() as conn:
+    assert store.articles.article(MOFA_KEY) is None
+    assert [v.body for v in store.articles.versions(PATH_KEY)] == [OLD_BODY]
+    with store.db.engine.connect() as conn:
         assert conn.execute(text("SELECT thread_id FROM thread_members WHERE article_key = :k"),
                             {"k": PATH_KEY}).scalar() == 3
         assert conn.execute(text("SELECT count(*) FROM alerts WHERE article_id = 7")).scalar() == 1
         assert conn.execute(text("SELECT article_key FROM fetches")).scalar() == PATH_KEY
-    store.dispose()
+    store.db.dispose()
 
 
 def test_rekeying_goes_back_on_downgrade(empty_url: str):
@@ -227,11 +229,11 @@ def _database_with_readable_diffs(url: str) -> dict[int, dict]:
                  "※当初、会談時間を約４０分と掲載していましたが、約４５分の誤りでした。"]
     for body, title in [(STORY, "日米外相会談"), (corrected, "日米外相会談"), (corrected, "日米外相が初会談"),
                         (corrected[1:], "日米外相が初会談")]:
-        store.save_version(article_text(body, title=title))
-    store.save_version(article_text(STORY, key="other"))
-    store.save_version(article_text([*STORY, "両氏は今後も緊密に連携する。"], key="other"))
+        store.articles.save_version(article_text(body, title=title))
+    store.articles.save_version(article_text(STORY, key="other"))
+    store.articles.save_version(article_text([*STORY, "両氏は今後も緊密に連携する。"], key="other"))
     readable: dict[int, dict] = {}
-    with store.engine.begin() as conn:
+    with store.db.engine.begin() as conn:
         rows = conn.execute(text("SELECT id, article_id, seq, title, lead, body, diff FROM versions"
                                  " ORDER BY article_id, seq")).all()
         for previous, row in pairwise(rows):
@@ -244,7 +246,7 @@ def _database_with_readable_diffs(url: str) -> dict[int, dict]:
         for version_id, diff in readable.items():
             conn.execute(text("UPDATE versions SET diff = :diff WHERE id = :id"),
                          {"diff": json.dumps(diff), "id": version_id})
-    store.dispose()
+    store.db.dispose()
     return readable
 
 
@@ -278,10 +280,10 @@ def test_stored_diffs_become_compact_and_read_the_same(empty_url: str):
     assert size_after < size_before / 3
     # a report reads them as before
     store = Store(empty_url)
-    store.add_alert("changed", 1, 2)
-    (view,) = store.alert_views(None)
+    store.alerts.add_alert("changed", 1, 2)
+    (view,) = store.alerts.alert_views(None)
     assert view.diff == readable[2]
-    store.dispose()
+    store.db.dispose()
 
 
 def test_compact_diffs_go_back_on_downgrade(empty_url: str):
@@ -343,6 +345,6 @@ def test_the_desk_on_an_old_schema_names_the_upgrade_and_creates_nothing(empty_u
     store = Store(empty_url)
     with pytest.raises(SchemaOutOfDate, match="talkwatch db upgrade"):
         create_app(store)
-    tables = set(inspect(store.engine).get_table_names())
+    tables = set(inspect(store.db.engine).get_table_names())
     assert not tables & {"desk_subscriptions", "desk_mutes", SEARCH_INDEX_TABLE}
-    store.dispose()
+    store.db.dispose()

@@ -8,6 +8,7 @@ import pytest
 
 from crawler.mirror.server import MirrorServer
 from crawler.service.crawl import run_crawl
+from crawler.syndication import TEXT_RULES
 from storage import Store
 from storage.diff import render, texts
 
@@ -34,62 +35,62 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
             assert result.ok, result.log_tail
     finally:
         server.stop()
-    store = Store(db_url)
+    store = Store(db_url, rules=TEXT_RULES)
     yield store
-    store.dispose()
+    store.db.dispose()
 
 
 def test_readouts_are_stored_once_each(store: Store):
     for key in (READOUT, AUSTRALIA, ENGLISH, FOLLOW_UP, ECONOMY_SAME_NAME, NO_NUMERIC_ID):
-        assert store.article(key) is not None, key
+        assert store.articles.article(key) is not None, key
     assert store.counts()["articles"] == 6
 
 
 def test_the_edited_readout_has_exactly_one_new_version(store: Store):
-    versions = store.versions(READOUT)
+    versions = store.articles.versions(READOUT)
     assert [v.seq for v in versions] == [1, 2]
     assert "約45分間" in versions[1].body and "約40分間" in versions[0].body
 
 
 def test_the_new_version_carries_its_diff(store: Store):
-    first, second = store.versions(READOUT)
+    first, second = store.articles.versions(READOUT)
     diff = render(second.diff, texts(first))
     inserted = [op["text"] for op in diff["body"] if op["op"] == "insert"]
     assert any("2+2" in text for text in inserted)
 
 
 def test_unchanged_articles_have_one_version(store: Store):
-    assert len(store.versions(AUSTRALIA)) == 1
-    assert len(store.versions(ENGLISH)) == 1
+    assert len(store.articles.versions(AUSTRALIA)) == 1
+    assert len(store.articles.versions(ENGLISH)) == 1
 
 
 def test_japan_us_readout_is_flagged_with_its_terms(store: Store):
-    article = store.article(READOUT)
+    article = store.articles.article(READOUT)
     assert article.label == "ministerial"
-    view = next(a for a in store.alert_views("test")
-                if a.article_key == READOUT and a.kind in {"new", "follow-up"})
+    view = next(a for a in store.alerts.alert_views("test")
+                       if a.article_key == READOUT and a.kind in {"new", "follow-up"})
     assert "ルビオ" in view.explanation
 
 
 def test_non_us_readout_is_not_flagged(store: Store):
-    assert store.article(AUSTRALIA).label != "ministerial"
-    assert all(a.article_key != AUSTRALIA for a in store.alert_views("test"))
+    assert store.articles.article(AUSTRALIA).label != "ministerial"
+    assert all(a.article_key != AUSTRALIA for a in store.alerts.alert_views("test"))
 
 
 def test_follow_up_readout_joins_the_thread_of_the_talks(store: Store):
-    follow_up = store.thread_of(FOLLOW_UP)
-    assert follow_up is not None and follow_up.id == store.thread_of(READOUT).id
-    kinds = {a.kind for a in store.alert_views("test") if a.article_key == FOLLOW_UP}
+    follow_up = store.threads.thread_of(FOLLOW_UP)
+    assert follow_up is not None and follow_up.id == store.threads.thread_of(READOUT).id
+    kinds = {a.kind for a in store.alerts.alert_views("test") if a.article_key == FOLLOW_UP}
     assert kinds == {"follow-up"}
 
 
 def test_the_edit_raises_a_changed_alert(store: Store):
-    changed = [a for a in store.alert_views("test") if a.kind == "changed"]
+    changed = [a for a in store.alerts.alert_views("test") if a.kind == "changed"]
     assert [a.article_key for a in changed] == [READOUT]
 
 
 def test_the_unreachable_page_is_in_the_fetch_log(store: Store):
-    missing = [f for f in store.fetches() if f.url.endswith("page22_003912.html")]
+    missing = [f for f in store.fetches.where() if f.url.endswith("page22_003912.html")]
     assert missing and missing[0].outcome == "error" and missing[0].reason == "HTTP 404"
 
 
@@ -97,23 +98,23 @@ def test_a_version_left_unflagged_by_a_stopped_crawl_is_flagged_by_the_next(tmp_
     from storage import ArticleText
 
     db_url = f"sqlite:///{tmp_path / 'talkwatch.sqlite3'}"
-    store = Store(db_url)
-    store.create_schema()
+    store = Store(db_url, rules=TEXT_RULES)
+    store.db.create_schema()
     key = "pageit_000001_01999"
     # what a crawl killed between the version and flag steps leaves behind: a version, no decision
-    store.save_version(ArticleText(
+    store.articles.save_version(ArticleText(
         outlet="mofa", stable_key=key, canonical_url=f"https://www.mofa.go.jp/mofaj/na/na1/us/{key}.html",
         url=f"https://www.mofa.go.jp/mofaj/na/na1/us/{key}.html", title="日米外相電話会談",
         published="2025-02-07T00:00:00+09:00", modified=None, description=None,
         paragraphs=["岩屋毅外務大臣は、マルコ・ルビオ米国国務長官と日米外相電話会談を行いました。"],
         lang="ja", body_complete=True, sources={}))
-    assert store.label_of(f"mofa:{key}") is None
+    assert store.articles.label_of(f"mofa:{key}") is None
     server = MirrorServer()
     server.start_in_thread()
     try:
         assert run_crawl("mofa", db_url, mirror_url=server.base_url, timeout=120).ok
     finally:
         server.stop()
-    assert store.label_of(f"mofa:{key}") == "ministerial"
-    assert any(a.article_key == f"mofa:{key}" for a in store.alert_views("test"))
-    store.dispose()
+    assert store.articles.label_of(f"mofa:{key}") == "ministerial"
+    assert any(a.article_key == f"mofa:{key}" for a in store.alerts.alert_views("test"))
+    store.db.dispose()

@@ -19,6 +19,7 @@ from crawler.mirror.server import MirrorServer
 from crawler.outlets import jiji
 from crawler.reextract import reextract
 from crawler.service.crawl import run_crawl
+from crawler.syndication import TEXT_RULES
 from storage import Store
 from storage.models import Alert, Article, Fetch, TopicMatch, Version
 
@@ -44,13 +45,13 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Sto
             assert result.ok, result.log_tail
     finally:
         server.stop()  # reextract must not need the network
-    store = Store(db_url)
+    store = Store(db_url, rules=TEXT_RULES)
     yield db_url, store
-    store.dispose()
+    store.db.dispose()
 
 
 def bodies(store: Store) -> dict[str, list[str]]:
-    with store.session() as s:
+    with store.db.session() as s:
         rows = s.query(Article.key, Version.body).join(Version).order_by(Article.key, Version.seq).all()
     out: dict[str, list[str]] = {}
     for key, body in rows:
@@ -70,7 +71,7 @@ def test_reextract_with_the_same_parser_changes_nothing(crawled):  # type: ignor
 def test_reextract_repairs_what_a_broken_parser_stored(crawled):  # type: ignore[no-untyped-def]
     db_url, store = crawled
     good = bodies(store)
-    with store.session() as s:  # what a parser that read the related-links box would have stored
+    with store.db.session() as s:  # what a parser that read the related-links box would have stored
         s.execute(update(Version).values(body=Version.body + "\n関連記事：大雪、北日本で交通に乱れ",
                                          fingerprint=Version.fingerprint + "-bad"))
     report = reextract(store, "jiji")
@@ -82,7 +83,7 @@ def test_reextract_repairs_what_a_broken_parser_stored(crawled):  # type: ignore
 
 def test_flash_is_merged_into_the_full_story(crawled):  # type: ignore[no-untyped-def]
     _, store = crawled
-    flash, full = store.article(FLASH), store.article(FULL)
+    flash, full = store.articles.article(FLASH), store.articles.article(FULL)
     assert flash.kind == "flash"
     assert flash.merged_into_id == full.id
 
@@ -92,14 +93,14 @@ def test_undeclared_shift_jis_snapshot_is_decoded_as_the_crawl_decoded_it(tmp_pa
     from storage import Store
     from storage.migrate import ensure_schema
 
-    store = Store(f"sqlite:///{tmp_path / 'sjis.sqlite3'}")
-    ensure_schema(store)
+    store = Store(f"sqlite:///{tmp_path / 'sjis.sqlite3'}", rules=TEXT_RULES)
+    ensure_schema(store.db.engine)
     url = "https://www.mofa.go.jp/mofaj/na/na1/us/pageit_000001_01599.html"
     html = ("<html><body><div id='maincontents'><h1>日米外相会談</h1><p class='rtxt'>令和7年2月7日</p>"
             "<p>岩屋外務大臣はルビオ国務長官と会談しました。</p></div></body></html>")
-    sha = store.save_snapshot(url, html.encode("shift_jis"), "text/html")
+    sha = store.fetches.save_snapshot(url, html.encode("shift_jis"), "text/html")
     article = parse_snapshot(store, "mofa", sha)
-    store.dispose()
+    store.db.dispose()
     assert article is not None and article.title == "日米外相会談"
 
 
@@ -108,7 +109,7 @@ def test_undeclared_shift_jis_snapshot_is_decoded_as_the_crawl_decoded_it(tmp_pa
 
 def corrupt_every_body(store: Store) -> None:
     """What a parser that read the related-links box would have stored, and the flag decided on it."""
-    with store.session() as s:
+    with store.db.session() as s:
         s.execute(update(Version).values(body=Version.body + "\n関連記事：大雪、北日本で交通に乱れ",
                                          fingerprint=Version.fingerprint + "-bad"))
         s.execute(update(TopicMatch).values(label="stale"))
@@ -120,7 +121,7 @@ def without(key: str, texts: dict[str, Any]) -> dict[str, Any]:
 
 def decisions(store: Store) -> dict[str, list[str | None]]:
     """Each article's versions' topic labels, in order (``None``: not flagged)."""
-    with store.session() as s:
+    with store.db.session() as s:
         rows = s.execute(select(Article.key, TopicMatch.label).join(Version, Version.article_id == Article.id)
                          .outerjoin(TopicMatch, TopicMatch.version_id == Version.id)
                          .order_by(Article.key, Version.seq)).all()
@@ -131,14 +132,14 @@ def decisions(store: Store) -> dict[str, list[str | None]]:
 
 
 def alerts(store: Store) -> set[tuple[str, str, int]]:
-    with store.session() as s:
+    with store.db.session() as s:
         return {(kind, key, seq) for kind, key, seq in s.execute(
             select(Alert.kind, Article.key, Version.seq).join(Article, Article.id == Alert.article_id)
             .join(Version, Version.id == Alert.version_id))}
 
 
 def buggy_snapshot(store: Store) -> str:
-    with store.session() as s:
+    with store.db.session() as s:
         sha = s.scalar(select(Fetch.snapshot_sha)
                        .where(Fetch.url == BUGGY_URL, Fetch.snapshot_sha.is_not(None)))
     assert sha

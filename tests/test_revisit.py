@@ -10,6 +10,7 @@ import pytest
 from crawler.mirror.server import MirrorServer
 from crawler.service.crawl import run_crawl
 from crawler.service.revisit import revisit_mode, run_revisits
+from crawler.syndication import TEXT_RULES
 from storage import Store
 
 pytestmark = pytest.mark.slow
@@ -38,9 +39,9 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Mir
 
 @pytest.fixture(scope="module")
 def store(crawled: tuple[str, MirrorServer]) -> Iterator[Store]:
-    store = Store(crawled[0])
+    store = Store(crawled[0], rules=TEXT_RULES)
     yield store
-    store.dispose()
+    store.db.dispose()
 
 
 def revisit(crawled: tuple[str, MirrorServer], run_id: str, days: int):  # type: ignore[no-untyped-def]
@@ -51,17 +52,17 @@ def revisit(crawled: tuple[str, MirrorServer], run_id: str, days: int):  # type:
 
 
 def test_second_poll_gets_304_for_every_discovery_document(store: Store):
-    discovery = store.fetches(run_id="second", role="discovery")
+    discovery = store.fetches.where(run_id="second", role="discovery")
     assert discovery and {f.outcome for f in discovery} == {"not_modified"}
 
 
 def test_a_304_is_not_parsed(store: Store):
     # nothing behind an unchanged listing is requested again: no article fetches in the second poll
-    assert store.fetches(run_id="second", role="article") == []
+    assert store.fetches.where(run_id="second", role="article") == []
 
 
 def test_every_article_is_scheduled(store: Store):
-    with store.session() as s:
+    with store.db.session() as s:
         from storage.models import Article
 
         assert all(a.next_visit_at is not None for a in s.query(Article))
@@ -71,7 +72,7 @@ def test_revisit_asks_conditionally_and_stores_nothing_new(crawled, store: Store
     versions = store.counts()["versions"]
     result = revisit(crawled, "revisit-1", days=2)
     assert result.ok, result.log_tail
-    fetched = store.fetches(run_id="revisit-1")
+    fetched = store.fetches.where(run_id="revisit-1")
     articles = [f for f in fetched if f.role == "article"]
     assert len(articles) == store.counts()["articles"]  # every article was due
     assert {f.outcome for f in articles} == {"not_modified"}
@@ -87,11 +88,11 @@ def test_revisit_catches_an_edit_without_rediscovery(crawled, store: Store):  # 
     finally:
         server.state = 1
     assert result.ok, result.log_tail
-    outcomes = {f.article_key: f.outcome for f in store.fetches(run_id="revisit-2", role="article")}
+    outcomes = {f.article_key: f.outcome for f in store.fetches.where(run_id="revisit-2", role="article")}
     assert outcomes[READOUT] == "changed"
-    assert len(store.versions(READOUT)) == 2
+    assert len(store.articles.versions(READOUT)) == 2
     # only discovery finds new articles
-    assert store.article("mofa:mofaj/na/na1/us/pageit_000001_01530") is None
+    assert store.articles.article("mofa:mofaj/na/na1/us/pageit_000001_01530") is None
 
 
 def test_nothing_due_means_no_crawl(crawled):  # type: ignore[no-untyped-def]

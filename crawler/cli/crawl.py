@@ -51,9 +51,9 @@ def _check_database(url: str) -> None:
     line from the CLI, not a traceback from inside each crawl."""
     store = Store(url)
     try:
-        require_current_schema(store)
+        require_current_schema(store.db.engine)
     finally:
-        store.dispose()
+        store.db.dispose()
 
 
 def _why_failed(result: CrawlResult) -> str:

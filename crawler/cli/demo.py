@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     db_path = (workdir / "talkwatch.sqlite3").resolve()
     db_url = f"sqlite:///{db_path}"
     store = Store(db_url)
-    ensure_schema(store)
+    ensure_schema(store.db.engine)
     mirror = MirrorServer()
     mirror.start_in_thread()
     print(f"[demo] mirror serving the project's outlet pages at {mirror.base_url}")
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     report = build_report(store, channel="demo")
     report_path = write_text_atomic(workdir / "report.md", render(report, "md"))
     html_path = write_text_atomic(workdir / "report.html", render(report, "html"))
-    store.mark_delivered(report.alert_ids, "demo")
+    store.alerts.mark_delivered(report.alert_ids, "demo")
     counts = store.counts()
     print(f"[demo] stored {counts['articles']} articles, {counts['versions']} versions, "
           f"{counts['threads']} threads, {counts['alerts']} alerts from {counts['fetches']} fetches")

@@ -7,6 +7,7 @@ import argparse
 from crawler.cli import DB_HELP, add_command
 from crawler.outlets import OUTLET_NAMES
 from crawler.reextract import reextract
+from crawler.syndication import TEXT_RULES
 from storage import Store
 from storage.migrate import require_current_schema
 
@@ -23,11 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    store = Store(args.db)
+    store = Store(args.db, rules=TEXT_RULES)
     try:
-        require_current_schema(store)
+        require_current_schema(store.db.engine)
         report = reextract(store, args.outlet)
         print(report.summary())
     finally:
-        store.dispose()
+        store.db.dispose()
     return 1 if report.parser_errors else 0

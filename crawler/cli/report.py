@@ -70,8 +70,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--channel {args.channel}: a [[delivery]] channel is sent where and how its "
                           "config says; leave out --out and --format (or name another channel)")
     store = Store(args.db or (config.database_url if config else "") or None)
-    require_current_schema(store)
-    print(f"database: {mask_secrets(store.url)}", file=sys.stderr)
+    require_current_schema(store.db.engine)
+    print(f"database: {mask_secrets(store.db.url)}", file=sys.stderr)
     if channel is not None:
         return _deliver(store, channel, config, since)
     fmt = args.format or _format_of(args.out) or "md"
@@ -117,5 +117,5 @@ def write_report(store: Store, out: Path, channel: str | None = None, since: dat
     else:
         path = write_text_atomic(out, text)
     if channel is not None:
-        store.mark_delivered(report.alert_ids, channel)
+        store.alerts.mark_delivered(report.alert_ids, channel)
     return path

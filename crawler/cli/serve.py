@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"talkwatch serve: {refusal}", file=sys.stderr)
         return 2
     store = Store(args.db)
-    require_current_schema(store)
+    require_current_schema(store.db.engine)
     from waitress import create_server
 
     from crawler.web import create_app
@@ -71,5 +71,5 @@ def run(args: argparse.Namespace) -> int:
     finally:
         stop_indexing.set()
         server.close()
-        store.dispose()
+        store.db.dispose()
     return 0

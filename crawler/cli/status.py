@@ -15,8 +15,9 @@ from crawler.reports.data import crawl_health
 from crawler.secrets import mask_secrets
 from crawler.service.config import Config, load_config
 from storage import Store
-from storage.health import RunHealth, RunRow, last_runs
+from storage.health import RunHealth
 from storage.migrate import require_current_schema
+from storage.runs import RunRow
 
 # The monitor's schedule is read from its table without loading the monitor (APScheduler, the crawl
 # runner and Scrapy behind it): the table name and the job ids are crawler.service.scheduler's, and
@@ -42,16 +43,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def next_runs(store: Store) -> dict[str, datetime | None]:
     """Next run of every job in the monitor's job store (read straight from its table)."""
-    if not inspect(store.engine).has_table(JOBS_TABLE):
+    if not inspect(store.db.engine).has_table(JOBS_TABLE):
         return {}
-    with store.engine.connect() as conn:
+    with store.db.engine.connect() as conn:
         rows = conn.execute(text(f"SELECT id, next_run_time FROM {JOBS_TABLE}"))
         return {row.id: datetime.fromtimestamp(row.next_run_time, UTC) if row.next_run_time else None
                 for row in rows}
 
 
 def status(store: Store, config: Config) -> dict[str, Any]:
-    latest = last_runs(store)
+    latest = store.runs.latest()
     upcoming = next_runs(store)
     jobs = []
     for job_id in sorted(configured_jobs(config) | set(upcoming) | {j for j in latest if ":" in j
@@ -63,7 +64,7 @@ def status(store: Store, config: Config) -> dict[str, Any]:
     health, alarms = crawl_health(store, config)
     pending = [{"outlet": outlet, "url": p.url, "last_outcome": p.outcome, "reason": p.reason,
                 "tries": p.tries, "next_try": p.next_try.isoformat()}
-               for outlet, p in ((_outlet_of(p.url), p) for p in store.pending_articles())]
+               for outlet, p in ((_outlet_of(p.url), p) for p in store.fetches.pending_articles())]
     return {"jobs": jobs,
             "health": [{"outlet": h.outlet, **(h.health.to_dict() if h.health else {})} for h in health],
             "alarms": [{"outlet": a.outlet, "kind": a.kind, "message": a.message} for a in alarms],
@@ -95,9 +96,9 @@ def _run(run: RunRow | None) -> dict[str, Any] | None:
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     store = Store(args.db or config.database_url or None)
-    require_current_schema(store)
+    require_current_schema(store.db.engine)
     data = status(store, config)
-    data["database"] = mask_secrets(store.url)
+    data["database"] = mask_secrets(store.db.url)
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=1))
         return 0

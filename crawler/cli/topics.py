@@ -73,11 +73,11 @@ def throwaway_store() -> Iterator[Store]:
     """The crawler's own storage, in a temporary SQLite file, for threading during an evaluation."""
     with tempfile.TemporaryDirectory(prefix="talkwatch-eval-") as tmp:
         store = Store(f"sqlite:///{Path(tmp) / 'eval.sqlite3'}")
-        require_current_schema(store)
+        require_current_schema(store.db.engine)
         try:
             yield store
         finally:
-            store.dispose()
+            store.db.dispose()
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -87,6 +87,6 @@ def run_eval(args: argparse.Namespace) -> int:
         print(f"talkwatch eval-topics: {exc}", file=sys.stderr)
         return 2
     with throwaway_store() as store:
-        result = evaluate(items, book_factory=lambda: store)
+        result = evaluate(items, book_factory=lambda: store.threads)
     print(json.dumps(to_json(result), ensure_ascii=False) if args.json else format_text(result))
     return 0

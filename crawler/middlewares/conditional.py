@@ -27,7 +27,7 @@ class ConditionalGetMiddleware:
             return
         if urlsplit(request.url).path == "/robots.txt":
             return
-        validators = store_for(self.crawler).validators(request.url)
+        validators = store_for(self.crawler).fetches.validators(request.url)
         if validators is None:
             return
         etag, last_modified = validators

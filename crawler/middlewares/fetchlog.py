@@ -64,7 +64,7 @@ class FetchLogMiddleware:
                      "reads every listing in full", reason, len(pending))
             return
         store = store_for(self.crawler)
-        with store.session() as session:
+        with store.db.session() as session:
             for fetch_id, (etag, last_modified) in self.listing_validators.items():
                 fetch = session.get(Fetch, fetch_id)
                 if fetch is not None:
@@ -92,11 +92,11 @@ class FetchLogMiddleware:
         etag, last_modified = _header(response, b"ETag"), _header(response, b"Last-Modified")
         deferred = role == "discovery" and outcome == "fetched" and (etag or last_modified)
         snapshot_sha = None
-        with store.unit():  # the snapshot and its fetch log row: one transaction
+        with store.db.unit():  # the snapshot and its fetch log row: one transaction
             if outcome == "fetched" and role == "article":
                 content_type = _header(response, b"Content-Type")
-                snapshot_sha = store.save_snapshot(request.url, response.body, content_type)
-            fetch_id = store.record_fetch(
+                snapshot_sha = store.fetches.save_snapshot(request.url, response.body, content_type)
+            fetch_id = store.fetches.record_fetch(
                 run_id=self.run_id, outlet=outlet_name(self.crawler), url=request.url, role=role,
                 status=response.status, bytes=len(response.body),
                 etag=None if deferred else etag, last_modified=None if deferred else last_modified,
@@ -122,7 +122,7 @@ class FetchLogMiddleware:
             return
         role = request.meta.get("talkwatch_role", "other")
         try:
-            request.meta["fetch_id"] = store_for(self.crawler).record_fetch(
+            request.meta["fetch_id"] = store_for(self.crawler).fetches.record_fetch(
                 run_id=self.run_id, outlet=outlet_name(self.crawler), url=request.url,
                 role=role, status=None, bytes=0,
                 duration_ms=_elapsed_ms(request), outcome=outcome, reason=mask_secrets(reason)[:500],
@@ -152,7 +152,7 @@ def refusal_reason(exception: IgnoreRequest) -> str:
 def record_refusal(crawler: Crawler, request: Request, response: Response, reason: str) -> None:
     """A response a middleware refused after it arrived (a gzip bomb): one ``refused`` row."""
     try:
-        store_for(crawler).record_fetch(
+        store_for(crawler).fetches.record_fetch(
             run_id=run_id_for(crawler), outlet=outlet_name(crawler), url=request.url,
             role=request.meta.get("talkwatch_role", "other"), status=response.status,
             bytes=len(response.body), duration_ms=_elapsed_ms(request), outcome="refused", reason=reason)

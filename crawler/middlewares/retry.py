@@ -101,4 +101,4 @@ class RetryAfterMiddleware:
 
     def _note(self, fetch_id: int | None, outcome: str, reason: str) -> None:
         if fetch_id is not None:
-            store_for(self.crawler).update_fetch(fetch_id, outcome, reason)
+            store_for(self.crawler).fetches.update_fetch(fetch_id, outcome, reason)

@@ -32,6 +32,6 @@ class StorePipeline:
     def refuse(self, fetch_id: int | None, reason: str, message: str) -> NoReturn:
         """Record in the fetch log that the page was rejected, and drop the item."""
         if fetch_id is not None:
-            self.store.update_fetch(fetch_id, "rejected", reason)
+            self.store.fetches.update_fetch(fetch_id, "rejected", reason)
         self.count("rejected")
         raise DropItem(message, log_level="INFO")

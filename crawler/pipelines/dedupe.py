@@ -26,8 +26,8 @@ class DedupePipeline(StorePipeline):
         seen_key = (article.key, item.fingerprint)
         if seen_key in self.seen:
             if item.fetch_id is not None:
-                self.store.update_fetch(item.fetch_id, "unchanged", "duplicate in this crawl",
-                                        article_key=article.key)
+                self.store.fetches.update_fetch(item.fetch_id, "unchanged", "duplicate in this crawl",
+                                                article_key=article.key)
             self.count("unchanged")
             raise DropItem(f"{article.key}: duplicate in this crawl", log_level="DEBUG")
         self.seen.add(seen_key)

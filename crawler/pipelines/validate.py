@@ -13,7 +13,7 @@ class ValidatePipeline(StorePipeline):
     def process_item(self, item: ArticleItem | RejectedPage) -> ArticleItem:
         fields = item.fields if isinstance(item, RejectedPage) else field_paths(item.article.sources)
         if item.fetch_id is not None and fields is not None:
-            self.store.record_fields(item.fetch_id, fields)  # crawl health's field coverage
+            self.store.fetches.record_fields(item.fetch_id, fields)  # crawl health's field coverage
         if isinstance(item, RejectedPage):
             self.refuse(item.fetch_id, item.reason, f"not stored: {item.url}: {item.reason}")
         reason = validate(item.article)

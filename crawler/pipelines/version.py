@@ -3,8 +3,8 @@ drop the page when it did not: "unchanged" (the same text as the latest version,
 or "trivial" (it differs only in width, spacing or punctuation). Both are counted in the fetch log and in
 the crawl stats, and both are a visit for the revisit schedule.
 
-``Store.save_version`` also keeps the revisit schedule in step, and the near-duplicate index, the copy
-links (syndication) and the jiji 速報 merges.
+``store.articles.save_version`` also keeps the revisit schedule in step, and the near-duplicate index, the
+copy links (syndication) and the jiji 速報 merges.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 from crawler.service.config import Config, parse_config
 from storage import AlertView, Store
-from storage.health import Alarm, RunHealth, RunRow, outlet_alarms, runs
+from storage.health import Alarm, RunHealth, outlet_alarms
+from storage.runs import RunRow
 
 
 @dataclass
@@ -73,7 +74,7 @@ def build_report(store: Store, channel: str | None = None, since: datetime | Non
     or those not yet delivered to ``channel``. Building a report changes nothing."""
     threads: dict[int | None, ThreadSection] = {}
     changed: list[AlertView] = []
-    for alert in store.alert_views(channel, since):
+    for alert in store.alerts.alert_views(channel, since):
         if alert.kind == "changed":
             changed.append(alert)
             continue
@@ -92,7 +93,7 @@ def crawl_health(store: Store, config: Config, now: datetime | None = None) -> t
     alarms: list[Alarm] = []
     h = config.health
     for outlet in config.enabled_outlets():
-        latest = runs(store, job=f"crawl:{outlet.name}", limit=1, finished_only=True)
+        latest = store.runs.recent(job=f"crawl:{outlet.name}", limit=1, finished_only=True)
         run = latest[0] if latest else None
         rows.append(OutletHealth(outlet.name, run, RunHealth.from_dict(run.health) if run and run.health
                                  else None))

@@ -72,7 +72,7 @@ class ChannelConfig:
 
     @property
     def channel_id(self) -> str:
-        """What ``Store.mark_delivered`` records: an alert goes to each channel once."""
+        """What ``store.alerts.mark_delivered`` records: an alert goes to each channel once."""
         return f"{self.kind}:{self.name}"
 
     def secret(self, env_name: str) -> str | None:

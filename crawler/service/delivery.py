@@ -1,9 +1,9 @@
 """Deliver a report to a channel: a file, email (smtplib), a webhook (JSON POST), or any apprise URL.
 
-Each channel gets only the alerts it has not had yet (``Store.mark_delivered`` records what went out,
+Each channel gets only the alerts it has not had yet (``store.alerts.mark_delivered`` records what went out,
 after the send succeeded); failures that may heal are retried with exponential backoff (those that cannot,
 such as an HTTP 4xx or a refused recipient, are not) and every delivery is written
-to the delivery log (``storage.health.delivery_log``). Secrets come from environment variables named in
+to the delivery log (``store.runs.record_delivery``). Secrets come from environment variables named in
 the channel's config and are never logged: log lines and recorded errors name the channel, not its URL.
 """
 
@@ -29,7 +29,6 @@ from crawler.reports.output import write_text_atomic
 from crawler.secrets import mask_secrets
 from crawler.service.config import ChannelConfig, Config
 from storage import Store
-from storage.health import record_delivery
 
 log = logging.getLogger(__name__)
 
@@ -67,18 +66,18 @@ def deliver(store: Store, channel: ChannelConfig, config: Config | None = None, 
     report, left_out = narrow_report(store, build_report(store, channel=channel.channel_id, since=since,
                                                          config=config))
     if left_out:
-        store.mark_delivered(left_out, channel.channel_id)  # not wanted: never sent, never asked again
+        store.alerts.mark_delivered(left_out, channel.channel_id)  # not wanted: never sent, never asked again
     alerts, alarms = len(report.alert_ids), len(report.alarms)
     if report.is_empty and not report.alarms and not channel.send_empty:
         log.info("delivery %s: nothing new, nothing sent", channel.channel_id)
-        record_delivery(store, channel.channel_id, "skipped", 0, 0, 0)
+        store.runs.record_delivery(channel.channel_id, "skipped", 0, 0, 0)
         return DeliveryResult(channel.channel_id, "skipped", 0, 0, 0)
     attempts, error = _send_with_retries(channel, report, sleep)
     if error is not None:
-        record_delivery(store, channel.channel_id, "failed", attempts, alerts, alarms, error)
+        store.runs.record_delivery(channel.channel_id, "failed", attempts, alerts, alarms, error)
         return DeliveryResult(channel.channel_id, "failed", attempts, alerts, alarms, error)
-    store.mark_delivered(report.alert_ids, channel.channel_id)
-    record_delivery(store, channel.channel_id, "sent", attempts, alerts, alarms)
+    store.alerts.mark_delivered(report.alert_ids, channel.channel_id)
+    store.runs.record_delivery(channel.channel_id, "sent", attempts, alerts, alarms)
     log.info("delivery %s: sent %d alerts and %d alarms (attempt %d)", channel.channel_id, alerts, alarms,
              attempts)
     return DeliveryResult(channel.channel_id, "sent", attempts, alerts, alarms)
@@ -141,7 +140,7 @@ def write_report_files(store: Store, out_dir: Path, formats: list[str], config: 
         names = ["latest"] + ([f"report-{report.generated_at:%Y%m%dT%H%M%S}"] if not report.is_empty else [])
         for name in names:
             paths.append(write_text_atomic(out_dir / f"{name}{SUFFIXES[fmt]}", text))
-    store.mark_delivered(report.alert_ids, channel)
+    store.alerts.mark_delivered(report.alert_ids, channel)
     return paths
 
 

@@ -41,21 +41,22 @@ def pinned_now(value: str | None) -> datetime | None:
 def claim_due(crawler: Crawler, outlet: str) -> list[DueVisit]:
     """The outlet's due articles, claimed for this crawl (their next visit moves along the schedule)."""
     settings = crawler.settings
-    return store_for(crawler).claim_due(outlet, limit=settings.getint("TALKWATCH_REVISIT_LIMIT", 500),
-                                        now=pinned_now(settings.get("TALKWATCH_NOW")))
+    return store_for(crawler).articles.claim_due(outlet,
+                                                 limit=settings.getint("TALKWATCH_REVISIT_LIMIT", 500),
+                                                 now=pinned_now(settings.get("TALKWATCH_NOW")))
 
 
 def pending_due(crawler: Crawler, outlet: str) -> list[str]:
     """URLs of the outlet's pending articles (last try not stored) whose backoff has passed: asked for
     again whatever their listing answers, so a failure never loses an article for good."""
     now = pinned_now(crawler.settings.get("TALKWATCH_NOW")) or datetime.now(UTC)
-    return [p.url for p in store_for(crawler).pending_articles(outlet) if p.next_try <= now]
+    return [p.url for p in store_for(crawler).fetches.pending_articles(outlet) if p.next_try <= now]
 
 
 def outlets_due(store: Store, now: datetime | None = None,
                 outlets: list[str] | None = None) -> dict[str, int]:
     """Outlets (of ``outlets``) with articles due for a revisit, and how many, in name order."""
-    due = store.due_counts(now)
+    due = store.articles.due_counts(now)
     return {name: count for name, count in sorted(due.items())
             if count and (outlets is None or name in outlets)}
 
@@ -65,10 +66,10 @@ def run_revisits(database_url: str, mirror_url: str | None = None, now: datetime
     """Run a revisit-only crawl of every outlet (of ``outlets``) that has due articles."""
     store = Store(database_url)
     try:
-        require_current_schema(store)
+        require_current_schema(store.db.engine)
         due = outlets_due(store, now, outlets)
     finally:
-        store.dispose()
+        store.db.dispose()
     settings = {"TALKWATCH_NOW": now.isoformat()} if now else {}
     return [run_crawl(outlet, database_url, mirror_url=mirror_url, timeout=timeout, settings=settings,
                       spider_args={"revisit": "only"})

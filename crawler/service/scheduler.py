@@ -44,7 +44,7 @@ from crawler.service.crawl import CrawlResult, run_crawl
 from crawler.service.revisit import outlets_due
 from storage import Store, lease
 from storage.db import database_url
-from storage.health import close_stale_runs, finish_run, run_health, start_run
+from storage.health import run_health
 from storage.migrate import ensure_schema
 
 log = logging.getLogger("talkwatch.monitor")
@@ -62,7 +62,7 @@ def _outlet_lock(outlet: str) -> threading.Lock:
 
 def _store(config: Config) -> Store:
     store = Store(database_url(config.database_url or None))
-    ensure_schema(store)
+    ensure_schema(store.db.engine)
     return store
 
 
@@ -83,7 +83,7 @@ def crawl_job(outlet: str, config_data: dict[str, Any], revisit: bool = False) -
         try:
             return _run_crawl(store, config, outlet, job, revisit)
         finally:
-            store.dispose()
+            store.db.dispose()
     finally:
         lock.release()
 
@@ -96,7 +96,7 @@ def revisit_job(config_data: dict[str, Any]) -> None:
     try:
         waiting = outlets_due(store, outlets=[o.name for o in config.enabled_outlets()])
     finally:
-        store.dispose()
+        store.db.dispose()
     if not waiting:
         log.info("revisit: no article is due")
         return
@@ -114,7 +114,7 @@ def report_job(config_data: dict[str, Any]) -> None:
     config = Config.from_dict(config_data)
     store = _store(config)
     run_id = new_run_id("report")
-    start_run(store, run_id, "report")
+    store.runs.start(run_id, "report")
     try:
         # the report files and each channel are independent: an unwritable report folder is told in
         # the run's record (an alarm), and every channel is still tried
@@ -128,31 +128,31 @@ def report_job(config_data: dict[str, Any]) -> None:
         failed = [r.channel for r in results if r.outcome == "failed"]
         message = (files_error or f"wrote {', '.join(str(p) for p in paths) or 'no files'}") + "; " + (
             "; ".join(f"{r.channel}: {r.outcome}" for r in results) or "no delivery channels")
-        finish_run(store, run_id, "failed" if failed or files_error else "ok",
-                   stats={"channels": len(results), "failed": len(failed), "files": len(paths)},
-                   message=message)
+        store.runs.finish(run_id, "failed" if failed or files_error else "ok",
+                          stats={"channels": len(results), "failed": len(failed), "files": len(paths)},
+                          message=message)
         log.info("report: %s", message)
     except Exception as exc:
         log.exception("report failed")
-        finish_run(store, run_id, "failed", message=f"{type(exc).__name__}: {exc}"[:500])
+        store.runs.finish(run_id, "failed", message=f"{type(exc).__name__}: {exc}"[:500])
     finally:
-        store.dispose()
+        store.db.dispose()
 
 
 def _run_crawl(store: Store, config: Config, outlet: str, job: str, revisit: bool) -> str:
     outlet_config = config.outlets[outlet]
     run_id = new_run_id(job)
-    start_run(store, run_id, job, outlet)
+    store.runs.start(run_id, job, outlet)
     log.info("%s: started (run %s)", job, run_id)
     started = time.monotonic()
     with _progress(store, job, run_id, started, config.progress_seconds):
         try:
-            result = run_crawl(outlet, store.url, mirror_url=config.mirror_url or None,
-                               timeout=outlet_config.timeout_minutes * 60, run_id=run_id,
-                               spider_args={"revisit": "only"} if revisit else None)
+            result = run_crawl(outlet, store.db.url, mirror_url=config.mirror_url or None,
+                                  timeout=outlet_config.timeout_minutes * 60, run_id=run_id,
+                                  spider_args={"revisit": "only"} if revisit else None)
         except Exception as exc:  # the run itself could not start
             log.exception("%s: could not run", job)
-            finish_run(store, run_id, "failed", message=f"{type(exc).__name__}: {exc}"[:500])
+            store.runs.finish(run_id, "failed", message=f"{type(exc).__name__}: {exc}"[:500])
             return "failed"
     # the crawl judged itself from its fetch log (storage errors included); a crawl that died did not
     health = result.health if "talkwatch/health" in result.stats else run_health(store, run_id)
@@ -161,7 +161,7 @@ def _run_crawl(store: Store, config: Config, outlet: str, job: str, revisit: boo
             "elapsed_time_seconds")
     stats = {k: v for k, v in result.stats.items() if k.startswith("talkwatch/") or k in kept}
     message = None if result.ok else (result.log_tail or "")[-1500:]
-    finish_run(store, run_id, outcome, result.returncode, stats, health.to_dict(), message)
+    store.runs.finish(run_id, outcome, result.returncode, stats, health.to_dict(), message)
     log.info("%s: %s in %.0f s — %s; health: %d pages, %d articles seen, %d blocked, %d errors",
              job, outcome, time.monotonic() - started, result.summary(), health.pages, health.items,
              health.blocked, health.errors)
@@ -229,7 +229,7 @@ def desired_jobs(config: Config) -> dict[str, dict[str, Any]]:
 def build_scheduler(config: Config, store: Store) -> BackgroundScheduler:
     workers = len(config.enabled_outlets()) + 2
     return BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=store.engine, tablename=JOBS_TABLE)},
+        jobstores={"default": SQLAlchemyJobStore(engine=store.db.engine, tablename=JOBS_TABLE)},
         executors={"default": ThreadPoolExecutor(workers)},
         job_defaults={"max_instances": 1, "coalesce": True,
                       "misfire_grace_time": int(config.misfire_grace_minutes * 60)},
@@ -274,13 +274,13 @@ def run_monitor(config: Config, stop: threading.Event | None = None, install_sig
         held = lease.current(store, MONITOR_LEASE)
         who = (f"{held.holder}, lease until {held.expires_at:%Y-%m-%d %H:%M:%S} UTC" if held
                else "another process")
-        store.dispose()
+        store.db.dispose()
         raise ConfigError(f"another monitor is running on this database ({who}); not starting a second "
                           "one (it would crawl and deliver everything twice)")
     renewer = threading.Thread(target=_keep_lease, args=(store, holder, stop), name="monitor-lease",
                                daemon=True)
     renewer.start()
-    stale = close_stale_runs(store)
+    stale = store.runs.close_stale()
     if stale:
         log.warning("%d runs were left running by an earlier monitor: marked interrupted", stale)
     scheduler = build_scheduler(config, store)
@@ -295,8 +295,8 @@ def run_monitor(config: Config, stop: threading.Event | None = None, install_sig
     scheduler.start(paused=True)
     changed = install_jobs(scheduler, config)
     scheduler.resume()
-    log.info("monitor started: database %s; %s", mask_secrets(store.url),
-             ", ".join(f"{o.name} every {o.interval_minutes:g} min" for o in config.enabled_outlets()))
+    log.info("monitor started: database %s; %s", mask_secrets(store.db.url),
+                ", ".join(f"{o.name} every {o.interval_minutes:g} min" for o in config.enabled_outlets()))
     if changed:
         log.info("jobs added or updated: %s", ", ".join(changed))
     for job in scheduler.get_jobs():
@@ -308,7 +308,7 @@ def run_monitor(config: Config, stop: threading.Event | None = None, install_sig
     finally:
         shutdown(scheduler, config.stop_grace_seconds)
         lease.release(store, MONITOR_LEASE, holder)
-        store.dispose()
+        store.db.dispose()
     log.info("monitor stopped")
     return 0
 

@@ -109,9 +109,9 @@ def run_fault_matrix(database_url: str | None = None, timeout: float = 120) -> l
     with tempfile.TemporaryDirectory(prefix="talkwatch-selftest-") as tmp:
         db_url = database_url or f"sqlite:///{Path(tmp) / 'selftest.sqlite3'}"
         store = Store(db_url)
-        ensure_schema(store)
+        ensure_schema(store.db.engine)
         keys = {fault.name: _article_key(fault) for fault in FAULTS}
-        before = {name: len(store.versions(key)) for name, key in keys.items()}
+        before = {name: len(store.articles.versions(key)) for name, key in keys.items()}
         tag = uuid.uuid4().hex[:8]
         mirror = MirrorServer([FAULTS_DIR])
         mirror.start_in_thread()
@@ -131,9 +131,10 @@ def run_fault_matrix(database_url: str | None = None, timeout: float = 120) -> l
         finally:
             mirror.stop()
         results = [_judge(fault, store, tag, first[fault.outlet], later if fault.outlet == "mofa" else None,
-                          len(store.versions(keys[fault.name])) - before[fault.name], keys[fault.name], hits)
+                          len(store.articles.versions(keys[fault.name])) - before[fault.name],
+                          keys[fault.name], hits)
                    for fault in FAULTS]
-        store.dispose()
+        store.db.dispose()
     return results
 
 
@@ -147,7 +148,7 @@ def _article_key(fault: Fault) -> str:
 def _judge(fault: Fault, store: Store, tag: str, first: tuple[CrawlResult, str],
            later: tuple[CrawlResult, str] | None, versions: int, key: str,
            hits: dict[str, int]) -> FaultResult:
-    rows = [row for url in fault.urls for row in store.fetches(url=url)]
+    rows = [row for url in fault.urls for row in store.fetches.where(url=url)]
     rows.sort(key=lambda row: row.id)
     run1 = [row for row in rows if row.run_id == f"selftest-{tag}-1"]
     run2 = [row for row in rows if row.run_id == f"selftest-{tag}-2"]
@@ -171,7 +172,7 @@ def _judge(fault: Fault, store: Store, tag: str, first: tuple[CrawlResult, str],
     if crashed:
         problems.append("crashed" + (f" on {', '.join(crashes)}" if crashes else " (crawl process failed)"))
     if fault.title and versions:
-        titles = [version.title for version in store.versions(key)]
+        titles = [version.title for version in store.articles.versions(key)]
         if any(title != fault.title for title in titles):
             problems.append(f"version text {titles!r}, expected {fault.title!r}")
     problems += [f"fetched {url}" for url in fault.never_fetched if hits.get(url)]

@@ -29,8 +29,8 @@ def create_app(store: Store, token: str | None = None, sync_search: bool = True)
     app.jinja_env.filters.update(jst=timefmt.jst, iso=timefmt.iso, day=_day, outlet=outlet_name,
                                  person=person_name, meeting=meeting_name, safe_url=safe_url,
                                  link=external_link)
-    require_current_schema(store)  # an older schema: the desk says to run `talkwatch db upgrade`
-    index = SearchIndex(store.engine)
+    require_current_schema(store.db.engine)  # an older schema: the desk says to run `talkwatch db upgrade`
+    index = SearchIndex(store.db.engine)
     if sync_search:
         index.prune()
         index.sync(force=True)

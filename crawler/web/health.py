@@ -14,8 +14,9 @@ from crawler.reports.data import crawl_health
 from crawler.reports.timefmt import parse_time
 from crawler.service.config import parse_config
 from storage import Store
-from storage.health import Alarm, RunHealth, RunRow, health_of
+from storage.health import Alarm, RunHealth, health_of
 from storage.models import Fetch
+from storage.runs import RunRow
 
 RECENT_RUNS = 5
 FETCH_WINDOW = 50_000  # the fetch log rows looked at for recent runs
@@ -51,7 +52,7 @@ class Overview:
 def _fetch_runs(store: Store) -> dict[str, list[FetchRun]]:
     """Each outlet's most recent runs in the fetch log, read from its last ``FETCH_WINDOW`` rows only
     (the log grows by every request of every crawl), in two queries for all outlets."""
-    with store.session() as s:
+    with store.db.session() as s:
         conn = s.connection()
         last = conn.execute(select(func.max(Fetch.id))).scalar() or 0
         spans = conn.execute(
@@ -78,7 +79,7 @@ def _fetch_runs(store: Store) -> dict[str, list[FetchRun]]:
 def _alarms(store: Store) -> tuple[list[Any], list[Alarm]]:
     """The reports' crawl health and alarms, computed at most every ``ALARMS_TTL`` seconds per database
     (a score of queries per outlet)."""
-    key = store.url
+    key = store.db.url
     cached = _ALARMS.get(key)
     if cached is None or time.monotonic() - cached[0] > ALARMS_TTL:
         cached = _ALARMS[key] = (time.monotonic(), *crawl_health(store, parse_config({})))
@@ -89,11 +90,11 @@ def overview(store: Store) -> Overview:
     config = parse_config({})
     scheduled, alarms = _alarms(store)
     by_outlet = {row.outlet: row.last_run for row in scheduled}
-    due = store.due_counts()
+    due = store.articles.due_counts()
     runs = _fetch_runs(store)
     outlets = [OutletState(o.name, runs.get(o.name, []), by_outlet.get(o.name), due.get(o.name, 0))
                for o in config.enabled_outlets()]
-    with store.session() as s:
+    with store.db.session() as s:
         problems = s.connection().execute(
             select(Fetch.id, Fetch.outlet, Fetch.url, Fetch.status, Fetch.outcome, Fetch.reason,
                    Fetch.fetched_at).where(Fetch.outcome.in_(PROBLEMS))

@@ -60,7 +60,7 @@ class ChannelRules:
 
 
 def rules(store: Store, channel: str) -> ChannelRules:
-    with store.session() as s:
+    with store.db.session() as s:
         conn = s.connection()
         rows = conn.execute(select(subscriptions.c.kind, subscriptions.c.value)
                             .where(subscriptions.c.channel == channel)).all()
@@ -77,7 +77,7 @@ def subscribe(store: Store, channel: str, kind: str, value: str) -> None:
     if kind not in KINDS:
         raise ValueError(f"unknown subscription kind {kind!r}")
     try:
-        with store.session() as s:
+        with store.db.session() as s:
             s.execute(subscriptions.insert().values(channel=channel, kind=kind, value=value,
                                                     created_at=utcnow()))
     except IntegrityError:
@@ -85,21 +85,21 @@ def subscribe(store: Store, channel: str, kind: str, value: str) -> None:
 
 
 def unsubscribe(store: Store, channel: str, kind: str, value: str) -> None:
-    with store.session() as s:
+    with store.db.session() as s:
         s.execute(delete(subscriptions).where(subscriptions.c.channel == channel,
                                               subscriptions.c.kind == kind, subscriptions.c.value == value))
 
 
 def mute(store: Store, channel: str, thread_id: int, until: datetime | None = None) -> None:
     """Mute a talk for a channel, for good or until ``until`` (a snooze); muting again moves the end."""
-    with store.session() as s:
+    with store.db.session() as s:
         s.execute(delete(mutes).where(mutes.c.channel == channel, mutes.c.thread_id == thread_id))
         s.execute(mutes.insert().values(channel=channel, thread_id=thread_id, until=until,
                                         created_at=utcnow()))
 
 
 def unmute(store: Store, channel: str, thread_id: int) -> None:
-    with store.session() as s:
+    with store.db.session() as s:
         s.execute(delete(mutes).where(mutes.c.channel == channel, mutes.c.thread_id == thread_id))
 
 
@@ -107,7 +107,7 @@ def channels(store: Store) -> list[str]:
     """Channels the desk knows: those with subscriptions or mutes, and those alerts were delivered to."""
     query = union(select(subscriptions.c.channel), select(mutes.c.channel),
                   select(Delivery.channel).distinct())
-    with store.session() as s:
+    with store.db.session() as s:
         return sorted({row[0] for row in s.execute(query)})
 
 

@@ -30,7 +30,7 @@ def _store() -> Store:
 
 @contextmanager
 def reading() -> Iterator[Connection]:
-    with _store().session() as s:
+    with _store().db.session() as s:
         yield s.connection()
 
 
@@ -114,7 +114,7 @@ def snapshot(sha: str) -> Response:
     if not _SHA.match(sha):
         abort(404)
     try:
-        _url, content_type, body = _store().load_snapshot(sha)
+        _url, content_type, body = _store().fetches.load_snapshot(sha)
     except KeyError:
         abort(404)
     as_text = request.args.get("as") == "text" or "html" not in (content_type or "text/html")

@@ -3,6 +3,8 @@ without one (the ``alembic`` command line) the URL comes from the config or TALK
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy.engine import Connection
 
@@ -13,7 +15,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
     # tables of other metadata (storage/health.py's service tables) are not ours to migrate
     return not (type_ == "table" and reflected and compare_to is None)
 

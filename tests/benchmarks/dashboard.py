@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from crawler.syndication import TEXT_RULES
 from storage import Store
 from storage.diff import version_diff
 from storage.models import Article, Base, Fetch, Thread, ThreadMember, TopicMatch, Version
@@ -108,7 +109,7 @@ def generate(store: Store, sizes: Sizes, seed: int = 17) -> dict[str, int]:
     def talk_of(a: int) -> int | None:
         return min(talks, (a // step - 1) // sizes.per_talk + 1) if a % step == 0 else None
 
-    with store.engine.begin() as conn:
+    with store.db.engine.begin() as conn:
         thread_rows, thread_pairs = [], {}
         for t in range(1, talks + 1):
             pair = PAIRS[t % len(PAIRS)]
@@ -266,18 +267,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 def run(url: str, articles: int, repeat: int) -> dict[str, Any]:
     from crawler.web import create_app
 
-    store = Store(url)
-    with store.engine.begin() as conn:
+    store = Store(url, rules=TEXT_RULES)
+    with store.db.engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE IF EXISTS web_search")
-    Base.metadata.drop_all(store.engine)
-    store.create_schema()
+    Base.metadata.drop_all(store.db.engine)
+    store.db.create_schema()
     began = time.perf_counter()
     counts = generate(store, Sizes(articles))
-    if store.engine.dialect.name == "postgresql":
-        with store.engine.begin() as conn:  # what autovacuum does to a database that grew
+    if store.db.engine.dialect.name == "postgresql":
+        with store.db.engine.begin() as conn:  # what autovacuum does to a database that grew
             conn.exec_driver_sql("ANALYZE")
     generated_s = time.perf_counter() - began
-    print(f"generated {counts} in {generated_s:.1f} s ({store.engine.dialect.name})", flush=True)
+    print(f"generated {counts} in {generated_s:.1f} s ({store.db.engine.dialect.name})", flush=True)
     began = time.perf_counter()
     app = create_app(store)
     index_s = time.perf_counter() - began
@@ -288,9 +289,9 @@ def run(url: str, articles: int, repeat: int) -> dict[str, Any]:
         goal = SEARCH_GOAL_MS if name.startswith("search") else PAGE_GOAL_MS
         verdict = "ok" if f["p95_ms"] <= goal else "OVER"
         print(f"{name:<24} {f['p50_ms']:>8} {f['p95_ms']:>8} {f['max_ms']:>8}  ≤{goal:.0f} {verdict}")
-    store.dispose()
-    figures = {"database": store.engine.dialect.name, **counts, "generate_s": round(generated_s, 1),
-               "search_index_s": round(index_s, 1), "pages": pages}
+    store.db.dispose()
+    figures = {"database": store.db.engine.dialect.name, **counts, "generate_s": round(generated_s, 1),
+                  "search_index_s": round(index_s, 1), "pages": pages}
     print(json.dumps(figures, ensure_ascii=False))
     return figures
 

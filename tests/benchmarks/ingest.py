@@ -42,10 +42,11 @@ from crawler.mirror import SITE_DIR
 from crawler.mirror.server import MirrorServer
 from crawler.outlets import get_outlet
 from crawler.service.crawl import run_crawl
+from crawler.syndication import TEXT_RULES, minhash, signature_text
 from storage import Store
 from storage.diff import render, texts
 from storage.models import Article, Signature, SignatureBand, Version
-from storage.syndication import band_buckets, minhash, signature_text
+from storage.syndication import band_buckets
 from tests.support import page_response
 
 REPO = Path(__file__).resolve().parents[2]
@@ -243,7 +244,7 @@ def diff_sizes(store: Store) -> dict[str, Any]:
     """Corrections' stored diff size against the body's (UTF-8 bytes), and the size of the readable form
     talkwatch stored before migration 0005 (ASCII-escaped JSON)."""
     before = aliased(Version)
-    with store.session() as s:
+    with store.db.session() as s:
         rows = s.execute(select(Version.diff, Version.body, before)
                          .join(before, (before.article_id == Version.article_id)
                                & (before.seq == Version.seq - 1))
@@ -289,11 +290,11 @@ def poll(plan: dict[str, dict[str, Any]], db_url: str, mirror: MirrorServer, set
 
 
 def neardup_timings(sizes: list[int], workdir: Path, lookups: int = 200, seed: int = 7) -> list[float]:
-    """Mean ms per ``Store.near_duplicates`` lookup with ``size`` articles indexed, for each size."""
+    """Mean ms per ``store.copies.near_duplicates`` lookup with ``size`` articles indexed, for each size."""
     rng = random.Random(seed)
     words = vocabulary(rng)
-    store = Store(f"sqlite:///{workdir / 'neardup.sqlite3'}")
-    store.create_schema()
+    store = Store(f"sqlite:///{workdir / 'neardup.sqlite3'}", rules=TEXT_RULES)
+    store.db.create_schema()
     stored: list[tuple[str, str]] = []
     timings = []
     try:
@@ -302,13 +303,13 @@ def neardup_timings(sizes: list[int], workdir: Path, lookups: int = 200, seed: i
             probes = [(f"probe {i}", diverse_text(rng, words)) for i in range(lookups // 2)]
             # half the lookups are copies of stored articles (they find their match)
             probes += [rng.choice(stored) for _ in range(lookups - len(probes))]
-            store.near_duplicates(*probes[0])  # warm the caches
+            store.copies.near_duplicates(*probes[0])  # warm the caches
             started = time.perf_counter()
-            found = sum(1 for title, body in probes if store.near_duplicates(title, body))
+            found = sum(1 for title, body in probes if store.copies.near_duplicates(title, body))
             timings.append((time.perf_counter() - started) * 1000 / len(probes))
             assert found >= lookups - lookups // 2, f"copies not found: {found}"
     finally:
-        store.dispose()
+        store.db.dispose()
     return timings
 
 
@@ -328,7 +329,7 @@ def _index_articles(store: Store, rng: random.Random, words: list[str], start: i
             signatures.append({"article_id": i + 1, "outlet": outlet, "published": None, "credit": None,
                                "minhash": values.tobytes()})
             bands += [{"article_id": i + 1, "bucket": bucket} for bucket in band_buckets(values)]
-        with store.session() as s:
+        with store.db.session() as s:
             s.execute(insert(Article), articles)
             s.execute(insert(Signature), signatures)
             s.execute(insert(SignatureBand), bands)
@@ -371,14 +372,14 @@ def _run(args: argparse.Namespace, sizes: list[int]) -> dict[str, Any]:
             baseline_before, baseline_pages = run_baseline(urls, mirror.base_url, workdir)
             db_url = f"sqlite:///{workdir / 'talkwatch.sqlite3'}"
             ingest_seconds, ingest_pages, first_bytes, peak_rss_mb = poll(plan, db_url, mirror, {})
-            store = Store(db_url)
+            store = Store(db_url, rules=TEXT_RULES)
             versions = store.counts()["versions"]
             print(f"ingest: {ingest_pages} pages in {ingest_seconds:.1f} s, {versions} versions, "
                   f"peak RSS {peak_rss_mb:.0f} MB", flush=True)
             later = (datetime.now(UTC) + timedelta(days=2)).isoformat()
             settings = {"TALKWATCH_NOW": later, "TALKWATCH_REVISIT_LIMIT": str(args.pages)}
             _, _revisited, second_bytes, _ = poll(plan, db_url, mirror, settings, revisit=True)
-            not_modified = len([f for f in store.fetches(role="article", outcome="not_modified")])
+            not_modified = len([f for f in store.fetches.where(role="article", outcome="not_modified")])
             new_versions = store.counts()["versions"] - versions
             print(f"second poll: {second_bytes} of {first_bytes} bytes, {not_modified} article 304s, "
                   f"{new_versions} new versions", flush=True)
@@ -386,7 +387,7 @@ def _run(args: argparse.Namespace, sizes: list[int]) -> dict[str, Any]:
             even_later = (datetime.now(UTC) + timedelta(days=4)).isoformat()
             poll(plan, db_url, mirror, settings | {"TALKWATCH_NOW": even_later}, revisit=True)
             sizes_of_diffs = diff_sizes(store)
-            store.dispose()
+            store.db.dispose()
             sd = sizes_of_diffs
             print(f"corrections: {sd['corrections']} of {corrected} corrected pages stored; diff "
                   f"{sd.get('diff_bytes')} bytes for a {sd.get('body_bytes')}-byte body on average, "

@@ -13,6 +13,7 @@ import pytest
 from crawler.mirror.server import MirrorServer
 from crawler.reports.data import build_report
 from crawler.service.crawl import run_crawl
+from crawler.syndication import TEXT_RULES
 from storage import Store
 from storage.migrate import ensure_schema
 from tests.reliability.sites import INDEX_URL, write_site
@@ -49,18 +50,18 @@ class Loop(threading.Thread):
 
 
 def test_scheduler_crawl_and_report_share_the_database(db_url: str, site_mirror: MirrorServer) -> None:
-    Store(db_url).create_schema()
-    scheduler_store, report_store = Store(db_url), Store(db_url)
-    ensure_schema(scheduler_store)
+    Store(db_url, rules=TEXT_RULES).db.create_schema()
+    scheduler_store, report_store = Store(db_url, rules=TEXT_RULES), Store(db_url, rules=TEXT_RULES)
+    ensure_schema(scheduler_store.db.engine)
 
     def schedule(n: int) -> None:  # what a scheduler writes: its own fetch-log rows, outcomes
-        fetch_id = scheduler_store.record_fetch(run_id="scheduler", outlet="mofa", url=f"https://x.test/{n}",
-                                                role="other", status=200, bytes=0, outcome="fetched")
-        scheduler_store.update_fetch(fetch_id, "unchanged", "scheduler heartbeat")
+        fetch_id = scheduler_store.fetches.record_fetch(run_id="scheduler", outlet="mofa", url=f"https://x.test/{n}",
+                                                        role="other", status=200, bytes=0, outcome="fetched")
+        scheduler_store.fetches.update_fetch(fetch_id, "unchanged", "scheduler heartbeat")
 
     def report(_n: int) -> None:  # what a report does: read alerts, mark them delivered
         built = build_report(report_store, channel="concurrency")
-        report_store.mark_delivered(built.alert_ids, "concurrency")
+        report_store.alerts.mark_delivered(built.alert_ids, "concurrency")
 
     loops = [Loop(schedule), Loop(report)]
     for loop in loops:
@@ -80,6 +81,6 @@ def test_scheduler_crawl_and_report_share_the_database(db_url: str, site_mirror:
     assert result.stat("versions/new") == ARTICLES
     counts = scheduler_store.counts()
     assert counts["versions"] == ARTICLES
-    assert len(scheduler_store.fetches(run_id="scheduler")) == loops[0].rounds
+    assert len(scheduler_store.fetches.where(run_id="scheduler")) == loops[0].rounds
     for store in (scheduler_store, report_store):
-        store.dispose()
+        store.db.dispose()

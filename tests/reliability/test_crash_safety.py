@@ -15,6 +15,7 @@ import pytest
 
 from crawler.mirror.server import MirrorServer
 from crawler.service.crawl import run_crawl
+from crawler.syndication import TEXT_RULES
 from storage import Store
 from storage.migrate import ensure_schema
 from tests.reliability.sites import INDEX_URL, write_site
@@ -57,15 +58,16 @@ def wait_for_versions(store: Store, at_least: int, process: subprocess.Popen[byt
 
 def version_rows(store: Store) -> set[tuple[str, int, str]]:
     rows = set()
-    for fetch in store.fetches(role="article"):
+    for fetch in store.fetches.where(role="article"):
         if fetch.article_key:
-            rows |= {(fetch.article_key, v.seq, v.fingerprint) for v in store.versions(fetch.article_key)}
+            rows |= {(fetch.article_key, v.seq, v.fingerprint)
+                     for v in store.articles.versions(fetch.article_key)}
     return rows
 
 
 def test_kill_9_mid_crawl_then_restart(db_url: str, slow_mirror: MirrorServer) -> None:
-    store = Store(db_url)
-    ensure_schema(store)
+    store = Store(db_url, rules=TEXT_RULES)
+    ensure_schema(store.db.engine)
     process = start_crawl(db_url, slow_mirror)
     try:
         wait_for_versions(store, 3, process)
@@ -75,7 +77,7 @@ def test_kill_9_mid_crawl_then_restart(db_url: str, slow_mirror: MirrorServer) -
     assert process.returncode == -signal.SIGKILL
 
     stored_before = version_rows(store)
-    fetches_before = {f.id for f in store.fetches()}
+    fetches_before = {f.id for f in store.fetches.where()}
     assert 3 <= len(stored_before) < ARTICLES  # the kill landed mid-crawl
 
     result = run_crawl("mofa", db_url, mirror_url=slow_mirror.base_url, timeout=120,
@@ -84,11 +86,11 @@ def test_kill_9_mid_crawl_then_restart(db_url: str, slow_mirror: MirrorServer) -
 
     stored_after = version_rows(store)
     assert stored_before <= stored_after  # nothing already stored is lost
-    assert fetches_before <= {f.id for f in store.fetches()}  # nor any fetch-log row
+    assert fetches_before <= {f.id for f in store.fetches.where()}  # nor any fetch-log row
     counts = store.counts()
     assert counts["articles"] == ARTICLES  # the restart picked up the rest
     assert counts["versions"] == ARTICLES  # one version each: nothing stored twice
     # the listing was read in full again, not answered 304 from a crawl that never finished
-    listing = store.fetches(url=INDEX_URL, run_id="restart")
+    listing = store.fetches.where(url=INDEX_URL, run_id="restart")
     assert [f.status for f in listing] == [200]
-    store.dispose()
+    store.db.dispose()

@@ -16,6 +16,7 @@ import pytest
 
 from crawler.mirror.server import MirrorServer
 from crawler.service.crawl import CrawlResult, run_crawl
+from crawler.syndication import TEXT_RULES
 from storage import Store
 
 pytestmark = pytest.mark.slow
@@ -23,11 +24,11 @@ OUTLETS = ("jiji", "mofa")
 
 
 def _counts(url: str) -> dict[str, int]:
-    store = Store(url)
+    store = Store(url, rules=TEXT_RULES)
     try:
         counts = store.counts()
     finally:
-        store.dispose()
+        store.db.dispose()
     return {k: counts[k] for k in ("articles", "versions", "alerts", "threads")}
 
 
@@ -69,9 +70,9 @@ def test_a_crawl_on_a_full_disk_loses_nothing(tiny_disk: Path, mirror_module: Mi
     for leftover in tiny_disk.iterdir():
         leftover.unlink()
     url = f"sqlite:///{tiny_disk / 'talkwatch.sqlite3'}"
-    store = Store(url)
-    store.create_schema()
-    store.dispose()
+    store = Store(url, rules=TEXT_RULES)
+    store.db.create_schema()
+    store.db.dispose()
     filler = tiny_disk / "filler"
     stat = os.statvfs(tiny_disk)
     filler.write_bytes(b"\0" * max(stat.f_bavail * stat.f_frsize - free_kb * 1024, 0))

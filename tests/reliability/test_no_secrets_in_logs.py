@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 
 from crawler.mirror.server import MirrorServer
 from crawler.service.crawl import run_crawl
+from crawler.syndication import TEXT_RULES
 from storage import Store
 from tests.conftest import NO_POSTGRES, POSTGRES_URL
 
@@ -28,6 +29,6 @@ def test_crawl_log_masks_the_database_password(mirror: MirrorServer, tmp_path: P
     assert result.ok, result.log_tail
     assert result.stat("fetch/fetched") > 0
     assert SECRET not in log_file.read_text("utf-8", errors="replace") + result.log_tail
-    store = Store(POSTGRES_URL)
-    assert not [f for f in store.fetches() if SECRET in (f.reason or "") + f.url]
-    store.dispose()
+    store = Store(POSTGRES_URL, rules=TEXT_RULES)
+    assert not [f for f in store.fetches.where() if SECRET in (f.reason or "") + f.url]
+    store.db.dispose()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.syndication import TEXT_RULES
 from storage import Store
 from tests.reliability.sites import crawl_site
 
@@ -41,19 +42,19 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, dict[str, 
     db = f"sqlite:///{tmp / 'x.sqlite3'}"
     result, hits = crawl_site(_site(tmp / "site"), "reuters", db, f"{INDEX},{MOVED}")
     assert result.ok, result.log_tail
-    return Store(db), hits
+    return Store(db, rules=TEXT_RULES), hits
 
 
 def test_sitemap_entries_on_other_hosts_are_refused_with_a_reason(crawled: tuple[Store, dict[str, int]]):
     store, _ = crawled
-    refused = {f.url: f.reason for f in store.fetches() if f.outcome == "refused"}
+    refused = {f.url: f.reason for f in store.fetches.where() if f.outcome == "refused"}
     assert "not one of the outlet's hosts" in refused[INTERNAL]
     assert "https://intranet.example.internal/sitemap.xml" in refused
 
 
 def test_a_discovery_redirect_to_another_host_is_not_followed(crawled: tuple[Store, dict[str, int]]):
     store, _ = crawled
-    [moved] = [f for f in store.fetches() if f.url == MOVED]
+    [moved] = [f for f in store.fetches.where() if f.url == MOVED]
     assert moved.outcome == "refused"
     assert moved.reason == "off-site redirect of a discovery document to 169.254.169.254 not followed"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.syndication import TEXT_RULES
 from storage import Store
 from tests.reliability.sites import article_url, crawl_site
 
@@ -43,11 +44,11 @@ def test_long_outlet_values_are_stored(empty_url: str, tmp_path: Path):
     assert len(LONG_TYPE) > 200 and len(LONG_DATE) > 40
     result, _ = crawl_site(_site(tmp_path / "site"), "mofa", db_url, INDEX)
     assert result.outcome == "ok", result.log_tail
-    store = Store(db_url)
+    store = Store(db_url, rules=TEXT_RULES)
     try:
-        article = store.article("mofa:mofaj/reliability/pageit_000008_00001")
+        article = store.articles.article("mofa:mofaj/reliability/pageit_000008_00001")
         assert article is not None and article.published == "2025-09-10T10:00:00.123456+09:00"
-        [fetch] = [f for f in store.fetches() if f.url == article_url(1)]
-        assert store.load_snapshot(fetch.snapshot_sha)[1] == LONG_TYPE
+        [fetch] = [f for f in store.fetches.where() if f.url == article_url(1)]
+        assert store.fetches.load_snapshot(fetch.snapshot_sha)[1] == LONG_TYPE
     finally:
-        store.dispose()
+        store.db.dispose()

@@ -13,6 +13,7 @@ import pytest
 
 from crawler.mirror.server import MirrorServer
 from crawler.service.crawl import run_crawl
+from crawler.syndication import TEXT_RULES
 from storage import Store
 from storage.fetchlog import pending_backoff
 from tests.reliability.sites import article_page, article_url
@@ -85,10 +86,10 @@ def test_the_failed_article_is_pending_with_its_reason(crawls):
 
 def test_the_next_crawl_stores_it_though_no_listing_links_to_it(crawls):
     db, outcomes, _ = crawls
-    store = Store(db)
+    store = Store(db, rules=TEXT_RULES)
     try:
-        assert store.article("mofa:mofaj/reliability/pageit_000008_00001") is not None
-        assert store.pending_articles("mofa") == []
+        assert store.articles.article("mofa:mofaj/reliability/pageit_000008_00001") is not None
+        assert store.fetches.pending_articles("mofa") == []
     finally:
-        store.dispose()
+        store.db.dispose()
     assert outcomes[1] == "ok"

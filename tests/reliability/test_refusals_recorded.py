@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.syndication import TEXT_RULES
 from storage import Store
 from tests.reliability.sites import crawl_site
 
@@ -43,9 +44,9 @@ def refused(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str | N
     tmp = tmp_path_factory.mktemp("refusals")
     db = f"sqlite:///{tmp / 'x.sqlite3'}"
     result, _ = crawl_site(_site(tmp / "site"), "mofa", db, INDEX)
-    store = Store(db)
-    rows = {f.url: f.reason for f in store.fetches() if f.outcome == "refused"}
-    store.dispose()
+    store = Store(db, rules=TEXT_RULES)
+    rows = {f.url: f.reason for f in store.fetches.where() if f.outcome == "refused"}
+    store.db.dispose()
     return rows, result.outcome
 
 

@@ -21,8 +21,8 @@ import pytest
 
 from crawler.service.config import ChannelConfig, parse_config
 from crawler.service.delivery import deliver
+from crawler.syndication import TEXT_RULES
 from storage import Store
-from storage.health import deliveries
 from tests.service.helpers import seed
 
 SECRET = "s3cr3t-Passw0rd-XYZ"
@@ -36,11 +36,11 @@ def free_port() -> int:
 
 @pytest.fixture
 def seeded(sqlite_url: str) -> Iterator[Store]:
-    store = Store(sqlite_url)
-    store.create_schema()
+    store = Store(sqlite_url, rules=TEXT_RULES)
+    store.db.create_schema()
     seed(store)
     yield store
-    store.dispose()
+    store.db.dispose()
 
 
 class Hook(ThreadingHTTPServer):
@@ -128,7 +128,7 @@ def test_file_channel(seeded: Store, tmp_path: Path) -> None:
     assert "岩屋外相、ルビオ米国務長官と初会談" in out.read_text("utf-8")
     again = deliver(seeded, channel)
     assert (again.outcome, again.alerts) == ("skipped", 0)  # nothing is reported twice to a channel
-    assert [d["outcome"] for d in deliveries(seeded, "file:desk")] == ["skipped", "sent"]
+    assert [d["outcome"] for d in seeded.runs.deliveries("file:desk")] == ["skipped", "sent"]
 
 
 def test_email_arrives(seeded: Store, smtp: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch,
@@ -161,8 +161,8 @@ def test_email_without_password_fails_and_is_recorded(seeded: Store, smtp: tuple
     assert (result.outcome, result.attempts) == ("failed", 1)  # a missing secret does not heal: no retry
     assert "TALKWATCH_SMTP_PASSWORD is not set" in (result.error or "")
     assert inbox.messages == []
-    assert deliveries(seeded, "email:mail")[0]["outcome"] == "failed"
-    assert len(seeded.undelivered_alerts("email:mail")) == 5  # not marked: the next run tries again
+    assert seeded.runs.deliveries("email:mail")[0]["outcome"] == "failed"
+    assert len(seeded.alerts.undelivered_alerts("email:mail")) == 5  # not marked: the next run tries again
 
 
 def test_webhook_posts_json(seeded: Store, hook: Hook, monkeypatch: pytest.MonkeyPatch,
@@ -209,10 +209,10 @@ def test_webhook_failure_recorded_without_secret(seeded: Store, hook: Hook, monk
     with caplog.at_level(logging.DEBUG):
         result = deliver(seeded, channel)
     assert (result.outcome, result.attempts) == ("failed", 3)
-    [row] = deliveries(seeded, "webhook:hook")
+    [row] = seeded.runs.deliveries("webhook:hook")
     assert row["outcome"] == "failed" and row["attempts"] == 3 and "HTTP 500" in row["error"]
     assert SECRET not in row["error"] and SECRET not in caplog.text
-    assert len(seeded.undelivered_alerts("webhook:hook")) == 5
+    assert len(seeded.alerts.undelivered_alerts("webhook:hook")) == 5
 
 
 def test_apprise_url(seeded: Store, hook: Hook, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -245,7 +245,7 @@ def test_webhook_refusal_is_not_retried(seeded: Store, hook: Hook, status: int) 
     result = deliver(seeded, channel, sleep=waits.append)
     assert (result.outcome, result.attempts, waits) == ("failed", 1, [])
     assert len(hook.received) == 1 and f"HTTP {status}" in (result.error or "")
-    assert len(seeded.undelivered_alerts("webhook:hook")) == 5
+    assert len(seeded.alerts.undelivered_alerts("webhook:hook")) == 5
 
 
 def test_webhook_too_many_requests_is_retried(seeded: Store, hook: Hook) -> None:

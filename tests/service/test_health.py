@@ -11,14 +11,8 @@ from crawler.reports import markdown
 from crawler.reports.data import build_report
 from crawler.service.config import parse_config
 from storage import Store
-from storage.health import (
-    finish_run,
-    health_of,
-    outlet_alarms,
-    run_health,
-    service_runs,
-    start_run,
-)
+from storage.health import health_of, outlet_alarms, run_health
+from storage.models import service_runs
 
 
 @pytest.fixture
@@ -85,12 +79,12 @@ def test_new_articles_and_no_errors_is_ok() -> None:
 
 def test_run_health_reads_the_fetch_log(hstore: Store) -> None:
     for outcome, fields in (("new", OWN), ("rejected", {**OWN, "body": "missing"}), ("blocked", None)):
-        fetch_id = hstore.record_fetch(run_id="r1", outlet="reuters", url=f"https://x/{outcome}",
-                                       role="article", status=200, outcome=outcome)
+        fetch_id = hstore.fetches.record_fetch(run_id="r1", outlet="reuters", url=f"https://x/{outcome}",
+                                               role="article", status=200, outcome=outcome)
         if fields:
-            hstore.record_fields(fetch_id, fields)
-    hstore.record_fetch(run_id="other", outlet="reuters", url="https://x/y", role="article", status=200,
-                        outcome="new")
+            hstore.fetches.record_fields(fetch_id, fields)
+    hstore.fetches.record_fetch(run_id="other", outlet="reuters", url="https://x/y", role="article",
+                                status=200, outcome="new")
     h = run_health(hstore, "r1")
     assert (h.pages, h.items, h.blocked, h.parsed) == (3, 1, 1, 2)
     assert h.coverage["body"] == 0.5
@@ -98,12 +92,12 @@ def test_run_health_reads_the_fetch_log(hstore: Store) -> None:
 
 def _run(store: Store, run_id: str, outlet: str, outcome: str, coverage: float = 1.0, items: int = 5,
          pages: int = 10, blocked: int = 0, age_minutes: float = 0) -> None:
-    start_run(store, run_id, f"crawl:{outlet}", outlet)
+    store.runs.start(run_id, f"crawl:{outlet}", outlet)
     health = {"pages": pages, "items": items, "blocked": blocked, "parsed": items,
               "coverage": {"title": coverage, "date": 1.0, "body": 1.0}}
-    finish_run(store, run_id, outcome, 0, {}, health)
+    store.runs.finish(run_id, outcome, 0, {}, health)
     when = datetime.now(UTC) - timedelta(minutes=age_minutes)
-    with store.session() as s:
+    with store.db.session() as s:
         s.execute(update(service_runs).where(service_runs.c.run_id == run_id)
                   .values(started_at=when, finished_at=when))
 

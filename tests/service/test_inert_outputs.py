@@ -32,6 +32,7 @@ from crawler.reports.data import build_report
 from crawler.reports.formats import render
 from crawler.service.config import ChannelConfig
 from crawler.service.delivery import deliver
+from crawler.syndication import TEXT_RULES
 from storage import Store
 from tests.service.helpers import text as article_text
 from tests.service.test_delivery import Hook, Inbox, free_port
@@ -93,23 +94,23 @@ CHECK = r"""() => {
 
 def seed_hostile(store: Store) -> None:
     hostile = article_text("reuters", "EVIL1", HOSTILE, [HOSTILE, "本文。"], url=HOSTILE_URL)
-    first = store.save_version(hostile)
-    thread = store.open_thread(HOSTILE_THREAD, {}, "2025-01-23")
-    store.join_thread(thread.id, hostile.key, "2025-01-23", "opener")
-    store.add_alert("new", first.article_id, first.version_id, thread.id)
+    first = store.articles.save_version(hostile)
+    thread = store.threads.open_thread(HOSTILE_THREAD, {}, "2025-01-23")
+    store.threads.join_thread(thread.id, hostile.key, "2025-01-23", "opener")
+    store.alerts.add_alert("new", first.article_id, first.version_id, thread.id)
     edited = replace(hostile, title=HOSTILE + " (更新)", paragraphs=[
         HOSTILE + '<iframe src="http://tracker.invalid/f"></iframe>', "本文。", HOSTILE])
-    second = store.save_version(edited)
-    store.add_alert("changed", second.article_id, second.version_id, thread.id)
+    second = store.articles.save_version(edited)
+    store.alerts.add_alert("changed", second.article_id, second.version_id, thread.id)
 
 
 @pytest.fixture
 def hostile(sqlite_url: str) -> Iterator[Store]:
-    store = Store(sqlite_url)
-    store.create_schema()
+    store = Store(sqlite_url, rules=TEXT_RULES)
+    store.db.create_schema()
     seed_hostile(store)
     yield store
-    store.dispose()
+    store.db.dispose()
 
 
 @pytest.fixture

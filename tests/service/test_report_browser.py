@@ -10,6 +10,7 @@ import pytest
 
 from crawler.reports import html
 from crawler.reports.data import build_report
+from crawler.syndication import TEXT_RULES
 from storage import Store
 from tests.service.helpers import SCRIPT_TITLE, seed
 
@@ -34,12 +35,12 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, sqlite_url: str, tmp_path: Path) -> Iterator[Any]:
-    store = Store(sqlite_url)
-    store.create_schema()
+    store = Store(sqlite_url, rules=TEXT_RULES)
+    store.db.create_schema()
     seed(store)
     report_file = tmp_path / "report.html"
     report_file.write_text(html.render(build_report(store)), encoding="utf-8")
-    store.dispose()
+    store.db.dispose()
     context = browser.new_context(java_script_enabled=True)  # scripts on: the page itself must not run any
     page = context.new_page()
     errors: list[str] = []

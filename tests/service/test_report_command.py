@@ -29,13 +29,13 @@ def talkwatch(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
 
 
 def report_json(store: Store, *args: str) -> dict[str, Any]:
-    done = talkwatch("report", "--db", store.url, "--format", "json", "--out", "-", *args)
+    done = talkwatch("report", "--db", store.db.url, "--format", "json", "--out", "-", *args)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
 
 def deliveries(store: Store) -> int:
-    with store.session() as s:
+    with store.db.session() as s:
         return int(s.scalar(select(func.count()).select_from(Delivery)) or 0)
 
 
@@ -46,8 +46,8 @@ def seeded(store: Store) -> Store:
 
 
 def test_a_view_changes_nothing_and_can_be_read_again(seeded: Store) -> None:
-    first = talkwatch("report", "--db", seeded.url, "--out", "-")
-    second = talkwatch("report", "--db", seeded.url, "--out", "-")
+    first = talkwatch("report", "--db", seeded.db.url, "--out", "-")
+    second = talkwatch("report", "--db", seeded.db.url, "--out", "-")
     assert first.returncode == second.returncode == 0, first.stderr
     assert "3 new, 1 follow-ups, 1 changed." in first.stdout
     assert first.stdout.split("\n", 1)[1] == second.stdout.split("\n", 1)[1]  # all but the time line
@@ -57,7 +57,7 @@ def test_a_view_changes_nothing_and_can_be_read_again(seeded: Store) -> None:
 
 def test_delivery_to_a_named_channel_marks_only_that_channel(seeded: Store, tmp_path: Path) -> None:
     out = tmp_path / "desk.md"
-    done = talkwatch("report", "--db", seeded.url, "--channel", "desk", "--out", str(out))
+    done = talkwatch("report", "--db", seeded.db.url, "--channel", "desk", "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert "3 new, 1 follow-ups, 1 changed." in out.read_text("utf-8")
     assert deliveries(seeded) == 5
@@ -73,17 +73,17 @@ def test_delivery_through_a_configured_channel(seeded: Store, tmp_path: Path) ->
     config.write_text(f'[[delivery]]\nname = "desk"\nkind = "file"\nformat = "json"\npath = "{target}"\n'
                       '[[delivery]]\nname = "off"\nkind = "file"\npath = "x.md"\nenabled = false\n',
                       encoding="utf-8")
-    done = talkwatch("report", "--db", seeded.url, "--config", str(config), "--channel", "desk")
+    done = talkwatch("report", "--db", seeded.db.url, "--config", str(config), "--channel", "desk")
     assert done.returncode == 0, done.stderr
     assert "file:desk: sent (5 alerts" in done.stderr
     assert json.loads(target.read_text("utf-8"))["counts"]["new"] == 3
     assert report_json(seeded, "--channel", "file:desk")["counts"]["new"] == 0
-    refused = talkwatch("report", "--db", seeded.url, "--config", str(config), "--channel", "off")
+    refused = talkwatch("report", "--db", seeded.db.url, "--config", str(config), "--channel", "off")
     assert refused.returncode == 2 and "disabled" in refused.stderr
 
 
 def _age_alerts(store: Store, when: datetime, kinds: tuple[str, ...]) -> None:
-    with store.session() as s:
+    with store.db.session() as s:
         s.execute(update(Alert).where(Alert.kind.in_(kinds)).values(created_at=when))
 
 
@@ -95,7 +95,7 @@ def test_since_compares_instants_whatever_the_offset(seeded: Store) -> None:
                "2025-01-20T20:30-05:00", "2025-01-21T01:30")}
     assert all(c == {"new": 0, "follow_up": 1, "changed": 1, "alarms": 0} for c in counts.values()), counts
     assert report_json(seeded, "--since", "2025-01-21T09:59+09:00")["counts"]["new"] == 3
-    md = talkwatch("report", "--db", seeded.url, "--out", "-", "--since", "2025-01-21T10:30+09:00")
+    md = talkwatch("report", "--db", seeded.db.url, "--out", "-", "--since", "2025-01-21T10:30+09:00")
     assert "Alerts since 2025-01-21 10:30 +09:00." in md.stdout  # the instant, in JST with its offset
     data = report_json(seeded, "--since", "2025-01-21T10:30+09:00")
     assert datetime.fromisoformat(data["since"]) == datetime(2025, 1, 21, 1, 30, tzinfo=UTC)
@@ -127,8 +127,8 @@ def test_a_view_needs_no_channel_secrets_a_delivery_does(seeded: Store, tmp_path
     config.write_text('[[delivery]]\nname = "hook"\nkind = "webhook"\nurl_env = "TALKWATCH_TEST_UNSET_URL"\n',
                       encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "TALKWATCH_TEST_UNSET_URL"}
-    view = talkwatch("report", "--db", seeded.url, "--config", str(config), "--out", "-", env=env)
+    view = talkwatch("report", "--db", seeded.db.url, "--config", str(config), "--out", "-", env=env)
     assert view.returncode == 0 and "3 new" in view.stdout, view.stderr
-    send = talkwatch("report", "--db", seeded.url, "--config", str(config), "--channel", "hook", env=env)
+    send = talkwatch("report", "--db", seeded.db.url, "--config", str(config), "--channel", "hook", env=env)
     assert send.returncode == 2 and "TALKWATCH_TEST_UNSET_URL is not set" in send.stderr
     assert deliveries(seeded) == 0

@@ -16,6 +16,7 @@ from crawler.cli import main
 from crawler.cli.report import write_report
 from crawler.reports import atom, html, jsondoc, markdown
 from crawler.reports.data import build_report
+from crawler.syndication import TEXT_RULES
 from storage import Store
 from storage.models import Alert
 from tests.service.helpers import EVIL_URL, SCRIPT_TITLE, seed
@@ -121,20 +122,20 @@ def test_same_alert_never_twice_to_a_channel(seeded: Store, tmp_path: Path) -> N
 
 def test_since(seeded: Store) -> None:
     old = datetime.now(UTC) - timedelta(days=3)
-    with seeded.session() as s:
+    with seeded.db.session() as s:
         s.execute(update(Alert).where(Alert.kind != "changed").values(created_at=old))
     report = build_report(seeded, since=datetime.now(UTC) - timedelta(days=1))
     assert report.counts == {"new": 0, "follow_up": 0, "changed": 1, "alarms": 0}
 
 
 def test_cli_formats(seeded: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["report", "--db", seeded.url, "--format", "json", "--out", "-", "--channel", "cli"]) == 0
+    assert main(["report", "--db", seeded.db.url, "--format", "json", "--out", "-", "--channel", "cli"]) == 0
     assert json.loads(capsys.readouterr().out)["counts"]["new"] == 3
     out = tmp_path / "r.html"
-    assert main(["report", "--db", seeded.url, "--out", str(out), "--channel", "cli2"]) == 0
+    assert main(["report", "--db", seeded.db.url, "--out", str(out), "--channel", "cli2"]) == 0
     assert out.read_text("utf-8").startswith("<!DOCTYPE html>")
-    assert main(["report", "--db", seeded.url, "--format", "atom", "--out", str(tmp_path / "f.xml"),
-                 "--since", "2000-01-01"]) == 0
+    assert main(["report", "--db", seeded.db.url, "--format", "atom", "--out", str(tmp_path / "f.xml"),
+                    "--since", "2000-01-01"]) == 0
     assert ET.parse(tmp_path / "f.xml").getroot().tag == f"{ATOM}feed"
 
 
@@ -145,8 +146,8 @@ def test_markdown_and_text_are_inert_without_a_browser(sqlite_url: str) -> None:
     from crawler.reports import text
     from tests.service.test_inert_outputs import HOSTILE, seed_hostile
 
-    store = Store(sqlite_url)
-    store.create_schema()
+    store = Store(sqlite_url, rules=TEXT_RULES)
+    store.db.create_schema()
     seed_hostile(store)
     report = build_report(store)
     import lxml.html
@@ -165,7 +166,7 @@ def test_markdown_and_text_are_inert_without_a_browser(sqlite_url: str) -> None:
         assert "javascript:window.__pwned=5" not in body  # the article's javascript: URL is never printed
     assert "[login](https" not in text.render_chat(report) and "@channel" not in text.render_chat(report)
     assert HOSTILE.split("\n")[0] in json.loads(jsondoc.render(report))["threads"][0]["new"][0]["title"]
-    store.dispose()
+    store.db.dispose()
 
 
 def test_times_follow_the_desks_conventions(seeded: Store) -> None:

@@ -29,8 +29,8 @@ from crawler.service.scheduler import (
     report_job,
     revisit_job,
 )
+from crawler.syndication import TEXT_RULES
 from storage import Store
-from storage.health import runs
 from storage.models import Article
 
 ALL = ("jiji", "nhk", "reuters", "mofa")
@@ -49,8 +49,8 @@ def only(outlet: str, db_url: str, mirror_url: str = "", **extra: object) -> Con
 def test_jobs_live_in_the_database(db_url: str) -> None:
     sqlite_url = db_url  # SQLite, and PostgreSQL when configured
     config = only("mofa", sqlite_url)
-    store = Store(sqlite_url)
-    with store.engine.begin() as conn:  # the shared PostgreSQL test database keeps tables between tests
+    store = Store(sqlite_url, rules=TEXT_RULES)
+    with store.db.engine.begin() as conn:  # the shared PostgreSQL test database keeps tables between tests
         conn.execute(text(f"DROP TABLE IF EXISTS {JOBS_TABLE}"))
     scheduler = build_scheduler(config, store)
     scheduler.start(paused=True)
@@ -59,7 +59,7 @@ def test_jobs_live_in_the_database(db_url: str) -> None:
     first = {j.id: j.next_run_time for j in scheduler.get_jobs()}
     scheduler.shutdown(wait=False)
 
-    again = build_scheduler(config, Store(sqlite_url))
+    again = build_scheduler(config, Store(sqlite_url, rules=TEXT_RULES))
     again.start(paused=True)
     assert {j.id: j.next_run_time for j in again.get_jobs()} == first  # a restart keeps the schedule
     assert install_jobs(again, config, now=later) == []  # nothing changed
@@ -77,31 +77,31 @@ def test_crawl_job_records_run_and_health(sqlite_url: str, mirror: MirrorServer)
     config = only("mofa", sqlite_url, mirror.base_url)
     # the mirror's MOFA country page links one page that answers 404: stored all else, degraded
     assert crawl_job("mofa", config.to_dict()) == "degraded"
-    store = Store(sqlite_url)
-    [run] = runs(store, job="crawl:mofa")
+    store = Store(sqlite_url, rules=TEXT_RULES)
+    [run] = store.runs.recent(job="crawl:mofa")
     assert run.outcome == "degraded" and run.returncode == 0 and run.finished_at is not None
     assert run.health["error_causes"] == {"http": 1}
     assert run.stats["talkwatch/versions/new"] == 3
     assert run.health["items"] == 3 and run.health["new_versions"] == 3 and run.health["pages"] >= 5
     assert run.health["coverage"] == {"title": 1.0, "date": 1.0, "body": 1.0}
-    assert {f.run_id for f in store.fetches(outlet="mofa")} == {run.run_id}
+    assert {f.run_id for f in store.fetches.where(outlet="mofa")} == {run.run_id}
 
 
 def test_revisit_job_crawls_only_due_articles(sqlite_url: str, mirror: MirrorServer) -> None:
     config = only("mofa", sqlite_url, mirror.base_url)
     crawl_job("mofa", config.to_dict())
-    store = Store(sqlite_url)
+    store = Store(sqlite_url, rules=TEXT_RULES)
     revisit_job(config.to_dict())  # just crawled: nothing is due yet
-    assert runs(store, job="revisit:mofa") == []
-    due = store.article("mofa:mofaj/na/na1/us/pageit_000001_01515")
+    assert store.runs.recent(job="revisit:mofa") == []
+    due = store.articles.article("mofa:mofaj/na/na1/us/pageit_000001_01515")
     assert due is not None
-    with store.session() as s:
+    with store.db.session() as s:
         s.execute(update(Article).where(Article.id == due.id)
                   .values(next_visit_at=datetime.now(UTC) - timedelta(minutes=1)))
     revisit_job(config.to_dict())
-    [run] = runs(store, job="revisit:mofa")
+    [run] = store.runs.recent(job="revisit:mofa")
     assert run.outcome == "quiet"  # the revisited readout had not changed
-    fetched = [f for f in store.fetches(run_id=run.run_id) if f.role != "robots"]
+    fetched = [f for f in store.fetches.where(run_id=run.run_id) if f.role != "robots"]
     assert [(f.role, f.url) for f in fetched] == [
         ("article", "https://www.mofa.go.jp/mofaj/na/na1/us/pageit_000001_01515.html")]
 
@@ -110,9 +110,9 @@ def test_never_two_crawls_of_one_outlet(sqlite_url: str) -> None:
     config = only("mofa", sqlite_url)
     with _outlet_lock("mofa"):
         assert crawl_job("mofa", config.to_dict(), revisit=True) == "skipped"
-    store = Store(sqlite_url)
-    store.create_schema()  # the skipped job did not even open the database
-    assert runs(store) == []
+    store = Store(sqlite_url, rules=TEXT_RULES)
+    store.db.create_schema()  # the skipped job did not even open the database
+    assert store.runs.recent() == []
 
 
 def test_report_job_writes_and_delivers(sqlite_url: str, mirror: MirrorServer, tmp_path: Path) -> None:
@@ -126,7 +126,7 @@ def test_report_job_writes_and_delivers(sqlite_url: str, mirror: MirrorServer, t
                                                             "latest.md"]
     assert len([n for n in names if n.startswith("report-")]) == 4
     assert "## New talks" in (tmp_path / "desk.md").read_text("utf-8")
-    [run] = runs(Store(sqlite_url), job="report")
+    [run] = Store(sqlite_url, rules=TEXT_RULES).runs.recent(job="report")
     assert run.outcome == "ok" and "file:desk: sent" in (run.message or "")
 
 
@@ -139,7 +139,7 @@ def test_an_unwritable_report_folder_still_lets_every_channel_deliver(sqlite_url
     crawl_job("mofa", config.to_dict())
     report_job(config.to_dict())
     assert "## New talks" in (tmp_path / "desk.md").read_text("utf-8")  # the channel was still tried
-    [run] = runs(Store(sqlite_url), job="report")
+    [run] = Store(sqlite_url, rules=TEXT_RULES).runs.recent(job="report")
     assert run.outcome == "failed"
     assert "report files not written" in (run.message or "") and "file:desk: sent" in (run.message or "")
 
@@ -201,7 +201,7 @@ def test_monitor_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     monitor = subprocess.Popen([sys.executable, "-m", "crawler.cli", "monitor", "--config", str(config),
                                 "--db", db_url], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    store = Store(db_url)
+    store = Store(db_url, rules=TEXT_RULES)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # wait until the crawl is under way, stuck on the slow page
@@ -221,7 +221,7 @@ def test_monitor_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     assert "SIGTERM received" in text and "asked 1 running crawl(s) to stop" in text
     assert "monitor stopped" in text
     assert "crawl:mofa: running for" in text  # the progress line
-    [run] = runs(store, job="crawl:mofa")
+    [run] = store.runs.recent(job="crawl:mofa")
     assert run.outcome == "interrupted" and run.finished_at is not None
     assert run.stats.get("finish_reason") == "shutdown"
     # what the crawl finished before the signal is stored

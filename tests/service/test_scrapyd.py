@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from crawler.mirror.server import MirrorServer
+from crawler.syndication import TEXT_RULES
 from storage import Store
 
 REPO = Path(__file__).resolve().parents[2]
@@ -111,7 +112,7 @@ def deploy_and_crawl(scrapyd: str, mirror: MirrorServer, tmp_path: Path, *egg_ar
     else:
         pytest.fail(f"the scrapyd job did not finish: {jobs}")
     log = next((tmp_path / "logs" / "talkwatch" / "mofa").glob(f"{job['jobid']}.log")).read_text()
-    return Store(db_url), log
+    return Store(db_url, rules=TEXT_RULES), log
 
 
 def check_items(store: Store, log: str) -> None:
@@ -120,9 +121,9 @@ def check_items(store: Store, log: str) -> None:
     keys = {a.key for a in _articles(store)}
     wanted = {"mofa:mofaj/na/na1/us/pageit_000001_01515", "mofa:mofaj/a_o/ocn/au/pageit_000001_01522"}
     assert wanted <= keys, log[-3000:]
-    assert {f.outlet for f in store.fetches()} == {"mofa"}
+    assert {f.outlet for f in store.fetches.where()} == {"mofa"}
     # the fetch log has the real URLs; the bytes came from the mirror
-    assert any(f.url.startswith("https://www.mofa.go.jp/") for f in store.fetches())
+    assert any(f.url.startswith("https://www.mofa.go.jp/") for f in store.fetches.where())
 
 
 @pytest.mark.slow
@@ -141,5 +142,5 @@ def _articles(store: Store) -> list[Any]:
 
     from storage.models import Article
 
-    with store.session() as s:
+    with store.db.session() as s:
         return list(s.scalars(select(Article)))

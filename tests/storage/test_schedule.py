@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from crawler.syndication import TEXT_RULES
 from storage import Store
 from storage.schedule import RevisitSchedule, as_utc, visits
 from tests.storage.helpers import STORY, text
@@ -28,9 +29,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 def timed_store(db_url: str, clock: Clock, store: Store) -> Store:
-    timed = Store(db_url, clock=clock)
+    timed = Store(db_url, clock=clock, rules=TEXT_RULES)
     yield timed
-    timed.dispose()
+    timed.db.dispose()
 
 
 def test_default_schedule_decays():
@@ -65,48 +66,48 @@ def test_bad_schedule_is_refused(spec: str):
 
 
 def test_save_sets_the_next_visit(timed_store: Store, clock: Clock):
-    timed_store.save_version(text(STORY))
-    article = timed_store.article("mofa:pageit_000001_01515")
+    timed_store.articles.save_version(text(STORY))
+    article = timed_store.articles.article("mofa:pageit_000001_01515")
     assert as_utc(article.next_visit_at) == clock.now + timedelta(minutes=15)
 
 
 def test_nothing_is_due_before_its_time(timed_store: Store, clock: Clock):
-    timed_store.save_version(text(STORY))
+    timed_store.articles.save_version(text(STORY))
     clock.now += timedelta(minutes=10)
-    assert timed_store.claim_due("mofa") == []
+    assert timed_store.articles.claim_due("mofa") == []
 
 
 def test_due_article_is_claimed_once_and_rescheduled(timed_store: Store, clock: Clock):
-    timed_store.save_version(text(STORY))
+    timed_store.articles.save_version(text(STORY))
     clock.now = PUBLISHED + timedelta(hours=5)
-    assert timed_store.due_counts() == {"mofa": 1}
-    [due] = timed_store.claim_due("mofa")
+    assert timed_store.articles.due_counts() == {"mofa": 1}
+    [due] = timed_store.articles.claim_due("mofa")
     assert due.key == "mofa:pageit_000001_01515"
     assert due.url == "https://example.test/mofa/pageit_000001_01515"  # where the version was fetched
-    assert timed_store.claim_due("mofa") == []  # a second crawl at the same moment gets nothing
-    article = timed_store.article(due.key)
+    assert timed_store.articles.claim_due("mofa") == []  # a second crawl at the same moment gets nothing
+    article = timed_store.articles.article(due.key)
     assert as_utc(article.next_visit_at) == clock.now + timedelta(hours=1)  # 5 h old: hourly
 
 
 def test_unchanged_visit_moves_the_schedule(timed_store: Store, clock: Clock):
-    timed_store.save_version(text(STORY))
+    timed_store.articles.save_version(text(STORY))
     clock.now = PUBLISHED + timedelta(days=2)
-    assert timed_store.save_version(text(STORY)).status == "unchanged"
-    article = timed_store.article("mofa:pageit_000001_01515")
+    assert timed_store.articles.save_version(text(STORY)).status == "unchanged"
+    article = timed_store.articles.article("mofa:pageit_000001_01515")
     assert as_utc(article.next_visit_at) == clock.now + timedelta(days=1)
 
 
 def test_old_articles_are_not_revisited(timed_store: Store, clock: Clock):
     clock.now = PUBLISHED + timedelta(days=40)
-    timed_store.save_version(text(STORY))
-    assert timed_store.article("mofa:pageit_000001_01515").next_visit_at is None
+    timed_store.articles.save_version(text(STORY))
+    assert timed_store.articles.article("mofa:pageit_000001_01515").next_visit_at is None
     clock.now += timedelta(days=400)
-    assert timed_store.claim_due("mofa") == []
+    assert timed_store.articles.claim_due("mofa") == []
 
 
 def test_claim_is_per_outlet(timed_store: Store, clock: Clock):
-    timed_store.save_version(text(STORY))
-    timed_store.save_version(text(STORY, outlet="jiji", key="2025012100921"))
+    timed_store.articles.save_version(text(STORY))
+    timed_store.articles.save_version(text(STORY, outlet="jiji", key="2025012100921"))
     clock.now = PUBLISHED + timedelta(hours=1)
-    assert [d.key for d in timed_store.claim_due("jiji")] == ["jiji:2025012100921"]
-    assert timed_store.due_counts() == {"mofa": 1}
+    assert [d.key for d in timed_store.articles.claim_due("jiji")] == ["jiji:2025012100921"]
+    assert timed_store.articles.due_counts() == {"mofa": 1}

@@ -7,8 +7,9 @@ import zlib
 import numpy as np
 import pytest
 
+from crawler.syndication import NUM_PERM, SHINGLE, credit_of, minhash, signature_text
 from storage import Store
-from storage.syndication import NUM_PERM, SHINGLE, credit_of, minhash, signature_text, similarity
+from storage.syndication import similarity
 from tests.storage.helpers import STORY, text
 
 OTHER = [
@@ -19,7 +20,8 @@ OTHER = [
 
 
 def save(store: Store, outlet: str, key: str, body: list[str], published: str, **kw) -> int:
-    return store.save_version(text(body, outlet=outlet, key=key, published=published, **kw)).article_id
+    result = store.articles.save_version(text(body, outlet=outlet, key=key, published=published, **kw))
+    return result.article_id
 
 
 def test_credit_detection():
@@ -54,24 +56,24 @@ def test_minhash_equals_datasketch(sample: str):
 
 def test_unrelated_texts_are_not_near_duplicates(store: Store):
     save(store, "jiji", "2025012100921", STORY, "2025-01-21T12:00:00+09:00")
-    assert store.near_duplicates("防衛相会談", "\n".join(OTHER)) == []
+    assert store.copies.near_duplicates("防衛相会談", "\n".join(OTHER)) == []
 
 
 def test_copy_on_another_outlet_links_to_the_first_publisher(store: Store):
     original = save(store, "jiji", "2025012100921", STORY, "2025-01-21T12:00:00+09:00")
     copy = save(store, "nhk", "k10014920011000", [*STORY[:5], "会談は約４０分間行われた。"],
                 "2025-01-21T13:30:00+09:00")
-    assert store.article("nhk:k10014920011000").copy_of_id == original
-    assert store.article("jiji:2025012100921").copy_of_id is None
-    [match] = store.near_duplicates("日米外相会談", "\n".join(STORY), exclude_article_id=original)
+    assert store.articles.article("nhk:k10014920011000").copy_of_id == original
+    assert store.articles.article("jiji:2025012100921").copy_of_id is None
+    [match] = store.copies.near_duplicates("日米外相会談", "\n".join(STORY), exclude_article_id=original)
     assert (match.article_id, match.outlet) == (copy, "nhk")
 
 
 def test_earlier_copy_found_later_becomes_the_original(store: Store):
     later = save(store, "nhk", "k10014920011000", STORY, "2025-01-21T13:30:00+09:00")
     earlier = save(store, "jiji", "2025012100921", STORY, "2025-01-21T03:00:00Z")  # 12:00 JST
-    assert store.article("nhk:k10014920011000").copy_of_id == earlier
-    assert store.article("jiji:2025012100921").copy_of_id is None
+    assert store.articles.article("nhk:k10014920011000").copy_of_id == earlier
+    assert store.articles.article("jiji:2025012100921").copy_of_id is None
     assert later != earlier
 
 
@@ -79,21 +81,21 @@ def test_wire_credit_names_the_original(store: Store):
     # the copy's clock says earlier, but it credits jiji: jiji published it
     jiji = save(store, "jiji", "2025012100921", STORY, "2025-01-21T12:00:00+09:00")
     save(store, "reuters", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", [*STORY, "（時事）"], "2025-01-21T02:00:00Z")
-    assert store.article("reuters:ABCDEFGHIJKLMNOPQRSTUVWXYZ").copy_of_id == jiji
+    assert store.articles.article("reuters:ABCDEFGHIJKLMNOPQRSTUVWXYZ").copy_of_id == jiji
 
 
 def test_same_outlet_is_not_a_copy(store: Store):
     save(store, "jiji", "2025012100921", STORY, "2025-01-21T12:00:00+09:00")
     save(store, "jiji", "2025012100999", STORY, "2025-01-21T13:00:00+09:00")
-    assert store.article("jiji:2025012100999").copy_of_id is None
+    assert store.articles.article("jiji:2025012100999").copy_of_id is None
 
 
 def test_report_shows_a_copy_as_a_copy(store: Store):
     save(store, "jiji", "2025012100921", STORY, "2025-01-21T12:00:00+09:00")
-    result = store.save_version(text(STORY, outlet="nhk", key="k10014920011000",
-                                     published="2025-01-21T13:30:00+09:00"))
-    store.add_alert("new", result.article_id, result.version_id)
-    [view] = store.alert_views("test")
+    result = store.articles.save_version(text(STORY, outlet="nhk", key="k10014920011000",
+                                              published="2025-01-21T13:30:00+09:00"))
+    store.alerts.add_alert("new", result.article_id, result.version_id)
+    [view] = store.alerts.alert_views("test")
     assert view.copy_of == "jiji:2025012100921"
 
 
@@ -104,36 +106,36 @@ FULL_LEAD = ("岩屋毅外相は１２日（日本時間１３日）、先進７
 
 
 def test_flash_merges_into_the_full_story(store: Store):
-    flash = store.save_version(text(["日米外相がカナダで会談"], key="2025031300148",
-                                    published="2025-03-13T08:05:00+09:00", **FLASH))
-    full = store.save_version(text(STORY, outlet="jiji", key="2025031300352", title=FULL_TITLE,
-                                   lead=FULL_LEAD, published="2025-03-13T11:38:00+09:00"))
-    assert store.article("jiji:2025031300148").merged_into_id == full.article_id
-    store.add_alert("new", flash.article_id, flash.version_id)
-    store.add_alert("new", full.article_id, full.version_id)
-    assert [v.article_key for v in store.alert_views("test")] == ["jiji:2025031300352"]
+    flash = store.articles.save_version(text(["日米外相がカナダで会談"], key="2025031300148",
+                                             published="2025-03-13T08:05:00+09:00", **FLASH))
+    full = store.articles.save_version(text(STORY, outlet="jiji", key="2025031300352", title=FULL_TITLE,
+                                            lead=FULL_LEAD, published="2025-03-13T11:38:00+09:00"))
+    assert store.articles.article("jiji:2025031300148").merged_into_id == full.article_id
+    store.alerts.add_alert("new", flash.article_id, flash.version_id)
+    store.alerts.add_alert("new", full.article_id, full.version_id)
+    assert [v.article_key for v in store.alerts.alert_views("test")] == ["jiji:2025031300352"]
 
 
 def test_flash_seen_after_its_full_story_merges_too(store: Store):
-    full = store.save_version(text(STORY, outlet="jiji", key="2025031300352", title=FULL_TITLE,
-                                   lead=FULL_LEAD, published="2025-03-13T11:38:00+09:00"))
-    store.save_version(text(["日米外相がカナダで会談"], key="2025031300148",
-                            published="2025-03-13T08:05:00+09:00", **FLASH))
-    assert store.article("jiji:2025031300148").merged_into_id == full.article_id
+    full = store.articles.save_version(text(STORY, outlet="jiji", key="2025031300352", title=FULL_TITLE,
+                                            lead=FULL_LEAD, published="2025-03-13T11:38:00+09:00"))
+    store.articles.save_version(text(["日米外相がカナダで会談"], key="2025031300148",
+                                     published="2025-03-13T08:05:00+09:00", **FLASH))
+    assert store.articles.article("jiji:2025031300148").merged_into_id == full.article_id
 
 
 def test_flash_about_something_else_stays(store: Store):
-    store.save_version(text(["日米首脳が電話協議へ"], key="2025031300148",
-                            published="2025-03-13T08:05:00+09:00",
-                            **{**FLASH, "title": "【速報】日米首脳が電話協議へ"}))
-    store.save_version(text(OTHER, outlet="jiji", key="2025031300352", title="日米防衛相が電話会談",
-                            published="2025-03-13T11:38:00+09:00"))
-    assert store.article("jiji:2025031300148").merged_into_id is None
+    store.articles.save_version(text(["日米首脳が電話協議へ"], key="2025031300148",
+                                     published="2025-03-13T08:05:00+09:00",
+                                     **{**FLASH, "title": "【速報】日米首脳が電話協議へ"}))
+    store.articles.save_version(text(OTHER, outlet="jiji", key="2025031300352", title="日米防衛相が電話会談",
+                                     published="2025-03-13T11:38:00+09:00"))
+    assert store.articles.article("jiji:2025031300148").merged_into_id is None
 
 
 def test_flash_of_another_day_stays(store: Store):
-    store.save_version(text(["日米外相がカナダで会談"], key="2025031200148",
-                            published="2025-03-12T23:05:00+09:00", **FLASH))
-    store.save_version(text(STORY, outlet="jiji", key="2025031300352", title=FULL_TITLE, lead=FULL_LEAD,
-                            published="2025-03-13T11:38:00+09:00"))
-    assert store.article("jiji:2025031200148").merged_into_id is None
+    store.articles.save_version(text(["日米外相がカナダで会談"], key="2025031200148",
+                                     published="2025-03-12T23:05:00+09:00", **FLASH))
+    store.articles.save_version(text(STORY, outlet="jiji", key="2025031300352", title=FULL_TITLE,
+                                     lead=FULL_LEAD, published="2025-03-13T11:38:00+09:00"))
+    assert store.articles.article("jiji:2025031200148").merged_into_id is None

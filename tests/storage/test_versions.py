@@ -35,59 +35,61 @@ def test_resplit_paragraphs_are_the_same_text():
 
 
 def test_trivial_change_stores_no_version(store: Store):
-    store.save_version(text(STORY))
+    store.articles.save_version(text(STORY))
     respaced = [p.replace("２１日", "21日").replace("、", " 、") for p in STORY]
-    result = store.save_version(text(respaced))
+    result = store.articles.save_version(text(respaced))
     assert (result.status, result.version_id) == ("trivial", None)
-    assert len(store.versions(KEY)) == 1
+    assert len(store.articles.versions(KEY)) == 1
 
 
 def test_save_version_tells_unchanged_from_trivial(store: Store):
-    assert store.save_version(text(STORY)).status == "new"
-    assert store.save_version(text(STORY)).status == "unchanged"
-    assert store.save_version(text([STORY[0] + " ", *STORY[1:]])).status == "trivial"
-    assert store.save_version(text(STORY[:-1])).status == "changed"
+    assert store.articles.save_version(text(STORY)).status == "new"
+    assert store.articles.save_version(text(STORY)).status == "unchanged"
+    assert store.articles.save_version(text([STORY[0] + " ", *STORY[1:]])).status == "trivial"
+    assert store.articles.save_version(text(STORY[:-1])).status == "changed"
 
 
 def test_a_page_without_a_version_says_why_in_the_fetch_log(store: Store):
-    store.save_version(text(STORY))
-    unchanged = store.record_fetch(outlet="mofa", url="https://example.test/a", role="article", status=200,
-                                   bytes=10, outcome="fetched")
-    trivial = store.record_fetch(outlet="mofa", url="https://example.test/a", role="article", status=200,
-                                 bytes=10, outcome="fetched")
-    store.save_version(text(STORY), fetch_id=unchanged)
-    store.save_version(text([STORY[0] + " ", *STORY[1:]]), fetch_id=trivial)
-    rows = {f.id: (f.outcome, f.reason, f.article_key) for f in store.fetches(role="article")}
+    store.articles.save_version(text(STORY))
+    unchanged = store.fetches.record_fetch(outlet="mofa", url="https://example.test/a", role="article",
+                                           status=200, bytes=10, outcome="fetched")
+    trivial = store.fetches.record_fetch(outlet="mofa", url="https://example.test/a", role="article",
+                                         status=200, bytes=10, outcome="fetched")
+    store.articles.save_version(text(STORY), fetch_id=unchanged)
+    store.articles.save_version(text([STORY[0] + " ", *STORY[1:]]), fetch_id=trivial)
+    rows = {f.id: (f.outcome, f.reason, f.article_key) for f in store.fetches.where(role="article")}
     assert rows[unchanged] == ("unchanged", "text unchanged", KEY)
     assert rows[trivial] == ("trivial", "only width, spacing or punctuation changed", KEY)
 
 
 def test_revert_to_an_older_text_is_not_a_version(store: Store):
-    store.save_version(text(STORY))
-    store.save_version(text(STORY[:-1]))
-    assert store.save_version(text(STORY)).status == "unchanged"
-    assert [v.seq for v in store.versions(KEY)] == [1, 2]
+    store.articles.save_version(text(STORY))
+    store.articles.save_version(text(STORY[:-1]))
+    assert store.articles.save_version(text(STORY)).status == "unchanged"
+    assert [v.seq for v in store.articles.versions(KEY)] == [1, 2]
 
 
 def test_first_version_kind(store: Store):
-    assert store.save_version(text(STORY)).change_kind == "first"
+    assert store.articles.save_version(text(STORY)).change_kind == "first"
 
 
 def test_title_kind(store: Store):
-    store.save_version(text(STORY))
-    assert store.save_version(text(STORY, title="日米外相が初会談　同盟強化で一致")).change_kind == "title"
+    store.articles.save_version(text(STORY))
+    retitled = store.articles.save_version(text(STORY, title="日米外相が初会談　同盟強化で一致"))
+    assert retitled.change_kind == "title"
 
 
 def test_lead_kind(store: Store):
-    store.save_version(text(STORY, lead="岩屋外相がルビオ長官と会談。"))
-    assert store.save_version(text(STORY, lead="岩屋外相がルビオ長官と初会談。")).change_kind == "lead"
+    store.articles.save_version(text(STORY, lead="岩屋外相がルビオ長官と会談。"))
+    with_lead = store.articles.save_version(text(STORY, lead="岩屋外相がルビオ長官と初会談。"))
+    assert with_lead.change_kind == "lead"
 
 
 def test_body_kind_and_size(store: Store):
-    store.save_version(text(STORY))
+    store.articles.save_version(text(STORY))
     edited = [*STORY[:5], "会談は約５０分間行われ、経済安全保障や関税措置を巡っても意見を交わした。"]
-    result = store.save_version(text(edited))
-    version = store.versions(KEY)[-1]
+    result = store.articles.save_version(text(edited))
+    version = store.articles.versions(KEY)[-1]
     assert result.change_kind == "body"
     assert (version.chars_added, version.chars_removed) == (1, 1)  # ４ -> ５
 
@@ -98,32 +100,32 @@ def test_body_kind_and_size(store: Store):
     "Correction: An earlier version misstated the length of the meeting.",
 ])
 def test_correction_kind(store: Store, note: str):
-    store.save_version(text(STORY))
-    result = store.save_version(text([*STORY, note]))
-    version = store.versions(KEY)[-1]
+    store.articles.save_version(text(STORY))
+    result = store.articles.save_version(text([*STORY, note]))
+    version = store.articles.versions(KEY)[-1]
     assert result.change_kind == "correction+body"
     assert (version.chars_added, version.chars_removed) == (len(note), 0)
 
 
 def test_an_edit_of_title_and_body_is_both(store: Store):
-    store.save_version(text(STORY))
+    store.articles.save_version(text(STORY))
     body = [*STORY[:-1], STORY[-1] + "両氏は次回の会合の日程も調整する。"]
     edited = text(body, title="日米外相が会談　次回日程を調整")
-    assert store.save_version(edited).change_kind == "title+body"
+    assert store.articles.save_version(edited).change_kind == "title+body"
 
 
 def test_a_correction_marker_already_there_is_not_a_new_correction(store: Store):
     note = "※当初、会談時間を約３０分と掲載していましたが、約４０分の誤りでした。"
-    store.save_version(text([*STORY, note]))
+    store.articles.save_version(text([*STORY, note]))
     later = text([*STORY, note, "両氏は今後も緊密に意思疎通を図る。"])
-    assert store.save_version(later).change_kind == "body"
+    assert store.articles.save_version(later).change_kind == "body"
 
 
 def test_diff_is_stored_once_with_the_version(store: Store):
-    store.save_version(text(STORY))
+    store.articles.save_version(text(STORY))
     edited = [STORY[0], STORY[1].replace("一致し", "改めて一致し"), *STORY[2:]]
-    store.save_version(text(edited))
-    first, second = store.versions(KEY)
+    store.articles.save_version(text(edited))
+    first, second = store.articles.versions(KEY)
     assert first.diff == {}
     replaced = [op for op in render(second.diff, texts(first))["body"] if op["op"] == "replace"]
     assert len(replaced) == 1

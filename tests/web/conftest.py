@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from crawler.syndication import TEXT_RULES
 from crawler.web import create_app
 from storage import Store
 from tests.web.data import DemoData, add_hostile, crawl_like_the_demo, reset, run_demo
@@ -40,9 +41,9 @@ def demo(request: pytest.FixtureRequest) -> DemoData:
 
 @pytest.fixture(scope="session")
 def store(demo: DemoData) -> Iterator[Store]:
-    store = Store(demo.url)
+    store = Store(demo.url, rules=TEXT_RULES)
     yield store
-    store.dispose()
+    store.db.dispose()
 
 
 @pytest.fixture(scope="session")

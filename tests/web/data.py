@@ -12,6 +12,7 @@ from pathlib import Path
 from crawler.mirror.server import MirrorServer
 from crawler.outlets import OUTLET_NAMES
 from crawler.service.crawl import run_crawl
+from crawler.syndication import TEXT_RULES
 from storage import ArticleText, Store
 from storage.models import Base
 
@@ -33,12 +34,12 @@ class DemoData:
 
 
 def reset(url: str) -> None:
-    store = Store(url)
-    with store.engine.begin() as conn:
+    store = Store(url, rules=TEXT_RULES)
+    with store.db.engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE IF EXISTS web_search")
-    Base.metadata.drop_all(store.engine)
-    store.create_schema()
-    store.dispose()
+    Base.metadata.drop_all(store.db.engine)
+    store.db.create_schema()
+    store.db.dispose()
 
 
 def run_demo(workdir: Path) -> tuple[str, str]:
@@ -75,19 +76,24 @@ def hostile_text(paragraphs: list[str]) -> ArticleText:
 def add_hostile(url: str) -> tuple[int, int]:
     """An article with script in its title, lead and body, a javascript: URL, a hostile snapshot, an
     edit, hostile terms and a hostile thread title; returns (article id, thread id)."""
-    store = Store(url)
-    sha = store.save_snapshot(EVIL_URL, HOSTILE_PAGE, "text/html; charset=utf-8")
-    first = store.save_version(hostile_text(["<script>window.__pwned=4</script>本文。"]), snapshot_sha=sha)
-    store.record_decision(first.article_id, first.version_id or 0, "ministerial", 0.9,
-                          [{"category": "pair", "surface": "<script>window.__pwned=9</script>", "ref": None}],
-                          '<img src=x onerror="window.__pwned=10">')
-    thread = store.open_thread('<b>bold</b><script>window.__pwned=11</script> 電話会談',
-                               {"type": "foreign", "participants": ["iwaya", "rubio"],
-                                "label": "<script>window.__pwned=12</script>"}, "2025-01-23T00:00:00+00:00")
-    store.join_thread(thread.id, HOSTILE_KEY, "2025-01-23T00:00:00+00:00", "opener")
-    second = store.save_version(hostile_text(["<script>window.__pwned=4</script>本文。",
-                                              '<a href="javascript:window.__pwned=13">click</a>追記。']),
-                                snapshot_sha=sha)
-    store.add_alert("changed", second.article_id, second.version_id or 0, thread.id)
-    store.dispose()
+    store = Store(url, rules=TEXT_RULES)
+    sha = store.fetches.save_snapshot(EVIL_URL, HOSTILE_PAGE, "text/html; charset=utf-8")
+    first = store.articles.save_version(hostile_text(["<script>window.__pwned=4</script>本文。"]),
+                                        snapshot_sha=sha)
+    store.threads.record_decision(
+        first.article_id, first.version_id or 0, "ministerial", 0.9,
+        [{"category": "pair", "surface": "<script>window.__pwned=9</script>", "ref": None}],
+        '<img src=x onerror="window.__pwned=10">')
+    thread = store.threads.open_thread(
+        '<b>bold</b><script>window.__pwned=11</script> 電話会談',
+        {"type": "foreign", "participants": ["iwaya", "rubio"],
+         "label": "<script>window.__pwned=12</script>"},
+        "2025-01-23T00:00:00+00:00")
+    store.threads.join_thread(thread.id, HOSTILE_KEY, "2025-01-23T00:00:00+00:00", "opener")
+    second = store.articles.save_version(
+        hostile_text(["<script>window.__pwned=4</script>本文。",
+                      '<a href="javascript:window.__pwned=13">click</a>追記。']),
+        snapshot_sha=sha)
+    store.alerts.add_alert("changed", second.article_id, second.version_id or 0, thread.id)
+    store.db.dispose()
     return first.article_id, thread.id

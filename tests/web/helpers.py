@@ -25,14 +25,14 @@ def get_ok(client: Any, path: str) -> str:
 
 
 def article_id(store: Store, key: str) -> int:
-    with store.session() as s:
+    with store.db.session() as s:
         value = s.scalar(select(Article.id).where(Article.key == key))
     assert value is not None, key
     return value
 
 
 def thread_id(store: Store, title_start: str) -> int:
-    with store.session() as s:
+    with store.db.session() as s:
         value = s.scalar(select(Thread.id).where(Thread.title.startswith(title_start)).order_by(Thread.id))
     assert value is not None, title_start
     return value

@@ -7,6 +7,7 @@ import sys
 import threading
 from pathlib import Path
 
+from crawler.syndication import TEXT_RULES
 from crawler.web import create_app
 from storage import Store
 
@@ -24,7 +25,7 @@ def main(db_url: str, out: Path) -> None:
     from playwright.sync_api import sync_playwright
     from waitress import create_server
 
-    store = Store(db_url)
+    store = Store(db_url, rules=TEXT_RULES)
     server = create_server(create_app(store), host="127.0.0.1", port=0, threads=2)
     threading.Thread(target=server.run, daemon=True).start()
     base = f"http://127.0.0.1:{server.effective_port}"
@@ -38,7 +39,7 @@ def main(db_url: str, out: Path) -> None:
             page.close()
         browser.close()
     server.close()
-    store.dispose()
+    store.db.dispose()
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from crawler.syndication import TEXT_RULES
 from crawler.web import create_app
 from storage import Store
 from tests.web.data import DemoData
@@ -31,13 +32,13 @@ def desk(sqlite_demo: DemoData) -> Iterator[str]:
     """The desk served by waitress, as ``talkwatch serve`` does, on a free port."""
     from waitress import create_server
 
-    store = Store(sqlite_demo.url)
+    store = Store(sqlite_demo.url, rules=TEXT_RULES)
     server = create_server(create_app(store), host="127.0.0.1", port=0, threads=2)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
     server.close()
-    store.dispose()
+    store.db.dispose()
 
 
 @pytest.fixture(scope="module")

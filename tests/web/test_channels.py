@@ -111,4 +111,5 @@ def test_a_delivery_sends_only_what_the_channel_follows(store: Store, tmp_path: 
     assert deliver(store, channel).outcome == "sent"
     sent = (tmp_path / "desk.md").read_text("utf-8")
     assert TARIFFS in sent and IWAYA_RUBIO not in sent
-    assert store.undelivered_alerts(channel.channel_id) == []  # what it does not follow is not asked again
+    # what it does not follow is not asked again
+    assert store.alerts.undelivered_alerts(channel.channel_id) == []

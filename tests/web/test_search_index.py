@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete
 
+from crawler.syndication import TEXT_RULES
 from crawler.web.filters import Filters
 from crawler.web.search import SearchIndex, fold, snippet, terms_of
 from storage import ArticleText, Store
@@ -35,13 +36,13 @@ def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     else:
         url = POSTGRES_URL
     reset(url)
-    store = Store(url)
+    store = Store(url, rules=TEXT_RULES)
     yield store
-    store.dispose()
+    store.db.dispose()
 
 
 def _keys(index: SearchIndex, store: Store, q: str) -> set[str]:
-    with store.session() as s:
+    with store.db.session() as s:
         return {hit.key for hit in index.search(s.connection(), q, Filters())}
 
 
@@ -53,13 +54,14 @@ def test_folding_and_terms() -> None:
 
 
 def test_new_versions_are_indexed_in_the_background(fresh: Store) -> None:
-    index = SearchIndex(fresh.engine)
-    fresh.save_version(_text("1", "日米外相、関税で協議継続", "Ｇ７外相会合に合わせて会談した。"))
+    index = SearchIndex(fresh.db.engine)
+    fresh.articles.save_version(_text("1", "日米外相、関税で協議継続", "Ｇ７外相会合に合わせて会談した。"))
     assert index.sync(force=True) == 1
     assert _keys(index, fresh, "g7") == {"jiji:1"}
     stop = index.start_background(every=0.05)
     try:
-        fresh.save_version(_text("2", "赤沢氏、ベッセント財務長官と協議", "為替をめぐり意見を交わした。"))
+        fresh.articles.save_version(_text("2", "赤沢氏、ベッセント財務長官と協議",
+                                          "為替をめぐり意見を交わした。"))
         deadline = time.monotonic() + 5
         while not _keys(index, fresh, "ベッセント") and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -70,26 +72,26 @@ def test_new_versions_are_indexed_in_the_background(fresh: Store) -> None:
 
 
 def test_rebuild_and_prune(fresh: Store) -> None:
-    index = SearchIndex(fresh.engine)
-    fresh.save_version(_text("1", "日米防衛相会談", "中谷防衛相はヘグセス国防長官と会談した。"))
+    index = SearchIndex(fresh.db.engine)
+    fresh.articles.save_version(_text("1", "日米防衛相会談", "中谷防衛相はヘグセス国防長官と会談した。"))
     index.sync(force=True)
-    with fresh.session() as s:
+    with fresh.db.session() as s:
         s.execute(delete(Version))
     index.prune()
     assert _keys(index, fresh, "ヘグセス") == set()
-    fresh.save_version(_text("3", "日米防衛相会談", "ヘグセス長官と会談。"))
+    fresh.articles.save_version(_text("3", "日米防衛相会談", "ヘグセス長官と会談。"))
     assert index.rebuild() == 1
     assert _keys(index, fresh, "ヘグセス") == {"jiji:3"}
 
 
 def test_an_index_ahead_of_the_versions_starts_again(fresh: Store) -> None:
-    index = SearchIndex(fresh.engine)
-    fresh.save_version(_text("1", "日米外相会談", "ルビオ国務長官と会談した。"))
-    fresh.save_version(_text("2", "日米外相電話会談", "ルビオ国務長官と電話で会談した。"))
+    index = SearchIndex(fresh.db.engine)
+    fresh.articles.save_version(_text("1", "日米外相会談", "ルビオ国務長官と会談した。"))
+    fresh.articles.save_version(_text("2", "日米外相電話会談", "ルビオ国務長官と電話で会談した。"))
     index.sync(force=True)
-    reset(fresh.url)  # the versions made anew: their ids start again
-    with fresh.engine.begin() as conn:  # an index left from before (the reset dropped this one)
+    reset(fresh.db.url)  # the versions made anew: their ids start again
+    with fresh.db.engine.begin() as conn:  # an index left from before (the reset dropped this one)
         conn.execute(index.table.insert().values({index.id_column.name: 99, "doc": "古い"}))
-    fresh.save_version(_text("3", "日米防衛相会談", "ヘグセス国防長官と会談した。"))
+    fresh.articles.save_version(_text("3", "日米防衛相会談", "ヘグセス国防長官と会談した。"))
     assert index.sync(force=True) == 1
     assert _keys(index, fresh, "ヘグセス") == {"jiji:3"} and _keys(index, fresh, "古い") == set()

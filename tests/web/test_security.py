@@ -9,6 +9,7 @@ import pytest
 
 from crawler.cli import main
 from crawler.cli.serve import check_access
+from crawler.syndication import TEXT_RULES
 from crawler.web import create_app
 from crawler.web.security import CSP
 from storage import Store
@@ -95,9 +96,9 @@ TOKEN = "s3cret-token-for-the-desk-0123"
 
 @pytest.fixture(scope="module")
 def guarded(sqlite_demo: DemoData) -> Any:
-    store = Store(sqlite_demo.url)
+    store = Store(sqlite_demo.url, rules=TEXT_RULES)
     yield create_app(store, token=TOKEN, sync_search=False).test_client()
-    store.dispose()
+    store.db.dispose()
 
 
 def test_token_required(guarded: Any) -> None:
