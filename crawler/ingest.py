@@ -74,8 +74,8 @@ def admit(article: ParsedArticle) -> tuple[ParsedArticle | None, str]:
 
 def version(store: Store, article: ParsedArticle, *, snapshot_sha: str | None = None,
             fetch_id: int | None = None, fingerprint: str | None = None) -> SaveResult:
-    """Store a new version when the normalized text changed (``store.articles.save_version``: the diff, the change
-    kind, the revisit schedule, the near-duplicate index, copies and 速報 merges come with it)."""
+    """Store a new version when the normalized text changed (``store.articles.save_version``: the diff,
+    the change kind, the revisit schedule, the near-duplicate index, copies and 速報 merges come with it)."""
     return store.articles.save_version(ArticleText.of(article), snapshot_sha=snapshot_sha,
                                        fetch_id=fetch_id, text_fingerprint=fingerprint)
 
