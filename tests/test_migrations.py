@@ -224,7 +224,7 @@ def _database_with_readable_diffs(url: str) -> dict[int, dict]:
     engine = make_engine(url)
     upgrade(engine, "0004")
     engine.dispose()
-    store = Store(url)
+    store = Store(url, rules=TEXT_RULES)
     corrected = [*STORY[:5], STORY[5].replace("４０分", "４５分"),
                  "※当初、会談時間を約４０分と掲載していましたが、約４５分の誤りでした。"]
     for body, title in [(STORY, "日米外相会談"), (corrected, "日米外相会談"), (corrected, "日米外相が初会談"),
