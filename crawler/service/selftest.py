@@ -35,7 +35,7 @@ START_URLS = {
     "reuters": "https://jp.reuters.com/arc/outboundfeeds/news-sitemap-index/?outputType=xml&faults=1",
 }
 # short enough that the matrix runs in seconds; the mirror's timeout fault stays silent for 3 s
-CRAWL_SETTINGS = {"DOWNLOAD_TIMEOUT": "1", "RETRY_TIMES": "2", "TALKWATCH_RETRY_AFTER_MAX": "5"}
+CRAWL_SETTINGS = {"DOWNLOAD_TIMEOUT": "3", "RETRY_TIMES": "2", "TALKWATCH_RETRY_AFTER_MAX": "5"}
 
 
 OFF_HOST_SITEMAP = "http://169.254.169.254/latest/meta-data/sitemap.xml"
