@@ -31,6 +31,7 @@ from sqlalchemy import (
     update,
 )
 
+from storage.lease import held_run_ids
 from storage.models import Fetch, delivery_log, service_runs
 from storage.store import Store
 
@@ -45,10 +46,11 @@ def utcnow() -> datetime:
 
 # --- the run log -----------------------------------------------------------------------------------
 
-def start_run(store: Store, run_id: str, job: str, outlet: str | None = None) -> None:
+def start_run(store: Store, run_id: str, job: str, outlet: str | None = None,
+              started_at: datetime | None = None) -> None:
     with store.session() as s:
-        s.execute(insert(service_runs).values(run_id=run_id, job=job, outlet=outlet, started_at=utcnow(),
-                                              outcome="running"))
+        s.execute(insert(service_runs).values(run_id=run_id, job=job, outlet=outlet,
+                                              started_at=started_at or utcnow(), outcome="running"))
 
 
 def run_exists(store: Store, run_id: str) -> bool:
@@ -65,12 +67,22 @@ def finish_run(store: Store, run_id: str, outcome: str, returncode: int | None =
             health=health, message=message))
 
 
-def close_stale_runs(store: Store) -> int:
-    """Mark runs left ``running`` by a monitor that died (a new monitor starts with none running)."""
+def close_stale_runs(store: Store, keep: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """Mark ``interrupted`` the runs left ``running`` by a process that died: those whose crawl no longer
+    holds its outlet's lease (:func:`storage.lease.held_run_ids`: the crawl process itself renews it, so
+    a crawl that outlived its monitor is still running and is left alone), but the runs in ``keep`` (the
+    caller's own, whose crawl may not have started yet). Returns (run_id, job) of each run closed."""
+    spared = set(keep) | held_run_ids(store)
     with store.session() as s:
-        result = s.execute(update(service_runs).where(service_runs.c.outcome == "running").values(
-            outcome="interrupted", finished_at=utcnow(), message="monitor stopped during the run"))
-        return int(result.rowcount or 0)
+        running = [(r.run_id, r.job) for r in s.execute(
+            select(service_runs.c.run_id, service_runs.c.job).where(service_runs.c.outcome == "running"))
+            if r.run_id not in spared]
+        for run_id, _ in running:
+            s.execute(update(service_runs).where(service_runs.c.run_id == run_id,
+                                                 service_runs.c.outcome == "running").values(
+                outcome="interrupted", finished_at=utcnow(),
+                message="its process stopped during the run (no live crawl holds the run's lock)"))
+    return running
 
 
 @dataclass

@@ -29,8 +29,18 @@ class CrawlResult:
         return self.returncode == 0 and not self.timed_out
 
     @property
+    def locked_by(self) -> str | None:
+        """The holder of the outlet's crawl lock when this crawl did not start because another crawl of
+        the outlet was running (``crawler.extensions.CrawlLock``)."""
+        holder = self.stats.get("talkwatch/locked_by")
+        return str(holder) if holder else None
+
+    @property
     def outcome(self) -> str:
-        """ok, quiet, degraded or failed, as the crawl judged itself from its fetch log."""
+        """ok, quiet, degraded or failed, as the crawl judged itself from its fetch log; ``locked`` when
+        it did not start because another crawl of the outlet runs."""
+        if self.locked_by:
+            return "locked"
         if not self.ok:
             return "failed"
         return str(self.stats.get("talkwatch/outcome") or "failed")
