@@ -239,21 +239,52 @@ class CrawlLock:
 
 class StopWithParent:
     """A crawl started by talkwatch (``TALKWATCH_PARENT_PID``) stops cleanly when that process dies: the
-    kernel sends SIGTERM, Scrapy's graceful shutdown. A monitor killed with kill -9 then leaves no orphan
-    crawl storing articles beside the next monitor's crawl of the same outlet (Linux only)."""
+    kernel sends the parent-death signal (``PR_SET_PDEATHSIG``), and the crawl closes as on a first
+    SIGTERM (Scrapy's graceful shutdown: what it fetched is stored, its run says ``interrupted``). A
+    monitor killed with kill -9 then leaves no orphan crawl storing articles beside the next monitor's
+    (Linux only).
+
+    Not SIGTERM itself: the kernel sends the signal again each time the orphan is handed to another
+    thread of the dying process and then to its new parent, and a second SIGTERM makes Scrapy stop at
+    once, uncleanly. A signal of our own, acted on once, lets the crawl finish its close."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stopping = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         parent = os.environ.get("TALKWATCH_PARENT_PID")
         if not parent or not sys.platform.startswith("linux"):
             raise NotConfigured
+        extension = cls(crawler)
+        signal.signal(_PARENT_DEATH_SIGNAL, extension.parent_died)
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() != int(parent):  # the parent died before we asked
-            os.kill(os.getpid(), signal.SIGTERM)
-        return cls()
+        libc.prctl(_PR_SET_PDEATHSIG, _PARENT_DEATH_SIGNAL)
+        if parent_gone():  # the parent died before we asked
+            extension.parent_died(_PARENT_DEATH_SIGNAL, None)
+        return extension
+
+    def parent_died(self, _signum: int, _frame: Any) -> None:
+        if self.stopping:
+            return
+        self.stopping = True
+        from twisted.internet import reactor
+
+        reactor.callFromThread(self._stop)  # type: ignore[attr-defined]
+
+    def _stop(self) -> None:
+        from twisted.internet import reactor
+
+        engine = self.crawler.engine
+        if engine is None or not engine.running:  # not started yet: stop as soon as it has
+            reactor.callLater(0.2, self._stop)  # type: ignore[attr-defined]
+            return
+        log.warning("the process that started this crawl died: closing the crawl cleanly")
+        deferred_from_coro(self.crawler.stop_async())
 
 
+_PARENT_DEATH_SIGNAL = signal.SIGUSR2
 _PR_SET_PDEATHSIG = 1
 
 
