@@ -66,7 +66,10 @@ class TcpProxy:
             pairs, self._pairs = self._pairs, []
         for pair in pairs:
             for sock in pair:
-                # RST rather than FIN: the client meets a reset connection, as when a server dies
+                # shut down first: a close alone does not end a connection another thread is blocked
+                # reading, and the server would keep the client's transaction (and its locks) open
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
                 with contextlib.suppress(OSError):
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 with contextlib.suppress(OSError):
