@@ -28,13 +28,13 @@ from crawler.middlewares.fetchlog import STORAGE_ERRORS
 from crawler.runtime import run_id_for, store_for
 from storage import Store, lease
 from storage.health import RunHealth, finish_run, run_exists, run_health, start_run
-from storage.migrate import SchemaOutOfDate
+from storage.migrate import SchemaOutOfDate, require_current_schema
 
 log = logging.getLogger(__name__)
 
 
-def with_retries(action: Callable[[], Any], what: str, attempts: int = 6, wait: float = 0.5) -> Any:
-    """``action()``, tried again with a doubling wait (0.5 s … 8 s, about 15 s in all) while the database
+def with_retries(action: Callable[[], Any], what: str, attempts: int = 5, wait: float = 0.5) -> Any:
+    """``action()``, tried again with a doubling wait (0.5 s … 4 s, about 7 s in all) while the database
     is out of reach: a short outage or a held lock must not leave a run's record untrue."""
     for attempt in range(1, attempts + 1):
         try:
@@ -178,8 +178,13 @@ class CrawlLock:
 
     def take(self) -> None:
         try:
+            # a new database gets its schema here; an old one is not locked: RunLog stops the crawl
+            with_retries(lambda: require_current_schema(self.store), "the database could not be opened")
             taken = with_retries(lambda: lease.acquire(self.store, self.name, self.holder, self.ttl),
                                  f"the {self.name} lock could not be taken")
+        except SchemaOutOfDate:
+            self.store.dispose()
+            return
         except ENVIRONMENT_ERRORS:
             self.store.dispose()
             raise
@@ -225,8 +230,9 @@ class CrawlLock:
 
     def engine_stopped(self) -> None:
         self.stop.set()
-        if self.thread is not None:
-            self.thread.join(timeout=5)
+        if self.thread is None:  # never taken (an old schema)
+            return
+        self.thread.join(timeout=5)
         try:
             with_retries(lambda: lease.release(self.store, self.name, self.holder),
                          f"the {self.name} lock could not be released", attempts=3)
