@@ -76,7 +76,8 @@ class RunLog:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         # the outlet's lock first: a crawl that may not run records nothing and stores nothing
-        CrawlLock.from_crawler(crawler)
+        if getattr(crawler.spidercls, "name", None):  # (a bare Spider in a test has no outlet to lock)
+            CrawlLock.from_crawler(crawler)
         extension = cls(crawler)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.item_error, signal=signals.item_error)
@@ -170,7 +171,7 @@ class CrawlLock:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         spider = crawler.spider
-        outlet = getattr(spider, "outlet_name", None) or (spider.name if spider else "crawl")
+        outlet = getattr(spider, "outlet_name", None) or getattr(spider, "name", None) or "crawl"
         extension = cls(crawler, outlet, crawler.settings.getfloat("TALKWATCH_CRAWL_LOCK_SECONDS", 30))
         extension.take()
         crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
