@@ -1,10 +1,21 @@
-"""A lease on the database: one monitor at a time schedules crawls and deliveries.
+"""Leases on the database: one monitor at a time schedules crawls and deliveries, and one crawl at a
+time crawls an outlet.
 
-Two ``talkwatch monitor`` on one database crawled every outlet twice and sent every alert twice. The
-monitor holds a lease row (``service_leases``) that it renews while it runs; a second monitor finds it
-held and does not start. A monitor killed with ``kill -9`` stops renewing, so its lease runs out after
-``ttl`` and the next monitor may take over. Each step is one conditional statement, so two monitors
-starting at the same instant cannot both win, on SQLite or PostgreSQL.
+A lease is a row of ``service_leases`` (name, holder, expiry) that its holder renews while it runs (a
+heartbeat); anyone else finds it held and stays off. Each step is one conditional statement, so two
+processes starting at the same instant cannot both win, on SQLite or PostgreSQL. A holder killed with
+``kill -9`` stops renewing, so its lease runs out after ``ttl``; sooner when the holder was a process of
+this host that is gone (its pid is dead): then the row is taken over at once.
+
+- ``monitor``: held by ``talkwatch monitor`` (:mod:`crawler.service.scheduler`); a second monitor waits
+  as a standby (``--standby``) or exits with a clear message.
+- ``crawl:<outlet>``: held by the Scrapy process of a crawl of that outlet itself
+  (:class:`crawler.extensions.CrawlLock`), whoever started it (``talkwatch crawl``, the monitor,
+  ``scrapy crawl``, scrapyd). An orphaned crawl still renews it, so it still keeps a second crawl of its
+  outlet away; the holder names the crawl's run id, so a monitor can tell a run whose crawl still lives
+  from one whose crawl died (:func:`held_run_ids`).
+
+A holder is ``host:pid`` (and `` run_id`` for a crawl).
 """
 
 from __future__ import annotations
@@ -13,12 +24,15 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.models import service_leases
 from storage.store import Store
+
+CRAWL_PREFIX = "crawl:"
 
 
 @dataclass(frozen=True)
@@ -27,17 +41,75 @@ class Lease:
     holder: str
     expires_at: datetime
 
+    @property
+    def run_id(self) -> str | None:
+        """The crawl run this lease belongs to (``None`` for a monitor's)."""
+        _, _, run_id = self.holder.partition(" ")
+        return run_id or None
+
+    @property
+    def pid(self) -> int | None:
+        try:
+            return int(self.holder.split(" ", 1)[0].rsplit(":", 1)[1])
+        except (IndexError, ValueError):
+            return None
+
+    def live(self, now: datetime | None = None) -> bool:
+        """Unexpired, and not held by a process of this host that is gone."""
+        return self.expires_at > (now or _now()) and holder_alive(self.holder) is not False
+
 
 def this_process() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def crawl_holder(run_id: str) -> str:
+    return f"{this_process()} {run_id}"
+
+
+def crawl_lease(outlet: str) -> str:
+    return f"{CRAWL_PREFIX}{outlet}"
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def holder_alive(holder: str) -> bool | None:
+    """Whether the holder's process lives: ``None`` when it is on another host (only its expiry tells)."""
+    host, _, rest = holder.split(" ", 1)[0].rpartition(":")
+    if host != socket.gethostname():
+        return None
+    try:
+        pid = int(rest)
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError, IndexError):  # no /proc (not Linux): ask the kernel
+        try:
+            os.kill(int(rest), 0)
+        except ProcessLookupError:
+            return False
+        except (OSError, ValueError):
+            return None
+        return True
+    return state not in ("Z", "X")  # a zombie is dead, only not reaped yet
+
+
 def acquire(store: Store, name: str, holder: str, ttl: timedelta) -> bool:
-    """Take or renew the lease; ``False`` while another holder's lease has not run out."""
+    """Take or renew the lease; ``False`` while another holder's lease lives."""
+    if _take(store, name, holder, ttl):
+        return True
+    held = current(store, name)
+    if held is None or held.holder == holder or holder_alive(held.holder) is not False:
+        return _take(store, name, holder, ttl) if held is None else False
+    with store.db.session() as s:  # its holder died on this host: take it over now, not after its ttl
+        s.execute(delete(service_leases).where(service_leases.c.name == name,
+                                               service_leases.c.holder == held.holder))
+    return _take(store, name, holder, ttl)
+
+
+def _take(store: Store, name: str, holder: str, ttl: timedelta) -> bool:
     now = _now()
     with store.db.session() as s:
         taken = s.connection().execute(
@@ -58,10 +130,27 @@ def acquire(store: Store, name: str, holder: str, ttl: timedelta) -> bool:
 def current(store: Store, name: str) -> Lease | None:
     with store.db.session() as s:
         row = s.execute(select(service_leases).where(service_leases.c.name == name)).first()
-    if row is None:
-        return None
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
-    return Lease(row.name, row.holder, expires)
+    return None if row is None else _lease(row)
+
+
+def _lease(row: object) -> Lease:
+    expires: datetime = row.expires_at  # type: ignore[attr-defined]
+    return Lease(row.name, row.holder,  # type: ignore[attr-defined]
+                 expires if expires.tzinfo else expires.replace(tzinfo=UTC))
+
+
+def live_holder(store: Store, name: str) -> Lease | None:
+    """The lease if someone alive holds it."""
+    held = current(store, name)
+    return held if held is not None and held.live() else None
+
+
+def held_run_ids(store: Store) -> set[str]:
+    """Run ids of the crawls that hold their outlet's lease now (their process lives)."""
+    with store.db.session() as s:
+        rows = s.execute(select(service_leases).where(service_leases.c.name.startswith(CRAWL_PREFIX))).all()
+    now = _now()
+    return {lease.run_id for lease in map(_lease, rows) if lease.run_id and lease.live(now)}
 
 
 def release(store: Store, name: str, holder: str) -> None:

@@ -8,6 +8,7 @@ Alembic like the rest):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, overload
@@ -45,10 +46,11 @@ class Runs:
 
     # --- the run log -------------------------------------------------------------------------------
 
-    def start(self, run_id: str, job: str, outlet: str | None = None) -> None:
+    def start(self, run_id: str, job: str, outlet: str | None = None,
+              started_at: datetime | None = None) -> None:
         with self.db.session() as s:
-            s.execute(insert(service_runs).values(run_id=run_id, job=job, outlet=outlet, started_at=utcnow(),
-                                                  outcome="running"))
+            s.execute(insert(service_runs).values(run_id=run_id, job=job, outlet=outlet,
+                                                  started_at=started_at or utcnow(), outcome="running"))
 
     def exists(self, run_id: str) -> bool:
         with self.db.session() as s:
@@ -62,13 +64,22 @@ class Runs:
                 finished_at=utcnow(), outcome=outcome, returncode=returncode, stats=stats or {},
                 health=health, message=message))
 
-    def close_stale(self) -> int:
-        """Mark runs left ``running`` by a monitor that died (a new monitor starts with none running)."""
+    def close_stale(self, spared: Iterable[str] = ()) -> list[tuple[str, str]]:
+        """Mark ``interrupted`` the runs left ``running`` by a process that died, but those in ``spared``
+        (the caller's own, and those whose crawl still holds its outlet's lease:
+        :func:`storage.lease.held_run_ids`; the crawl process renews it, so a crawl that outlived its
+        monitor is still running). Returns (run_id, job) of each run closed."""
+        spared = set(spared)
         with self.db.session() as s:
-            result = s.connection().execute(
-                update(service_runs).where(service_runs.c.outcome == "running").values(
-                    outcome="interrupted", finished_at=utcnow(), message="monitor stopped during the run"))
-            return int(result.rowcount or 0)
+            running = [(r.run_id, r.job) for r in s.execute(
+                select(service_runs.c.run_id, service_runs.c.job).where(service_runs.c.outcome == "running"))
+                if r.run_id not in spared]
+            for run_id, _ in running:
+                s.execute(update(service_runs).where(service_runs.c.run_id == run_id,
+                                                     service_runs.c.outcome == "running").values(
+                    outcome="interrupted", finished_at=utcnow(),
+                    message="its process stopped during the run (no live crawl holds the run's lock)"))
+        return running
 
     def recent(self, job: str | None = None, outlet: str | None = None, limit: int = 20,
                finished_only: bool = False) -> list[RunRow]:

@@ -10,7 +10,7 @@ from crawler.errors import ConfigError
 from crawler.outlets import OUTLET_NAMES, UnknownOutlet
 from crawler.secrets import mask_secrets
 from crawler.service.crawl import CrawlResult, run_crawl
-from storage import Store
+from storage import Store, lease
 from storage.db import database_url
 from storage.migrate import require_current_schema
 
@@ -38,12 +38,29 @@ def run(args: argparse.Namespace) -> int:
     print(f"database: {mask_secrets(url)}")
     failed = 0
     for outlet in args.outlets:
-        result = run_crawl(outlet, url, mirror_url=args.mirror)
+        busy = _running_crawl(url, outlet)
+        result = None if busy else run_crawl(outlet, url, mirror_url=args.mirror)
+        if busy or (result is not None and result.locked_by):
+            # the crawl process itself refuses too (CrawlLock); asking first spares starting one
+            holder = busy.holder if busy else result.locked_by if result else ""
+            print(f"{outlet}: not crawled — another crawl of {outlet} is running ({holder}); "
+                  "try again when it has finished")
+            failed += 1
+            continue
+        assert result is not None
         print(f"{outlet}: {result.outcome} — {result.summary()}")
         if result.outcome == "failed":
             failed += 1
             print(result.log_tail if not result.ok else _why_failed(result))
     return 1 if failed else 0
+
+
+def _running_crawl(url: str, outlet: str) -> lease.Lease | None:
+    store = Store(url)
+    try:
+        return lease.live_holder(store, lease.crawl_lease(outlet))
+    finally:
+        store.db.dispose()
 
 
 def _check_database(url: str) -> None:
@@ -59,5 +76,8 @@ def _check_database(url: str) -> None:
 def _why_failed(result: CrawlResult) -> str:
     health = result.health
     if health.storage_errors:
-        return "  the database could not be written: see the crawl log above; nothing is marked fetched"
+        errors = [line for line in result.log_tail.splitlines() if "] ERROR: " in line]
+        shown = "".join(f"\n  {line.split('] ERROR: ', 1)[1]}" for line in errors[-3:])
+        return ("  the database could not be written; what is not stored stays pending and the next crawl "
+                f"asks for it again{shown}")
     return "  nothing could be fetched: is the network (or the --mirror URL) reachable?"

@@ -29,8 +29,18 @@ class CrawlResult:
         return self.returncode == 0 and not self.timed_out
 
     @property
+    def locked_by(self) -> str | None:
+        """The holder of the outlet's crawl lock when this crawl did not start because another crawl of
+        the outlet was running (``crawler.extensions.CrawlLock``)."""
+        holder = self.stats.get("talkwatch/locked_by")
+        return str(holder) if holder else None
+
+    @property
     def outcome(self) -> str:
-        """ok, quiet, degraded or failed, as the crawl judged itself from its fetch log."""
+        """ok, quiet, degraded or failed, as the crawl judged itself from its fetch log; ``locked`` when
+        it did not start because another crawl of the outlet runs."""
+        if self.locked_by:
+            return "locked"
         if not self.ok:
             return "failed"
         return str(self.stats.get("talkwatch/outcome") or "failed")
@@ -65,12 +75,25 @@ def run_crawl(outlet: str, database_url: str, mirror_url: str | None = None, tim
         if run_id:
             env["TALKWATCH_RUN_ID"] = run_id
         env["TALKWATCH_PARENT_PID"] = str(os.getpid())  # crawler.extensions.StopWithParent
+        # the crawl's log goes to a file, not a pipe: a crawl whose monitor died must still be able to
+        # log while it stops (writing to a pipe nobody reads any more would break it off mid-way)
+        log_path = Path(tmp) / "crawl.log"
         try:
-            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout,
-                                  cwd=Path(__file__).resolve().parents[2])
-        except subprocess.TimeoutExpired as exc:
-            tail = (exc.stderr or b"")[-2000:]
-            return CrawlResult(outlet, -1, timed_out=True,
-                               log_tail=tail.decode(errors="replace") if isinstance(tail, bytes) else tail)
+            with log_path.open("wb") as log_file:
+                done = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, stdout=log_file,
+                                      stderr=subprocess.STDOUT, timeout=timeout,
+                                      cwd=Path(__file__).resolve().parents[2])
+        except subprocess.TimeoutExpired:
+            return CrawlResult(outlet, -1, timed_out=True, log_tail=_tail(log_path, 2000))
         stats = json.loads(stats_file.read_text("utf-8")) if stats_file.exists() else {}
-        return CrawlResult(outlet, done.returncode, stats, log_tail=done.stderr[-4000:])
+        return CrawlResult(outlet, done.returncode, stats, log_tail=_tail(log_path, 4000))
+
+
+def _tail(path: Path, chars: int) -> str:
+    """The end of a crawl's log (it can be many megabytes after a long crawl)."""
+    try:
+        with path.open("rb") as log_file:
+            log_file.seek(max(path.stat().st_size - 4 * chars, 0))
+            return log_file.read().decode("utf-8", errors="replace")[-chars:]
+    except OSError:
+        return ""

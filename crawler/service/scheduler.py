@@ -9,7 +9,17 @@ Jobs (ids are stable, so a restarted monitor finds its schedule again):
 - ``report``: write the report files and deliver to every configured channel.
 
 Every job has ``max_instances=1`` and ``coalesce=True`` with a misfire grace time; a process-wide lock per
-outlet also keeps a revisit from running beside a crawl of the same outlet. Each run is recorded in
+outlet also keeps a revisit from running beside a crawl of the same outlet, and the outlet's crawl lock
+(the lease ``crawl:<outlet>``, held and renewed by the crawl process itself: ``crawler.extensions.CrawlLock``)
+keeps any crawl of it away while another lives, also an orphan of a monitor that died.
+
+One monitor per database schedules: it holds the ``monitor`` lease (``storage.lease``) and renews it; a
+second monitor exits with a clear message, or with ``--standby`` waits and takes over when the lease runs
+out (at once when the leader was a process of this host that died). A monitor's crawls stop with it
+(``crawler.extensions.StopWithParent``). Runs left ``running`` are marked ``interrupted`` only when no live
+crawl holds their lock (at start and at every lease renewal); a report run that a crash cut short is run
+again at once, so a delivery is made at least once (with the same idempotency key when the alerts are the
+same). Each run is recorded in
 ``service_runs`` (outcome, exit status, Scrapy's ``talkwatch/*`` stats, health from the fetch log).
 Job functions are module-level and take plain data, because SQLAlchemyJobStore pickles references.
 
@@ -52,12 +62,29 @@ log = logging.getLogger("talkwatch.monitor")
 JOBS_TABLE = "apscheduler_jobs"
 _OUTLET_LOCKS: dict[str, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
+_ACTIVE_RUNS: set[str] = set()  # this process's runs in progress (a stale-run sweep leaves them alone)
 STOPPING = threading.Event()  # set on shutdown: no new crawl starts, running ones are asked to stop
 
 
 def _outlet_lock(outlet: str) -> threading.Lock:
     with _LOCKS_GUARD:
         return _OUTLET_LOCKS.setdefault(outlet, threading.Lock())
+
+
+@contextmanager
+def _active(run_id: str) -> Iterator[None]:
+    with _LOCKS_GUARD:
+        _ACTIVE_RUNS.add(run_id)
+    try:
+        yield
+    finally:
+        with _LOCKS_GUARD:
+            _ACTIVE_RUNS.discard(run_id)
+
+
+def active_runs() -> set[str]:
+    with _LOCKS_GUARD:
+        return set(_ACTIVE_RUNS)
 
 
 def _store(config: Config) -> Store:
@@ -81,6 +108,10 @@ def crawl_job(outlet: str, config_data: dict[str, Any], revisit: bool = False) -
     try:
         store = _store(config)  # inside the try: a database that is down must not keep the lock
         try:
+            busy = lease.live_holder(store, lease.crawl_lease(outlet))
+            if busy is not None:  # a crawl of another process (an orphan, `talkwatch crawl`) runs
+                log.info("%s: skipped, a crawl of %s is still running (%s)", job, outlet, busy.holder)
+                return "skipped"
             return _run_crawl(store, config, outlet, job, revisit)
         finally:
             store.db.dispose()
@@ -109,11 +140,16 @@ def revisit_job(config_data: dict[str, Any]) -> None:
 
 def report_job(config_data: dict[str, Any]) -> None:
     """Write the report files and deliver to every channel."""
-    from crawler.service.delivery import deliver_all, write_report_files
-
     config = Config.from_dict(config_data)
     store = _store(config)
     run_id = new_run_id("report")
+    with _active(run_id):
+        _report(store, config, run_id)
+
+
+def _report(store: Store, config: Config, run_id: str) -> None:
+    from crawler.service.delivery import deliver_all, write_report_files
+
     store.runs.start(run_id, "report")
     try:
         # the report files and each channel are independent: an unwritable report folder is told in
@@ -140,8 +176,14 @@ def report_job(config_data: dict[str, Any]) -> None:
 
 
 def _run_crawl(store: Store, config: Config, outlet: str, job: str, revisit: bool) -> str:
-    outlet_config = config.outlets[outlet]
     run_id = new_run_id(job)
+    with _active(run_id):
+        return _run_recorded_crawl(store, config, outlet, job, revisit, run_id)
+
+
+def _run_recorded_crawl(store: Store, config: Config, outlet: str, job: str, revisit: bool,
+                        run_id: str) -> str:
+    outlet_config = config.outlets[outlet]
     store.runs.start(run_id, job, outlet)
     log.info("%s: started (run %s)", job, run_id)
     started = time.monotonic()
@@ -154,6 +196,11 @@ def _run_crawl(store: Store, config: Config, outlet: str, job: str, revisit: boo
             log.exception("%s: could not run", job)
             store.runs.finish(run_id, "failed", message=f"{type(exc).__name__}: {exc}"[:500])
             return "failed"
+    if result.locked_by:  # another crawl of the outlet started just before this one
+        store.runs.finish(run_id, "skipped", result.returncode,
+                   message=f"another crawl of {outlet} was running ({result.locked_by})")
+        log.info("%s: skipped, a crawl of %s is still running (%s)", job, outlet, result.locked_by)
+        return "skipped"
     # the crawl judged itself from its fetch log (storage errors included); a crawl that died did not
     health = result.health if "talkwatch/health" in result.stats else run_health(store, run_id)
     outcome = _outcome(result)
@@ -264,36 +311,32 @@ def install_jobs(scheduler: BackgroundScheduler, config: Config, now: datetime |
     return changes
 
 
-def run_monitor(config: Config, stop: threading.Event | None = None, install_signals: bool = True) -> int:
-    """Run the scheduler until SIGTERM/SIGINT (or ``stop`` is set); then shut down cleanly."""
+def run_monitor(config: Config, stop: threading.Event | None = None, install_signals: bool = True,
+                standby: bool = False, lease_ttl: timedelta = LEASE_TTL) -> int:
+    """Run the scheduler until SIGTERM/SIGINT (or ``stop`` is set); then shut down cleanly.
+
+    Another monitor holding the database's lease: exit with a :class:`ConfigError`, or with ``standby``
+    wait until its lease runs out (it died) and take over."""
     stop = stop or threading.Event()
     STOPPING.clear()
+    if install_signals:
+        _install_signals(stop)
     store = _store(config)
     holder = lease.this_process()
-    if not lease.acquire(store, MONITOR_LEASE, holder, LEASE_TTL):
-        held = lease.current(store, MONITOR_LEASE)
-        who = (f"{held.holder}, lease until {held.expires_at:%Y-%m-%d %H:%M:%S} UTC" if held
-               else "another process")
+    if not _lead(store, holder, lease_ttl, stop, standby):
         store.db.dispose()
-        raise ConfigError(f"another monitor is running on this database ({who}); not starting a second "
-                          "one (it would crawl and deliver everything twice)")
-    renewer = threading.Thread(target=_keep_lease, args=(store, holder, stop), name="monitor-lease",
-                               daemon=True)
+        return 0  # stopped while a standby
+    renewer = threading.Thread(target=_keep_lease, args=(store, holder, stop, lease_ttl),
+                               name="monitor-lease", daemon=True)
     renewer.start()
-    stale = store.runs.close_stale()
-    if stale:
-        log.warning("%d runs were left running by an earlier monitor: marked interrupted", stale)
+    stale = _sweep(store)
     scheduler = build_scheduler(config, store)
-    if install_signals:
-        def on_signal(signum: int, _frame: Any) -> None:
-            log.info("%s received: stopping (running crawls are asked to finish cleanly)",
-                     signal.Signals(signum).name)
-            stop.set()
-
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
     scheduler.start(paused=True)
     changed = install_jobs(scheduler, config)
+    if any(job == "report" for _, job in stale) and scheduler.get_job("report") is not None:
+        # a crash cut a delivery short: what it may not have sent goes out now (at least once)
+        log.warning("the last report run was cut short: reporting again now")
+        scheduler.modify_job("report", next_run_time=datetime.now(UTC))
     scheduler.resume()
     log.info("monitor started: database %s; %s", mask_secrets(store.db.url),
                 ", ".join(f"{o.name} every {o.interval_minutes:g} min" for o in config.enabled_outlets()))
@@ -313,18 +356,65 @@ def run_monitor(config: Config, stop: threading.Event | None = None, install_sig
     return 0
 
 
-def _keep_lease(store: Store, holder: str, stop: threading.Event) -> None:
-    """Renew the lease while the monitor runs; a monitor that lost it (another took over after a long
-    stall) stops rather than schedule beside the new one."""
-    while not stop.wait(LEASE_TTL.total_seconds() / 3):
+def _install_signals(stop: threading.Event) -> None:
+    def on_signal(signum: int, _frame: Any) -> None:
+        log.info("%s received: stopping (running crawls are asked to finish cleanly)",
+                 signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+
+def _lead(store: Store, holder: str, ttl: timedelta, stop: threading.Event, standby: bool) -> bool:
+    """Take the monitor lease; as a standby, wait for it. ``False``: stopped while waiting."""
+    told = False
+    while not lease.acquire(store, MONITOR_LEASE, holder, ttl):
+        held = lease.current(store, MONITOR_LEASE)
+        who = (f"{held.holder}, lease until {held.expires_at:%Y-%m-%d %H:%M:%S} UTC" if held
+               else "another process")
+        if not standby:
+            store.db.dispose()
+            raise ConfigError(f"another monitor is running on this database ({who}); not starting a "
+                              "second one (it would crawl and deliver everything twice); "
+                              "--standby waits and takes over when it stops")
+        if not told:
+            log.info("standby: another monitor is running on this database (%s); taking over when its "
+                     "lease runs out", who)
+            told = True
+        if stop.wait(min(5.0, ttl.total_seconds() / 4)):
+            return False
+    if told:
+        log.info("standby: the lease is ours, taking over")
+    return True
+
+
+def _sweep(store: Store) -> list[tuple[str, str]]:
+    """Close the runs a dead process left ``running`` (never one whose crawl still holds its lock)."""
+    stale = store.runs.close_stale(spared=set(active_runs()) | lease.held_run_ids(store))
+    if stale:
+        log.warning("%d run(s) left running by a process that died: marked interrupted (%s)", len(stale),
+                    ", ".join(run_id for run_id, _ in stale))
+    return stale
+
+
+def _keep_lease(store: Store, holder: str, stop: threading.Event, ttl: timedelta = LEASE_TTL) -> None:
+    """Renew the lease while the monitor runs, and close runs whose crawl died; a monitor that lost the
+    lease (another took over after a long stall) stops rather than schedule beside the new one."""
+    while not stop.wait(ttl.total_seconds() / 3):
         try:
-            kept = lease.acquire(store, MONITOR_LEASE, holder, LEASE_TTL)
+            kept = lease.acquire(store, MONITOR_LEASE, holder, ttl)
         except Exception:  # a database hiccup: try again at the next renewal, well before the lease ends
             log.warning("could not renew the monitor lease; retrying", exc_info=True)
             continue
         if not kept:
             log.error("the monitor lease was taken over by another monitor: stopping")
             stop.set()
+            return
+        try:
+            _sweep(store)
+        except Exception:
+            log.warning("could not look for stale runs; trying again later", exc_info=True)
 
 
 def shutdown(scheduler: BackgroundScheduler, grace_seconds: float = 60.0) -> None:

@@ -65,3 +65,38 @@ def crawl_site(site: Path, outlet: str, db_url: str, start_urls: str) -> tuple[C
         return result, dict(server.hits)
     finally:
         server.stop()
+
+
+_TALK = {"new": "talk", "follow-up": "talk"}
+
+
+def database_contents(db_url: str) -> dict[str, list[tuple[object, ...]]]:
+    """What a crawl leaves that a reader sees, free of ids and times: articles, versions (per article,
+    in order, by text fingerprint), alerts (kind, article, version) and threads (title, members), so two
+    databases built by different crawls can be compared for "nothing lost, nothing doubled".
+
+    An alert on talks is "new" for the article that opened its thread and "follow-up" for the others:
+    which article came first depends on the order the crawls stored them (an article a failed crawl
+    left to the next one comes later), so both count as one kind, "talk", here."""
+    from sqlalchemy import select
+
+    from storage import Store
+    from storage.models import Alert, Article, Thread, ThreadMember, Version
+
+    store = Store(db_url)
+    try:
+        with store.db.session() as s:
+            articles = sorted((key,) for key in s.scalars(select(Article.key)))
+            versions = sorted(tuple(row) for row in s.execute(
+                select(Article.key, Version.seq, Version.fingerprint, Version.change_kind).join(Article)))
+            alerts = sorted((_TALK.get(kind, kind), key, seq) for kind, key, seq in s.execute(
+                select(Alert.kind, Article.key, Version.seq).join(Article, Alert.article_id == Article.id)
+                .join(Version, Alert.version_id == Version.id)))
+            members: dict[int, list[str]] = {}
+            for thread_id, key in s.execute(select(ThreadMember.thread_id, ThreadMember.article_key)):
+                members.setdefault(thread_id, []).append(key)
+            threads = sorted((title, tuple(sorted(members.get(thread_id, []))))
+                             for thread_id, title in s.execute(select(Thread.id, Thread.title)))
+    finally:
+        store.db.dispose()
+    return {"articles": articles, "versions": versions, "alerts": alerts, "threads": threads}
