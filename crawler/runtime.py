@@ -14,6 +14,7 @@ from typing import Self
 from scrapy import signals
 from scrapy.crawler import Crawler
 
+from crawler.crawllock import CrawlLock
 from crawler.syndication import TEXT_RULES
 from storage import Store
 from storage.migrate import require_current_schema
@@ -39,6 +40,9 @@ class CrawlRuntime:
         spider = getattr(crawler.spidercls, "name", None) or "crawl"  # a bare scrapy.Spider has no name
         runtime = cls(crawler.settings.get("TALKWATCH_DATABASE_URL") or None,
                       str(crawler.settings.get("TALKWATCH_RUN_ID") or new_run_id(f"crawl:{spider}")))
+        if getattr(crawler.spidercls, "name", None):  # (a bare Spider in a test has no outlet to lock)
+            # the outlet's lock first, under this crawl's run id: a crawl that may not run stores nothing
+            CrawlLock.take_for(crawler, runtime.run_id)
         # close the pool with the crawl (crawls in one process — tests, scrapyd — would leak it otherwise)
         crawler.signals.connect(runtime.close, signal=signals.engine_stopped)
         return runtime

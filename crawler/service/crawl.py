@@ -31,7 +31,7 @@ class CrawlResult:
     @property
     def locked_by(self) -> str | None:
         """The holder of the outlet's crawl lock when this crawl did not start because another crawl of
-        the outlet was running (``crawler.extensions.CrawlLock``)."""
+        the outlet was running (``crawler.crawllock.CrawlLock``)."""
         holder = self.stats.get("talkwatch/locked_by")
         return str(holder) if holder else None
 

@@ -10,7 +10,7 @@ Jobs (ids are stable, so a restarted monitor finds its schedule again):
 
 Every job has ``max_instances=1`` and ``coalesce=True`` with a misfire grace time; a process-wide lock per
 outlet also keeps a revisit from running beside a crawl of the same outlet, and the outlet's crawl lock
-(the lease ``crawl:<outlet>``, held and renewed by the crawl process itself: ``crawler.extensions.CrawlLock``)
+(the lease ``crawl:<outlet>``, held and renewed by the crawl process itself: ``crawler.crawllock.CrawlLock``)
 keeps any crawl of it away while another lives, also an orphan of a monitor that died.
 
 One monitor per database schedules: it holds the ``monitor`` lease (``storage.lease``) and renews it; a
