@@ -40,6 +40,9 @@ def database_url(explicit: str | None = None) -> str:
     return parsed.set(database=str(Path.cwd() / path)).render_as_string(hide_password=False)
 
 
+IDLE_IN_TRANSACTION_MS = 60_000
+
+
 def make_engine(url: str) -> Engine:
     try:
         return _make_engine(url)
@@ -67,7 +70,13 @@ def _make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # psycopg 3 is the driver we install (extra "postgres")
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=True, json_serializer=json_text)
+    connect_args = {}
+    if parsed.get_backend_name() == "postgresql" and "options" not in parsed.query:
+        # a connection lost mid-transaction (a network cut) leaves its server session "idle in
+        # transaction", holding row locks the next crawl's inserts wait on forever: the server ends
+        # such a session after a minute (talkwatch never idles inside a transaction)
+        connect_args["options"] = f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
+    return create_engine(parsed, pool_pre_ping=True, json_serializer=json_text, connect_args=connect_args)
 
 
 def json_text(value: Any) -> str:

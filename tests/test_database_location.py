@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from crawler.mirror.server import MirrorServer
-from storage.db import DEFAULT_DATABASE_PATH, database_url
+from storage.db import DEFAULT_DATABASE_PATH, database_url, make_engine
 from tests.support import REPO_ROOT
 
 
@@ -60,3 +62,15 @@ def test_crawl_and_report_from_another_folder_use_one_database(tmp_path: Path):
     report = talkwatch("report", "--db", "sqlite:///desk.sqlite3", "--out", "-", cwd=elsewhere)
     assert report.returncode == 0, report.stderr
     assert "Nothing new" not in report.stdout and "jiji" in report.stdout
+
+
+def test_a_postgresql_session_left_inside_a_transaction_is_ended_by_the_server():
+    url = os.environ.get("TALKWATCH_TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("TALKWATCH_TEST_DATABASE_URL is not set (a PostgreSQL database of the tests' own)")
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SHOW idle_in_transaction_session_timeout")).scalar() == "1min"
+    finally:
+        engine.dispose()
