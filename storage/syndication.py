@@ -21,9 +21,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
 from sqlalchemy import BindParameter, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
@@ -31,6 +30,9 @@ from storage.database import Database
 from storage.models import Article, Signature, SignatureBand, Version
 from storage.schedule import parse_published
 from storage.threads import UnflaggedVersion
+
+if TYPE_CHECKING:
+    import numpy as np  # loaded by the functions that compare signatures: not for `status`
 
 BANDS, ROWS = 20, 6  # P(candidate) = 1-(1-J^6)^20: 0.6 -> 0.62, 0.7 -> 0.92, 0.8 -> 0.996, 0.2 -> 0.001
 SIGNATURE_LENGTH = BANDS * ROWS
@@ -93,6 +95,8 @@ def band_buckets(values: np.ndarray) -> list[int]:
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    import numpy as np
+
     return float(np.count_nonzero(a == b)) / len(a)
 
 _HAS_SIGNATURE = select(Signature.article_id).where(Signature.article_id == bindparam("article_id"))
@@ -258,6 +262,8 @@ class Copies:
 
 def _near_duplicates(s: Session, values: np.ndarray, buckets: list[int], threshold: float,
                      exclude_article_id: int | None) -> list[NearDuplicate]:
+    import numpy as np
+
     params = {f"bucket{band}": bucket for band, bucket in enumerate(buckets)}
     rows = s.connection().execute(_CANDIDATES, params).all()
     found = []
