@@ -379,8 +379,12 @@ def _number(table: dict[str, Any], prefix: str, key: str, default: float, low: f
     return float(value)
 
 
+# the shortest interval of a job: a fraction of a minute is for a mirror or a test soak, not a live site
+MIN_INTERVAL_MINUTES = 0.1
+
+
 def _interval(table: dict[str, Any], prefix: str, key: str, default: float) -> float:
-    return _number(table, prefix, key, default, 1, WEEK_MINUTES, "minutes (one week)")
+    return _number(table, prefix, key, default, MIN_INTERVAL_MINUTES, WEEK_MINUTES, "minutes (one week)")
 
 
 def _integer(table: dict[str, Any], prefix: str, key: str, default: int, low: int, high: int) -> int:

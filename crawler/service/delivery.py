@@ -184,7 +184,7 @@ def send_webhook(channel: ChannelConfig, report: Report) -> None:
     url = channel.target_url()
     if not url.startswith(("http://", "https://")):
         raise PermanentDeliveryError("the webhook URL is not http(s)")
-    key = idempotency_key(channel.name, report.alert_ids)
+    key = report_key(channel.name, report)
     body = jsondoc.dumps({**jsondoc.to_data(report), "idempotency_key": key}).encode("utf-8")
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "talkwatch",
                "Idempotency-Key": key}
@@ -195,6 +195,17 @@ def send_webhook(channel: ChannelConfig, report: Report) -> None:
     with _NO_REDIRECTS.open(request, timeout=channel.timeout_seconds) as response:
         if not 200 <= response.status < 300:
             raise DeliveryError(f"webhook answered HTTP {response.status}")
+
+
+def report_key(channel: str, report: Report) -> str:
+    """The idempotency key of a send of ``report``: its alerts' (:func:`idempotency_key`); a report of
+    alarms alone has a key of its own (its time): alarms are the crawls' current state, told again in
+    every report, so one key for all of them would let a receiver that drops repeats drop every later
+    alarm, a new one too. A retry of the same send keeps its key either way."""
+    if report.alert_ids:
+        return idempotency_key(channel, report.alert_ids)
+    stamp = f"{channel}:alarms:{report.generated_at.isoformat()}"
+    return "talkwatch-" + hashlib.sha256(stamp.encode("utf-8")).hexdigest()[:32]
 
 
 def idempotency_key(channel: str, alert_ids: list[int]) -> str:

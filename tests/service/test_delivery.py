@@ -190,6 +190,27 @@ def test_every_webhook_send_of_the_same_alerts_carries_one_idempotency_key(seede
     assert json.loads(hook.received[1]["body"])["idempotency_key"] == keys[0]
 
 
+def test_reports_of_alarms_alone_carry_keys_of_their_own(sqlite_url: str, hook: Hook) -> None:
+    """Alarms are told again in every report: were their key that of "no alerts", always the same, a
+    receiver that drops repeats would drop every alarm after the first, a new one too."""
+    store = Store(sqlite_url, rules=TEXT_RULES)
+    store.db.create_schema()
+    store.runs.start("crawl-jiji-1", "crawl:jiji", "jiji")
+    store.runs.finish("crawl-jiji-1", "failed", 1, message="boom")
+    channel = ChannelConfig(name="hook", kind="webhook", url=hook.url, attempts=2, backoff_seconds=0.01)
+    config = parse_config({})
+    hook.plan = [503]  # a retry of one report keeps its key
+    assert deliver(store, channel, config).outcome == "sent"
+    assert deliver(store, channel, config).outcome == "sent"
+    bodies = [json.loads(got["body"]) for got in hook.received]
+    assert [b["counts"]["new"] + b["counts"]["changed"] + b["counts"]["follow_up"] for b in bodies] == [0] * 3
+    assert all(b["alarms"] for b in bodies)
+    keys = [got["headers"]["Idempotency-Key"] for got in hook.received]
+    assert keys[0] == keys[1] != keys[2]
+    assert [b["idempotency_key"] for b in bodies] == keys
+    store.db.dispose()
+
+
 def test_webhook_retried_with_backoff(seeded: Store, hook: Hook) -> None:
     hook.plan = [500, 503]
     waits: list[float] = []
