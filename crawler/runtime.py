@@ -1,16 +1,15 @@
 """The one Store and the one run id a crawl shares between its middlewares, pipelines and extensions.
 
-They live on an extension, :class:`CrawlRuntime` (``EXTENSIONS`` in ``crawler/settings.py``, first of
-them), and every component finds it with :func:`runtime_for`, from ``from_crawler`` on. Not through
-Scrapy's ``crawler.get_extension`` alone: that answers only once every extension is built, and an
-extension needs the run id while it is built (``RunLog`` takes the outlet's crawl lock, named after the
-run, in its ``from_crawler``).
+They live on an extension, :class:`CrawlRuntime` (``EXTENSIONS`` in ``crawler/settings.py``), and every
+component finds it through Scrapy's own ``crawler.get_extension``: the extension manager is built before
+the engine, so a middleware or pipeline can ask for it from ``from_crawler`` on. The outlet's crawl lock,
+named after the run, is taken by the runtime itself while it is built (no extension can look another
+up before all exist).
 """
 
 from __future__ import annotations
 
 import uuid
-import weakref
 from datetime import UTC, datetime
 from typing import Self
 
@@ -26,10 +25,6 @@ from storage.migrate import require_current_schema
 def new_run_id(job: str) -> str:
     # fits Fetch.run_id (40 chars) and sorts by time
     return f"{job.replace(':', '-')[:16]}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-
-
-# each crawler's runtime, from the moment it is built (before Scrapy's extension manager exists)
-_RUNTIMES: weakref.WeakKeyDictionary[Crawler, CrawlRuntime] = weakref.WeakKeyDictionary()
 
 
 class CrawlRuntime:
@@ -52,7 +47,6 @@ class CrawlRuntime:
             CrawlLock.take_for(crawler, runtime.run_id)
         # close the pool with the crawl (crawls in one process — tests, scrapyd — would leak it otherwise)
         crawler.signals.connect(runtime.close, signal=signals.engine_stopped)
-        _RUNTIMES[crawler] = runtime
         return runtime
 
     @property
@@ -75,7 +69,7 @@ class CrawlRuntime:
 
 
 def runtime_for(crawler: Crawler) -> CrawlRuntime:
-    runtime = _RUNTIMES.get(crawler) or crawler.get_extension(CrawlRuntime)
+    runtime = crawler.get_extension(CrawlRuntime)
     if runtime is None:
         raise RuntimeError("crawler.runtime.CrawlRuntime is not enabled: add it to the EXTENSIONS setting")
     return runtime
