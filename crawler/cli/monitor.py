@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from crawler.cli import CONFIG_HELP, DB_OR_CONFIG_HELP, MIRROR_HELP, add_command
-from crawler.service.config import load_config
+from crawler.service.config import check_politeness, load_config
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
         config.database_url = args.db
     if args.mirror:
         config.mirror_url = args.mirror
+    check_politeness(config)
     if not 3 <= args.lease_seconds <= 3600:
         raise ConfigError("--lease-seconds must be between 3 and 3600")
     return run_monitor(config, standby=args.standby, lease_ttl=timedelta(seconds=args.lease_seconds))

@@ -181,6 +181,16 @@ def _top(top: dict[str, Any]) -> Config:
     )
 
 
+def check_politeness(config: Config) -> None:
+    """Crawl intervals under a minute are for the local mirror (a soak, a demo), never the live sites."""
+    if config.mirror_url:
+        return
+    for outlet in config.enabled_outlets():
+        if outlet.interval_minutes < 1:
+            raise ConfigError(f"outlets.{outlet.name}.interval_minutes = {outlet.interval_minutes:g}: a live "
+                              "site is crawled at most once a minute (shorter intervals need mirror_url)")
+
+
 def default_interval(outlet: str) -> int:
     """Minutes between crawls when the config names none: the outlet's own ``default_interval_minutes``
     (wires publish often, the ministry a few times a day)."""

@@ -66,3 +66,17 @@ def test_cli_exit_code_2_on_bad_config(tmp_path: Path, capsys: pytest.CaptureFix
     bad.write_text("[outlets.jiji]\ninterval_minutes = -1\n", encoding="utf-8")
     assert main(["status", "--config", str(bad), "--db", f"sqlite:///{tmp_path / 'x.sqlite3'}"]) == 2
     assert "interval_minutes must be a positive number" in capsys.readouterr().err
+
+
+def test_a_live_site_is_never_crawled_more_than_once_a_minute(tmp_path):
+    # short intervals are for a soak on the local mirror; the monitor refuses them for the live sites
+    config = tmp_path / "fast.toml"
+    config.write_text("[outlets.jiji]\ninterval_minutes = 0.2\n", encoding="utf-8")
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "crawler.cli", "monitor", "--config", str(config),
+                           "--db", f"sqlite:///{tmp_path / 'x.sqlite3'}"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "outlets.jiji.interval_minutes" in done.stderr and "mirror_url" in done.stderr
