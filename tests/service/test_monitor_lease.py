@@ -16,6 +16,7 @@ import pytest
 
 from crawler.mirror.server import MirrorServer
 from storage import Store, lease
+from tests.service.processes import alive, children
 from tests.service.test_scheduler import REPO, mofa_monitor_config, slow_site
 
 SLOW_PAGE = "https://www.mofa.go.jp/mofaj/a_o/ocn/au/pageit_000001_01522.html"
@@ -40,29 +41,6 @@ def test_a_released_lease_is_free(store: Store):
     assert lease.current(store, "monitor") is None
 
 
-def _crawl_children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except (OSError, ValueError, IndexError):
-            continue
-        if ppid == pid and b"scrapy" in argv:
-            found.append(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; PR_SET_PDEATHSIG is Linux's")
 def test_a_second_monitor_refuses_and_a_killed_one_leaves_no_orphan(tmp_path: Path):
@@ -83,17 +61,17 @@ def test_a_second_monitor_refuses_and_a_killed_one_leaves_no_orphan(tmp_path: Pa
         second = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=60)
         assert second.returncode == 2
         assert "another monitor is running on this database" in second.stderr
-        crawl = _crawl_children(first.pid)
+        crawl = children(first.pid, b"scrapy")
         assert len(crawl) == 1
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and _alive(crawl[0]):
+        while time.monotonic() < deadline and alive(crawl[0]):
             time.sleep(0.2)
-        assert not _alive(crawl[0]), "the crawl kept running after its monitor was killed"
+        assert not alive(crawl[0]), "the crawl kept running after its monitor was killed"
     finally:
         for pid in crawl:
-            if _alive(pid):
+            if alive(pid):
                 os.kill(pid, signal.SIGKILL)
         if first.poll() is None:
             first.kill()
@@ -135,7 +113,7 @@ def test_a_killed_monitors_crawl_keeps_its_outlet_and_its_record_true(tmp_path: 
     store = Store(db_url)
     try:
         _wait(lambda: server.attempts.get(SLOW_PAGE), 60, "the crawl never reached the slow page")
-        crawl = _crawl_children(first.pid)
+        crawl = children(first.pid, b"scrapy")
         assert len(crawl) == 1
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
@@ -145,15 +123,15 @@ def test_a_killed_monitors_crawl_keeps_its_outlet_and_its_record_true(tmp_path: 
         again = subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", "mofa", "--db", db_url,
                                 "--mirror", server.base_url], cwd=REPO, capture_output=True, text=True,
                                timeout=120)
-        assert _alive(crawl[0]), "the orphan ended before the second crawl was tried"
+        assert alive(crawl[0]), "the orphan ended before the second crawl was tried"
         assert again.returncode == 1, again.stdout + again.stderr
         assert "another crawl of mofa is running" in again.stdout
         _wait(lambda: "monitor started" in (tmp_path / "second.log").read_text(), 60,
               "the restarted monitor did not start")
-        assert _alive(crawl[0])
+        assert alive(crawl[0])
         [run] = store.runs.recent(job="crawl:mofa")
         assert run.outcome == "running"  # the restarted monitor left the live crawl's run alone
-        _wait(lambda: not _alive(crawl[0]), 40, "the crawl kept running after its monitor was killed")
+        _wait(lambda: not alive(crawl[0]), 40, "the crawl kept running after its monitor was killed")
         _wait(lambda: store.runs.recent(job="crawl:mofa")[0].outcome != "running", 20,
               "the run stayed running")
         [run] = store.runs.recent(job="crawl:mofa")
@@ -165,7 +143,7 @@ def test_a_killed_monitors_crawl_keeps_its_outlet_and_its_record_true(tmp_path: 
         assert lease.current(store, "crawl:mofa") is None  # the orphan released its lock
     finally:
         for pid in crawl:
-            if _alive(pid):
+            if alive(pid):
                 os.kill(pid, signal.SIGKILL)
         for process in (first, second):
             if process is not None and process.poll() is None:

@@ -31,6 +31,7 @@ from crawler.mirror.server import MirrorServer
 from crawler.service.delivery import idempotency_key
 from storage import Store, lease
 from storage.models import Alert, Delivery, service_runs
+from tests.service.processes import alive, children
 from tests.service.test_scheduler import REPO
 
 pytestmark = [pytest.mark.slow,
@@ -165,7 +166,7 @@ class Monitors:
     def note_children(self) -> None:
         for process in self.started:
             if process.poll() is None:
-                self.children.update(_children(process.pid))
+                self.children.update(children(process.pid))
 
     def stop(self, process: subprocess.Popen[bytes]) -> int:
         process.send_signal(signal.SIGTERM)
@@ -178,32 +179,11 @@ class Monitors:
                 process.kill()
                 process.wait(timeout=10)
         deadline = time.monotonic() + 20  # a crawl whose monitor died closes by itself
-        while time.monotonic() < deadline and any(_alive(pid) for pid in self.children):
+        while time.monotonic() < deadline and any(alive(pid) for pid in self.children):
             time.sleep(0.2)
         for pid in self.children:
-            if _alive(pid):
+            if alive(pid):
                 os.kill(pid, signal.SIGKILL)
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
 def _wait(condition: Callable[[], object], limit: float, why: Callable[[], str] | str,
