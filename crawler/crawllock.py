@@ -18,8 +18,9 @@ from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.errors import ENVIRONMENT_ERRORS, describe_error
-from storage import Store, lease
+from storage import lease
 from storage.migrate import SchemaOutOfDate, require_current_schema
+from storage.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -92,7 +92,7 @@ class RunLog:
         storage_errors = int(self.crawler.stats.get_value(STORAGE_ERRORS, 0) or 0)
         run_id = run_id_for(self.crawler)
         try:
-            health = run_health(store_for(self.crawler), run_id, storage_errors)
+            health = run_health(store_for(self.crawler).fetches, run_id, storage_errors)
         except SchemaOutOfDate:
             failed = storage_errors or 1
             health = RunHealth(storage_errors=failed, error_causes={"storage": failed})

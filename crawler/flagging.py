@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from crawler.topics.classifier import TopicDecision, classify
 from crawler.topics.threads import file_thread, plan_thread
-from storage import Store
+from storage.store import Store
 from storage.threads import UnflaggedVersion
 
 log = logging.getLogger(__name__)

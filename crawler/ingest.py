@@ -21,10 +21,12 @@ from crawler.flagging import flag_version
 from crawler.outlets import get_outlet
 from crawler.outlets.base import ParsedArticle
 from crawler.topics.classifier import TopicDecision
-from storage import ArticleText, SaveResult, Store
+from storage.articles import SaveResult
 from storage.models import Article, TopicMatch
 from storage.rebuild import RebuildResult
+from storage.store import Store
 from storage.threads import UnflaggedVersion
+from storage.versions import ArticleText
 
 NO_STABLE_KEY = "no stable key"
 

@@ -24,8 +24,9 @@ from crawler.ingest import admit, rebuild
 from crawler.middlewares.charset import CharsetMiddleware
 from crawler.outlets import get_outlet
 from crawler.outlets.base import ParsedArticle, ParseError
-from storage import ArticleText, Store
 from storage.models import Version
+from storage.store import Store
+from storage.versions import ArticleText
 
 log = logging.getLogger(__name__)
 

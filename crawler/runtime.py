@@ -18,8 +18,8 @@ from scrapy.crawler import Crawler
 
 from crawler.crawllock import CrawlLock
 from crawler.syndication import TEXT_RULES
-from storage import Store
 from storage.migrate import require_current_schema
+from storage.store import Store
 
 
 def new_run_id(job: str) -> str:

@@ -50,8 +50,8 @@ class Alerts:
         # an alert that exists already (same kind and version) is left as it is, without failing a unit
         # of work this call is part of
         with self.db.session() as s:
-            insert_ignoring_duplicates(s, Alert, {"kind": kind, "article_id": article_id,
-                                                  "version_id": version_id, "thread_id": thread_id})
+            insert_ignoring_duplicates(s.connection(), Alert, {
+                "kind": kind, "article_id": article_id, "version_id": version_id, "thread_id": thread_id})
 
     def undelivered_alerts(self, channel: str | None, since: datetime | None = None) -> list[Alert]:
         """Alerts not yet delivered to ``channel`` (every alert when ``channel`` is ``None``), created at

@@ -73,7 +73,7 @@ class Articles:
             result = self._save_in(s, text, fp, snapshot_sha, index)
             if fetch_id is not None:
                 reason = result.change_kind or _NO_VERSION_REASONS.get(result.status)
-                set_outcome(s, fetch_id, result.status, reason, article_key=text.key)
+                set_outcome(s.connection(), fetch_id, result.status, reason, article_key=text.key)
             return result
 
     def _save_in(self, s: Session, text: ArticleText, fp: str, snapshot_sha: str | None,

@@ -1,9 +1,10 @@
 """The database: an engine and this thread's session, one short transaction at a time.
 
-Every repository (:mod:`storage.articles`, :mod:`storage.fetchlog`, :mod:`storage.threads`,
-:mod:`storage.alerts`, :mod:`storage.syndication`, :mod:`storage.runs`) is given the same ``Database`` and
-runs its statements in :meth:`Database.session`; :meth:`Database.unit` groups the calls of several of them
-into one transaction.
+Every repository is given the same ``Database``. Those that load and save objects (:mod:`storage.articles`,
+:mod:`storage.threads`, :mod:`storage.alerts`, :mod:`storage.syndication`) run in :meth:`Database.session`,
+an ORM session; those that only read and write rows (:mod:`storage.fetchlog`, :mod:`storage.runs`) run in
+:meth:`Database.connection`, plain Core, so a command that needs only them (``talkwatch status``) never
+imports the ORM. :meth:`Database.unit` groups the calls of several repositories into one transaction.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, CursorResult, Engine
-from sqlalchemy.orm import Session
 
 from storage.db import database_url, make_engine
-from storage.models import utcnow
+from storage.tables import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def inserted_id(result: CursorResult[Any]) -> int:
@@ -76,6 +79,35 @@ class Database:
             # as a new Session would be: no object of an earlier transaction answers s.get() stale
             session.expunge_all()
 
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """One short transaction on a Core connection; inside :meth:`session` or :meth:`unit` (or another
+        ``connection()``) it joins that transaction."""
+        local = self._local
+        if getattr(local, "active", False):
+            yield local.session.connection()
+            return
+        joined: Connection | None = getattr(local, "connection", None)
+        if joined is not None:
+            yield joined
+            return
+        with self._transaction() as connection:
+            local.connection = connection
+            try:
+                yield connection
+            finally:
+                local.connection = None
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        if self.dialect != "sqlite":
+            with self.engine.begin() as connection:
+                yield connection
+            return
+        connection = self._sqlite_connection()  # the one this thread's session uses, idle between calls
+        with connection.begin():
+            yield connection
+
     def unit(self) -> AbstractContextManager[Session]:
         """Run several repository calls as one transaction: what one pipeline step writes for one page.
 
@@ -97,10 +129,16 @@ class Database:
         of the pool for each transaction, pinged first, so a server restart costs no failed call."""
         session: Session | None = getattr(self._local, "session", None)
         if session is None:
-            bind: Engine | Connection = self.engine
-            if self.dialect == "sqlite":
-                bind = self.engine.connect()
-                with self._held_lock:
-                    self._held.append(bind)
+            from sqlalchemy.orm import Session  # the ORM: only for the repositories that use objects
+
+            bind = self._sqlite_connection() if self.dialect == "sqlite" else self.engine
             session = self._local.session = Session(bind, expire_on_commit=False)
         return session
+
+    def _sqlite_connection(self) -> Connection:
+        connection: Connection | None = getattr(self._local, "sqlite_connection", None)
+        if connection is None:
+            connection = self._local.sqlite_connection = self.engine.connect()
+            with self._held_lock:
+                self._held.append(connection)
+        return connection

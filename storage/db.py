@@ -7,10 +7,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, insert
+from sqlalchemy import Connection, Engine, create_engine, event, insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
-from sqlalchemy.orm import Session
 
 # the embedded default: var/ beside scrapy.cfg, whichever directory a command runs from, so
 # `talkwatch crawl` (its crawl runs in a subprocess) and `talkwatch report` open the same file
@@ -113,29 +112,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 _INSERT_IGNORING: dict[tuple[str, Any], Any] = {}
 
 
-def insert_ignoring_duplicates(session: Session, model: Any, values: dict[str, Any]) -> None:
+def insert_ignoring_duplicates(connection: Connection, table: Any, values: dict[str, Any]) -> None:
     """INSERT a row unless a unique constraint already holds it, without failing the transaction
     (a failed INSERT would abort a unit of work, or a PostgreSQL transaction, around it)."""
-    dialect = session.get_bind().dialect.name
+    dialect = connection.dialect.name
     if dialect in ("sqlite", "postgresql"):
-        statement = _INSERT_IGNORING.get((dialect, model))
+        statement = _INSERT_IGNORING.get((dialect, table))
         if statement is None:
-            statement = _INSERT_IGNORING[(dialect, model)] = _insert_or_nothing(dialect, model)
-        session.connection().execute(statement, values)
+            statement = _INSERT_IGNORING[(dialect, table)] = _insert_or_nothing(dialect, table)
+        connection.execute(statement, values)
         return
     try:
-        with session.begin_nested():
-            session.execute(insert(model).values(**values))
+        with connection.begin_nested():
+            connection.execute(insert(table).values(**values))
     except IntegrityError:
         pass
 
 
-def _insert_or_nothing(dialect: str, model: Any) -> Any:
+def _insert_or_nothing(dialect: str, table: Any) -> Any:
     """``INSERT … ON CONFLICT DO NOTHING`` in the dialect's own construct (SQLite or PostgreSQL)."""
     if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        return sqlite_insert(model).on_conflict_do_nothing()
+        return sqlite_insert(table).on_conflict_do_nothing()
     from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
-    return postgresql_insert(model).on_conflict_do_nothing()
+    return postgresql_insert(table).on_conflict_do_nothing()

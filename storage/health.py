@@ -16,18 +16,18 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
-from storage.store import Store
+from storage.tables import utcnow
+
+if TYPE_CHECKING:
+    from storage.fetchlog import FetchLog
+    from storage.runs import Runs
 
 FIELDS = ("title", "date", "body")
 # the names the crawl writes in fetches.fields for the fields above
 _FIELD_NAMES = {"title": "title", "date": "published", "body": "body"}
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 # --- health of one run, from the fetch log -----------------------------------------------------------
 
@@ -109,8 +109,8 @@ class RunHealth:
 _NOT_AN_ANSWER = ("blocked", "error", "refused", "disallowed", "retried", "redirect")
 
 
-def run_health(store: Store, run_id: str, storage_errors: int = 0) -> RunHealth:
-    return health_of(store.fetches.of_run(run_id), storage_errors)
+def run_health(fetches: FetchLog, run_id: str, storage_errors: int = 0) -> RunHealth:
+    return health_of(fetches.of_run(run_id), storage_errors)
 
 
 def health_of(rows: Iterable[Any], storage_errors: int = 0) -> RunHealth:
@@ -160,17 +160,17 @@ class Alarm:
     message: str
 
 
-def outlet_alarms(store: Store, outlet: str, interval_minutes: float, *, silent_intervals: float = 3.0,
+def outlet_alarms(runs: Runs, outlet: str, interval_minutes: float, *, silent_intervals: float = 3.0,
                   coverage_drop: float = 0.3, recent_runs: int = 5, blocked_ratio: float = 0.5,
                   now: datetime | None = None) -> list[Alarm]:
     """What is wrong with ``outlet``'s crawling, judged from its scheduled runs (crawl jobs)."""
     now = now or utcnow()
     job = f"crawl:{outlet}"
-    history = store.runs.recent(job=job, limit=recent_runs + 1, finished_only=True)
+    history = runs.recent(job=job, limit=recent_runs + 1, finished_only=True)
     alarms: list[Alarm] = []
     silent_after = timedelta(minutes=interval_minutes * silent_intervals)
-    last_ok = store.runs.last_success(job)
-    first = store.runs.first_start(job)
+    last_ok = runs.last_success(job)
+    first = runs.first_start(job)
     if first is not None and now - first > silent_after and (last_ok is None or now - last_ok > silent_after):
         since = f"since {last_ok:%Y-%m-%d %H:%M} UTC" if last_ok else "ever"
         alarms.append(Alarm(outlet, "silent", f"{outlet}: no successful crawl {since} "

@@ -25,12 +25,15 @@ import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from storage.models import service_leases
-from storage.store import Store
+from storage.tables import service_leases
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 CRAWL_PREFIX = "crawl:"
 
@@ -103,16 +106,16 @@ def acquire(store: Store, name: str, holder: str, ttl: timedelta) -> bool:
     held = current(store, name)
     if held is None or held.holder == holder or holder_alive(held.holder) is not False:
         return _take(store, name, holder, ttl) if held is None else False
-    with store.db.session() as s:  # its holder died on this host: take it over now, not after its ttl
-        s.execute(delete(service_leases).where(service_leases.c.name == name,
+    with store.db.connection() as conn:  # its holder died on this host: take it over now, not after its ttl
+        conn.execute(delete(service_leases).where(service_leases.c.name == name,
                                                service_leases.c.holder == held.holder))
     return _take(store, name, holder, ttl)
 
 
 def _take(store: Store, name: str, holder: str, ttl: timedelta) -> bool:
     now = _now()
-    with store.db.session() as s:
-        taken = s.connection().execute(
+    with store.db.connection() as conn:
+        taken = conn.execute(
             update(service_leases)
             .where(service_leases.c.name == name,
                    or_(service_leases.c.holder == holder, service_leases.c.expires_at < now))
@@ -120,16 +123,16 @@ def _take(store: Store, name: str, holder: str, ttl: timedelta) -> bool:
         if taken.rowcount:
             return True
     try:
-        with store.db.session() as s:
-            s.execute(insert(service_leases).values(name=name, holder=holder, expires_at=now + ttl))
+        with store.db.connection() as conn:
+            conn.execute(insert(service_leases).values(name=name, holder=holder, expires_at=now + ttl))
         return True
     except IntegrityError:  # another holder has it (or just took it)
         return False
 
 
 def current(store: Store, name: str) -> Lease | None:
-    with store.db.session() as s:
-        row = s.execute(select(service_leases).where(service_leases.c.name == name)).first()
+    with store.db.connection() as conn:
+        row = conn.execute(select(service_leases).where(service_leases.c.name == name)).first()
     return None if row is None else _lease(row)
 
 
@@ -147,13 +150,14 @@ def live_holder(store: Store, name: str) -> Lease | None:
 
 def held_run_ids(store: Store) -> set[str]:
     """Run ids of the crawls that hold their outlet's lease now (their process lives)."""
-    with store.db.session() as s:
-        rows = s.execute(select(service_leases).where(service_leases.c.name.startswith(CRAWL_PREFIX))).all()
+    with store.db.connection() as conn:
+        query = select(service_leases).where(service_leases.c.name.startswith(CRAWL_PREFIX))
+        rows = conn.execute(query).all()
     now = _now()
     return {lease.run_id for lease in map(_lease, rows) if lease.run_id and lease.live(now)}
 
 
 def release(store: Store, name: str, holder: str) -> None:
-    with store.db.session() as s:
-        s.execute(delete(service_leases).where(service_leases.c.name == name,
+    with store.db.connection() as conn:
+        conn.execute(delete(service_leases).where(service_leases.c.name == name,
                                                service_leases.c.holder == holder))

@@ -21,10 +21,11 @@ from storage.alerts import Alerts, AlertView
 from storage.articles import Articles, DueVisit, SaveResult
 from storage.database import Database
 from storage.fetchlog import FetchLog
-from storage.models import Alert, Article, Fetch, Thread, Version, utcnow
+from storage.models import Alert, Article, Fetch, Thread, Version
 from storage.runs import Runs
 from storage.schedule import RevisitSchedule
 from storage.syndication import Copies, TextRules
+from storage.tables import utcnow
 from storage.threads import ThreadRow, Threads
 from storage.versions import ArticleText
 

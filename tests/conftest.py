@@ -13,8 +13,8 @@ from sqlalchemy.engine import make_url
 
 from crawler.mirror.server import MirrorServer
 from crawler.syndication import TEXT_RULES
-from storage import Store
 from storage.models import Base
+from storage.store import Store
 
 POSTGRES_URL = os.environ.get("TALKWATCH_TEST_DATABASE_URL")
 NO_POSTGRES = "TALKWATCH_TEST_DATABASE_URL is not set (.ci/run sets it to the machine's PostgreSQL)"

@@ -181,14 +181,16 @@ def test_status_reads_the_monitors_jobs_without_loading_the_monitor():
         assert status.configured_jobs(config) == set(scheduler.desired_jobs(config))
 
 
-def test_status_loads_neither_scrapy_nor_alembic(tmp_path: Path):
-    # the everyday answer: a database at the newest schema, read without the crawler or the migrations
+def test_status_loads_neither_the_crawler_nor_the_orm(tmp_path: Path):
+    # the everyday answer: a database at the newest schema, read without the crawler, the migrations or
+    # the ORM repositories (the run log and the fetch log are plain Core)
     db = f"sqlite:///{tmp_path / 'status.sqlite3'}"
     assert talkwatch("db", "upgrade", "--db", db).returncode == 0
     code = ("import sys, contextlib, io\nfrom crawler.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             f"    main(['status', '--db', {db!r}])\n"
             "print(sorted(m for m in ('scrapy', 'twisted', 'alembic', 'apscheduler', 'apprise',"
-            " 'trafilatura', 'lxml', 'yaml', 'flask') if m in sys.modules))")
+            " 'trafilatura', 'lxml', 'yaml', 'flask', 'numpy', 'sqlalchemy.orm', 'storage.models',"
+            " 'storage.store') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "[]", done.stderr

@@ -11,7 +11,7 @@ from crawler.mirror.server import MirrorServer
 from crawler.outlets import OUTLET_NAMES, get_outlet
 from crawler.service.crawl import CrawlResult, run_crawl
 from crawler.syndication import TEXT_RULES
-from storage import Store
+from storage.store import Store
 
 pytestmark = pytest.mark.slow
 

@@ -16,8 +16,8 @@ import pytest
 
 from crawler.mirror.server import MirrorServer
 from crawler.syndication import TEXT_RULES
-from storage import Store
 from storage.health import outlet_alarms
+from storage.store import Store
 
 pytestmark = pytest.mark.slow
 
@@ -93,6 +93,6 @@ def test_a_quiet_crawl_raises_no_alarm(crawled_twice: tuple[str, list[str]]):
     db, _ = crawled_twice
     store = Store(db, rules=TEXT_RULES)
     try:
-        assert outlet_alarms(store, "jiji", interval_minutes=30) == []
+        assert outlet_alarms(store.runs, "jiji", interval_minutes=30) == []
     finally:
         store.db.dispose()

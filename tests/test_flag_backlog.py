@@ -12,8 +12,8 @@ from crawler.flagging import FlagTally, flag_backlog, flag_version
 from crawler.mirror.server import MirrorServer
 from crawler.service.crawl import run_crawl
 from crawler.syndication import TEXT_RULES
-from storage import Store
 from storage.models import Alert, Article, Signature, Thread, ThreadMember
+from storage.store import Store
 from tests.storage.helpers import STORY, text
 
 FOLLOW_UP = [

@@ -16,7 +16,6 @@ from sqlalchemy import inspect, text
 
 from crawler.cli import main
 from crawler.syndication import TEXT_RULES
-from storage import Store
 from storage.db import make_engine
 from storage.diff import render, texts
 from storage.migrate import (
@@ -27,7 +26,9 @@ from storage.migrate import (
     head_revision,
     upgrade,
 )
-from storage.models import SEARCH_INDEX_TABLE, Base
+from storage.models import Base
+from storage.store import Store
+from storage.tables import SEARCH_INDEX_TABLE
 from tests.storage.helpers import STORY
 from tests.storage.helpers import text as article_text
 
@@ -315,7 +316,7 @@ _OLD_DESK_DDL = {  # what the desk made at run time before 0006
 
 
 def test_desk_tables_made_at_run_time_are_kept(empty_url: str):
-    from storage.models import desk_mutes, desk_subscriptions
+    from storage.tables import desk_mutes, desk_subscriptions
 
     engine = make_engine(empty_url)
     upgrade(engine, "0005")

@@ -9,8 +9,8 @@ import pytest
 from crawler.mirror.server import MirrorServer
 from crawler.service.crawl import run_crawl
 from crawler.syndication import TEXT_RULES
-from storage import Store
 from storage.diff import render, texts
+from storage.store import Store
 
 pytestmark = pytest.mark.slow
 
@@ -95,7 +95,7 @@ def test_the_unreachable_page_is_in_the_fetch_log(store: Store):
 
 
 def test_a_version_left_unflagged_by_a_stopped_crawl_is_flagged_by_the_next(tmp_path):
-    from storage import ArticleText
+    from storage.versions import ArticleText
 
     db_url = f"sqlite:///{tmp_path / 'talkwatch.sqlite3'}"
     store = Store(db_url, rules=TEXT_RULES)

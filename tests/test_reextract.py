@@ -20,8 +20,8 @@ from crawler.outlets import jiji
 from crawler.reextract import reextract
 from crawler.service.crawl import run_crawl
 from crawler.syndication import TEXT_RULES
-from storage import Store
 from storage.models import Alert, Article, Fetch, TopicMatch, Version
+from storage.store import Store
 
 pytestmark = pytest.mark.slow
 
@@ -90,8 +90,8 @@ def test_flash_is_merged_into_the_full_story(crawled):  # type: ignore[no-untype
 
 def test_undeclared_shift_jis_snapshot_is_decoded_as_the_crawl_decoded_it(tmp_path):
     from crawler.reextract import parse_snapshot
-    from storage import Store
     from storage.migrate import ensure_schema
+    from storage.store import Store
 
     store = Store(f"sqlite:///{tmp_path / 'sjis.sqlite3'}", rules=TEXT_RULES)
     ensure_schema(store.db.engine)

@@ -11,7 +11,7 @@ from crawler.mirror.server import MirrorServer
 from crawler.service.crawl import run_crawl
 from crawler.service.revisit import revisit_mode, run_revisits
 from crawler.syndication import TEXT_RULES
-from storage import Store
+from storage.store import Store
 
 pytestmark = pytest.mark.slow
 

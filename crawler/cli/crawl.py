@@ -10,9 +10,10 @@ from crawler.errors import ConfigError
 from crawler.outlets import OUTLET_NAMES, UnknownOutlet
 from crawler.secrets import mask_secrets
 from crawler.service.crawl import CrawlResult, run_crawl
-from storage import Store, lease
+from storage import lease
 from storage.db import database_url
 from storage.migrate import require_current_schema
+from storage.store import Store
 
 
 def register(sub: argparse._SubParsersAction) -> None:

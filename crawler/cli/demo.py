@@ -13,8 +13,8 @@ from crawler.reports.data import build_report
 from crawler.reports.formats import render
 from crawler.reports.output import write_text_atomic
 from crawler.service.crawl import run_crawl
-from storage import Store
 from storage.migrate import ensure_schema
+from storage.store import Store
 
 
 def register(sub: argparse._SubParsersAction) -> None:

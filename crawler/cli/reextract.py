@@ -8,8 +8,8 @@ from crawler.cli import DB_HELP, add_command
 from crawler.outlets import OUTLET_NAMES
 from crawler.reextract import reextract
 from crawler.syndication import TEXT_RULES
-from storage import Store
 from storage.migrate import require_current_schema
+from storage.store import Store
 
 
 def register(sub: argparse._SubParsersAction) -> None:

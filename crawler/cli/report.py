@@ -21,8 +21,8 @@ from crawler.reports.formats import RENDERERS, SUFFIXES, render
 from crawler.reports.output import write_text_atomic
 from crawler.secrets import mask_secrets
 from crawler.service.config import ChannelConfig, Config, load_config
-from storage import Store
 from storage.migrate import require_current_schema
+from storage.store import Store
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)", re.IGNORECASE)
 _UNITS = {"s": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}

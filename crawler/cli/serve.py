@@ -10,8 +10,8 @@ import sys
 
 from crawler.cli import DB_HELP, add_command
 from crawler.web.security import is_loopback
-from storage import Store
 from storage.migrate import require_current_schema
+from storage.store import Store
 
 DEFAULT_PORT = 8765
 

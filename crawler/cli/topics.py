@@ -13,8 +13,8 @@ from pathlib import Path
 from crawler.cli import add_command
 from crawler.topics.classifier import classify
 from crawler.topics.evaluate import EvalInputError, evaluate, format_text, load_jsonl, to_json
-from storage import Store
 from storage.migrate import require_current_schema
+from storage.store import Store
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -27,7 +27,6 @@ from crawler.middlewares.redirects import OffHostRequest
 from crawler.outlets.blocks import detect_block
 from crawler.runtime import outlet_name, run_id_for, store_for
 from crawler.secrets import mask_secrets
-from storage.models import Fetch
 
 log = logging.getLogger(__name__)
 STORAGE_ERRORS = "talkwatch/storage_errors"  # read by crawler.extensions.RunLog
@@ -63,12 +62,7 @@ class FetchLogMiddleware:
             log.info("listing validators not kept (crawl %s, %d article(s) to retry): the next run "
                      "reads every listing in full", reason, len(pending))
             return
-        store = store_for(self.crawler)
-        with store.db.session() as session:
-            for fetch_id, (etag, last_modified) in self.listing_validators.items():
-                fetch = session.get(Fetch, fetch_id)
-                if fetch is not None:
-                    fetch.etag, fetch.last_modified = etag, last_modified
+        store_for(self.crawler).fetches.keep_validators(self.listing_validators)
 
     def process_request(self, request: Request) -> None:
         request.meta["talkwatch_started"] = time.monotonic()

@@ -10,7 +10,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.runtime import CrawlRuntime, runtime_for
-from storage import Store
+from storage.store import Store
 
 
 class StorePipeline:

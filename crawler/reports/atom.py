@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from crawler.reports import html
 from crawler.reports.common import article_marks, clean_text, published_text, safe_url
 from crawler.reports.data import Report
-from storage import AlertView
+from storage.alerts import AlertView
 
 if TYPE_CHECKING:  # feedgen is imported when a feed is rendered (fast commands)
     from feedgen.feed import FeedGenerator

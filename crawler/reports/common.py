@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from crawler.reports.timefmt import jst
-from storage import AlertView
+from storage.alerts import AlertView
 from storage.health import FIELDS, RunHealth
 
 

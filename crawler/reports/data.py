@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from crawler.service.config import Config, parse_config
-from storage import AlertView, Store
 from storage.health import Alarm, RunHealth, outlet_alarms
-from storage.runs import RunRow
+from storage.runs import RunRow, Runs
+
+if TYPE_CHECKING:  # crawl_health reads the run log alone: `talkwatch status` loads no ORM repository
+    from storage.alerts import AlertView
+    from storage.store import Store
 
 
 @dataclass
@@ -82,22 +86,22 @@ def build_report(store: Store, channel: str | None = None, since: datetime | Non
             alert.thread_id, ThreadSection(alert.thread_id, alert.thread_title or "(no thread)")
         )
         (section.new if alert.kind == "new" else section.follow_ups).append(alert)
-    health, alarms = crawl_health(store, config or parse_config({}), now=now)
+    health, alarms = crawl_health(store.runs, config or parse_config({}), now=now)
     since = since.astimezone(UTC) if since and since.tzinfo else since.replace(tzinfo=UTC) if since else None
     return Report(now or datetime.now(UTC), channel, since, list(threads.values()), changed, health, alarms)
 
 
-def crawl_health(store: Store, config: Config, now: datetime | None = None) -> tuple[list[OutletHealth],
-                                                                                       list[Alarm]]:
+def crawl_health(runs: Runs, config: Config, now: datetime | None = None) -> tuple[list[OutletHealth],
+                                                                                    list[Alarm]]:
     rows: list[OutletHealth] = []
     alarms: list[Alarm] = []
     h = config.health
     for outlet in config.enabled_outlets():
-        latest = store.runs.recent(job=f"crawl:{outlet.name}", limit=1, finished_only=True)
+        latest = runs.recent(job=f"crawl:{outlet.name}", limit=1, finished_only=True)
         run = latest[0] if latest else None
         rows.append(OutletHealth(outlet.name, run, RunHealth.from_dict(run.health) if run and run.health
                                  else None))
-        alarms += outlet_alarms(store, outlet.name, outlet.interval_minutes,
+        alarms += outlet_alarms(runs, outlet.name, outlet.interval_minutes,
                                 silent_intervals=h.silent_intervals, coverage_drop=h.coverage_drop,
                                 recent_runs=h.recent_runs, blocked_ratio=h.blocked_ratio, now=now)
     return rows, alarms

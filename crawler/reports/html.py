@@ -21,7 +21,7 @@ from crawler.reports.common import (
 )
 from crawler.reports.data import Report, ThreadSection
 from crawler.reports.timefmt import jst
-from storage import AlertView
+from storage.alerts import AlertView
 
 _CSS = """
 body{font-family:system-ui,"Hiragino Sans","Noto Sans CJK JP",sans-serif;max-width:60rem;margin:2rem auto;

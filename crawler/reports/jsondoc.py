@@ -51,7 +51,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawler.reports.data import Report
-from storage import AlertView
+from storage.alerts import AlertView
 
 SCHEMA = "talkwatch-report/1"
 

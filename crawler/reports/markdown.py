@@ -22,7 +22,7 @@ from crawler.reports.common import (
 )
 from crawler.reports.data import Report, ThreadSection
 from crawler.reports.timefmt import jst
-from storage import AlertView
+from storage.alerts import AlertView
 
 _OPS = {"insert": "{+", "delete": "[-"}
 _CLOSE = {"insert": "+}", "delete": "-]"}

@@ -27,7 +27,7 @@ from crawler.reports.common import (
 )
 from crawler.reports.data import Report, ThreadSection
 from crawler.reports.timefmt import jst
-from storage import AlertView
+from storage.alerts import AlertView
 
 RULE = "=" * 60
 Clean = Callable[[Any], str]

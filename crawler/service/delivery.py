@@ -28,7 +28,7 @@ from crawler.reports.formats import render
 from crawler.reports.output import write_text_atomic
 from crawler.secrets import mask_secrets
 from crawler.service.config import ChannelConfig, Config
-from storage import Store
+from storage.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,10 @@ from scrapy.crawler import Crawler
 
 from crawler.runtime import store_for
 from crawler.service.crawl import CrawlResult, run_crawl
-from storage import DueVisit, Store
+from storage.articles import DueVisit
 from storage.migrate import require_current_schema
 from storage.schedule import as_utc
+from storage.store import Store
 
 OFF = {"", "0", "false", "no", "off"}
 

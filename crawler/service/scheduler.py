@@ -52,10 +52,11 @@ from crawler.secrets import mask_secrets
 from crawler.service.config import Config
 from crawler.service.crawl import CrawlResult, run_crawl
 from crawler.service.revisit import outlets_due
-from storage import Store, lease
+from storage import lease
 from storage.db import database_url
 from storage.health import run_health
 from storage.migrate import ensure_schema
+from storage.store import Store
 
 log = logging.getLogger("talkwatch.monitor")
 
@@ -202,7 +203,7 @@ def _run_recorded_crawl(store: Store, config: Config, outlet: str, job: str, rev
         log.info("%s: skipped, a crawl of %s is still running (%s)", job, outlet, result.locked_by)
         return "skipped"
     # the crawl judged itself from its fetch log (storage errors included); a crawl that died did not
-    health = result.health if "talkwatch/health" in result.stats else run_health(store, run_id)
+    health = result.health if "talkwatch/health" in result.stats else run_health(store.fetches, run_id)
     outcome = _outcome(result)
     kept = ("finish_reason", "item_scraped_count", "item_dropped_count", "log_count/ERROR",
             "elapsed_time_seconds")
@@ -231,7 +232,7 @@ def _progress(store: Store, job: str, run_id: str, started: float, every: float)
     def report() -> None:
         while not done.wait(every):
             try:
-                h = run_health(store, run_id)
+                h = run_health(store.fetches, run_id)
             except Exception:  # a busy database must not end the crawl
                 continue
             log.info("%s: running for %s — %d responses, %d articles seen, %d new, %d changed, "

@@ -25,8 +25,8 @@ from crawler.mirror import FAULTS_DIR
 from crawler.mirror.server import MirrorServer
 from crawler.outlets import get_outlet
 from crawler.service.crawl import CrawlResult, run_crawl
-from storage import Store
 from storage.migrate import ensure_schema
+from storage.store import Store
 
 MOFA = "https://www.mofa.go.jp/mofaj/faults/"
 START_URLS = {

@@ -14,8 +14,8 @@ from crawler.reports.common import safe_url
 from crawler.web import security
 from crawler.web.outlets import meeting_name, outlet_name, person_name
 from crawler.web.search import SearchIndex
-from storage import Store
 from storage.migrate import require_current_schema
+from storage.store import Store
 
 HERE = Path(__file__).parent
 

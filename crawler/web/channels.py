@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from crawler.web import subscriptions as subs
 from crawler.web.filters import LABELS
 from crawler.web.outlets import outlet_choices
-from storage import Store
+from storage.store import Store
 
 bp = Blueprint("channels", __name__)
 SNOOZES = {"1d": timedelta(days=1), "7d": timedelta(days=7), "30d": timedelta(days=30), "forever": None}

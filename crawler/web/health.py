@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from crawler.reports.data import crawl_health
 from crawler.reports.timefmt import parse_time
 from crawler.service.config import parse_config
-from storage import Store
 from storage.health import Alarm, RunHealth, health_of
 from storage.models import Fetch
 from storage.runs import RunRow
+from storage.store import Store
 
 RECENT_RUNS = 5
 FETCH_WINDOW = 50_000  # the fetch log rows looked at for recent runs
@@ -82,7 +82,7 @@ def _alarms(store: Store) -> tuple[list[Any], list[Alarm]]:
     key = store.db.url
     cached = _ALARMS.get(key)
     if cached is None or time.monotonic() - cached[0] > ALARMS_TTL:
-        cached = _ALARMS[key] = (time.monotonic(), *crawl_health(store, parse_config({})))
+        cached = _ALARMS[key] = (time.monotonic(), *crawl_health(store.runs, parse_config({})))
     return cached[1], cached[2]
 
 

@@ -3,7 +3,7 @@
 A channel with no subscription gets everything (as before); with subscriptions, it gets the alerts whose
 article has one of its labels or outlets, or belongs to one of its talks — a desk that follows only the
 tariff talks subscribes to those talks and gets only them. A talk can be muted for a channel, for good or
-until a time (snoozed). The tables (``desk_subscriptions``, ``desk_mutes`` in :mod:`storage.models`) are
+until a time (snoozed). The tables (``desk_subscriptions``, ``desk_mutes`` in :mod:`storage.tables`) are
 made by the migrations, like every other: nothing here creates them.
 
 Delivery applies them with :func:`narrow_report` on the report it built for the channel: it sends the
@@ -20,10 +20,11 @@ from sqlalchemy import delete, select, union
 from sqlalchemy.exc import IntegrityError
 
 from crawler.reports.timefmt import parse_time
-from storage import AlertView, Store
+from storage.alerts import AlertView
 from storage.models import Delivery
-from storage.models import desk_mutes as mutes
-from storage.models import desk_subscriptions as subscriptions
+from storage.store import Store
+from storage.tables import desk_mutes as mutes
+from storage.tables import desk_subscriptions as subscriptions
 
 KINDS = ("label", "outlet", "talk")
 

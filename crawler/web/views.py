@@ -18,7 +18,7 @@ from crawler.web.filters import LABELS, Filters, parse_filters
 from crawler.web.outlets import meeting_choices, outlet_choices
 from crawler.web.search import SearchIndex, terms_of
 from crawler.web.security import SNAPSHOT_CSP
-from storage import Store
+from storage.store import Store
 
 bp = Blueprint("web", __name__)
 _SHA = re.compile(r"^[0-9a-f]{64}$")

@@ -30,9 +30,9 @@ from typing import Any
 from sqlalchemy import insert
 
 from crawler.syndication import TEXT_RULES
-from storage import Store
 from storage.diff import version_diff
 from storage.models import Article, Base, Fetch, Thread, ThreadMember, TopicMatch, Version
+from storage.store import Store
 
 PAGE_GOAL_MS = 150.0
 SEARCH_GOAL_MS = 300.0

@@ -43,9 +43,9 @@ from crawler.mirror.server import MirrorServer
 from crawler.outlets import get_outlet
 from crawler.service.crawl import run_crawl
 from crawler.syndication import TEXT_RULES, minhash, signature_text
-from storage import Store
 from storage.diff import render, texts
 from storage.models import Article, Signature, SignatureBand, Version
+from storage.store import Store
 from storage.syndication import band_buckets
 from tests.support import page_response
 

@@ -80,8 +80,8 @@ def database_contents(db_url: str) -> dict[str, list[tuple[object, ...]]]:
     left to the next one comes later), so both count as one kind, "talk", here."""
     from sqlalchemy import select
 
-    from storage import Store
     from storage.models import Alert, Article, Thread, ThreadMember, Version
+    from storage.store import Store
 
     store = Store(db_url)
     try:

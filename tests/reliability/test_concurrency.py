@@ -14,8 +14,8 @@ from crawler.mirror.server import MirrorServer
 from crawler.reports.data import build_report
 from crawler.service.crawl import run_crawl
 from crawler.syndication import TEXT_RULES
-from storage import Store
 from storage.migrate import ensure_schema
+from storage.store import Store
 from tests.reliability.sites import INDEX_URL, write_site
 
 pytestmark = pytest.mark.slow

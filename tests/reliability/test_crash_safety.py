@@ -16,8 +16,8 @@ import pytest
 from crawler.mirror.server import MirrorServer
 from crawler.service.crawl import run_crawl
 from crawler.syndication import TEXT_RULES
-from storage import Store
 from storage.migrate import ensure_schema
+from storage.store import Store
 from tests.reliability.sites import INDEX_URL, write_site
 from tests.support import REPO_ROOT
 

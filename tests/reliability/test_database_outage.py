@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import select
 
 from crawler.mirror.server import MirrorServer
-from storage import Store
 from storage.migrate import ensure_schema
-from storage.models import service_runs
+from storage.store import Store
+from storage.tables import service_runs
 from tests.reliability.databases import POSTGRES_URL, render, scratch_postgres
 from tests.reliability.proxy import TcpProxy
 from tests.reliability.sites import database_contents

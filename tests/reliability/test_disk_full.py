@@ -17,7 +17,7 @@ import pytest
 from crawler.mirror.server import MirrorServer
 from crawler.service.crawl import CrawlResult, run_crawl
 from crawler.syndication import TEXT_RULES
-from storage import Store
+from storage.store import Store
 
 pytestmark = pytest.mark.slow
 OUTLETS = ("jiji", "mofa")

@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from crawler.mirror.server import MirrorServer
 from crawler.service.crawl import run_crawl
 from crawler.syndication import TEXT_RULES
-from storage import Store
+from storage.store import Store
 from tests.conftest import NO_POSTGRES, POSTGRES_URL
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from crawler.syndication import TEXT_RULES
-from storage import Store
+from storage.store import Store
 from tests.reliability.sites import article_url, crawl_site
 
 pytestmark = pytest.mark.slow

@@ -14,8 +14,8 @@ import pytest
 from crawler.mirror.server import MirrorServer
 from crawler.service.crawl import run_crawl
 from crawler.syndication import TEXT_RULES
-from storage import Store
 from storage.fetchlog import pending_backoff
+from storage.store import Store
 from tests.reliability.sites import article_page, article_url
 
 pytestmark = pytest.mark.slow

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from crawler.syndication import TEXT_RULES
-from storage import Store
+from storage.store import Store
 from tests.reliability.sites import crawl_site
 
 pytestmark = pytest.mark.slow

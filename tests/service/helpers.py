@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from storage import ArticleText, Store
+from storage.store import Store
+from storage.versions import ArticleText
 
 SCRIPT_TITLE = '<script>window.__pwned = 1</script>岩屋外相とルビオ国務長官が電話会談'
 EVIL_URL = "javascript:window.__pwned=2"

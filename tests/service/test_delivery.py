@@ -22,7 +22,7 @@ import pytest
 from crawler.service.config import ChannelConfig, parse_config
 from crawler.service.delivery import deliver
 from crawler.syndication import TEXT_RULES
-from storage import Store
+from storage.store import Store
 from tests.service.helpers import seed
 
 SECRET = "s3cr3t-Passw0rd-XYZ"

@@ -10,9 +10,9 @@ from sqlalchemy import update
 from crawler.reports import markdown
 from crawler.reports.data import build_report
 from crawler.service.config import parse_config
-from storage import Store
 from storage.health import health_of, outlet_alarms, run_health
-from storage.models import service_runs
+from storage.store import Store
+from storage.tables import service_runs
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_run_health_reads_the_fetch_log(hstore: Store) -> None:
             hstore.fetches.record_fields(fetch_id, fields)
     hstore.fetches.record_fetch(run_id="other", outlet="reuters", url="https://x/y", role="article",
                                 status=200, outcome="new")
-    h = run_health(hstore, "r1")
+    h = run_health(hstore.fetches, "r1")
     assert (h.pages, h.items, h.blocked, h.parsed) == (3, 1, 1, 2)
     assert h.coverage["body"] == 0.5
 
@@ -103,7 +103,7 @@ def _run(store: Store, run_id: str, outlet: str, outcome: str, coverage: float =
 
 
 def kinds(store: Store, outlet: str, interval: float = 30, **kw: float) -> list[str]:
-    return [a.kind for a in outlet_alarms(store, outlet, interval, **kw)]
+    return [a.kind for a in outlet_alarms(store.runs, outlet, interval, **kw)]
 
 
 def test_healthy_outlet_has_no_alarm(hstore: Store) -> None:
@@ -128,7 +128,7 @@ def test_coverage_drop_after_redesign(hstore: Store) -> None:
     for i in range(5):
         _run(hstore, f"j{i}", "jiji", "ok", coverage=1.0, age_minutes=30 * (6 - i))
     _run(hstore, "after", "jiji", "ok", coverage=0.4, age_minutes=1)
-    alarms = outlet_alarms(hstore, "jiji", 30)
+    alarms = outlet_alarms(hstore.runs, "jiji", 30)
     assert [a.kind for a in alarms] == ["coverage_drop"]
     assert "title found on 40% of article pages, usually 100%" in alarms[0].message
     _run(hstore, "slight", "jiji", "ok", coverage=0.9, age_minutes=0)

@@ -33,7 +33,7 @@ from crawler.reports.formats import render
 from crawler.service.config import ChannelConfig
 from crawler.service.delivery import deliver
 from crawler.syndication import TEXT_RULES
-from storage import Store
+from storage.store import Store
 from tests.service.helpers import text as article_text
 from tests.service.test_delivery import Hook, Inbox, free_port
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from crawler.mirror.server import MirrorServer
-from storage import Store, lease
+from storage import lease
+from storage.store import Store
 from tests.service.processes import alive, children
 from tests.service.test_scheduler import REPO, mofa_monitor_config, slow_site
 

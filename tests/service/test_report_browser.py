@@ -11,7 +11,7 @@ import pytest
 from crawler.reports import html
 from crawler.reports.data import build_report
 from crawler.syndication import TEXT_RULES
-from storage import Store
+from storage.store import Store
 from tests.service.helpers import SCRIPT_TITLE, seed
 
 CHROMIUM = Path("/usr/bin/chromium")

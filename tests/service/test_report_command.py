@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from storage import Store
 from storage.models import Alert, Delivery
+from storage.store import Store
 from tests.service.helpers import seed
 from tests.support import REPO_ROOT
 

@@ -17,8 +17,8 @@ from crawler.cli.report import write_report
 from crawler.reports import atom, html, jsondoc, markdown
 from crawler.reports.data import build_report
 from crawler.syndication import TEXT_RULES
-from storage import Store
 from storage.models import Alert
+from storage.store import Store
 from tests.service.helpers import EVIL_URL, SCRIPT_TITLE, seed
 
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -30,8 +30,8 @@ from crawler.service.scheduler import (
     revisit_job,
 )
 from crawler.syndication import TEXT_RULES
-from storage import Store
 from storage.models import Article
+from storage.store import Store
 
 ALL = ("jiji", "nhk", "reuters", "mofa")
 REPO = Path(__file__).resolve().parents[2]

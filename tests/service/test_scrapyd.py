@@ -21,7 +21,7 @@ import pytest
 
 from crawler.mirror.server import MirrorServer
 from crawler.syndication import TEXT_RULES
-from storage import Store
+from storage.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -29,8 +29,10 @@ from sqlalchemy import select
 
 from crawler.mirror.server import MirrorServer
 from crawler.service.delivery import idempotency_key
-from storage import Store, lease
-from storage.models import Alert, Delivery, service_runs
+from storage import lease
+from storage.models import Alert, Delivery
+from storage.store import Store
+from storage.tables import service_runs
 from tests.service.processes import alive, children
 from tests.service.test_scheduler import REPO
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage import ArticleText
+from storage.versions import ArticleText
 
 
 def text(body: list[str], title: str = "日米外相会談", key: str = "pageit_000001_01515",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.flagging import FlagTally, flag_backlog
-from storage import Store
+from storage.store import Store
 from tests.storage.helpers import text
 
 FLASH_TITLE = "【速報】日米防衛相が電話会談"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage import Store
+from storage.store import Store
 from tests.storage.helpers import STORY, text
 
 KEY = "mofa:pageit_000001_01515"

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from crawler.syndication import TEXT_RULES
-from storage import Store
 from storage.schedule import RevisitSchedule, as_utc, visits
+from storage.store import Store
 from tests.storage.helpers import STORY, text
 
 PUBLISHED = datetime(2025, 1, 21, 3, 0, tzinfo=UTC)  # 12:00 JST

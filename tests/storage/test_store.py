@@ -7,9 +7,10 @@ import threading
 from sqlalchemy import insert, update
 
 from crawler.syndication import TEXT_RULES
-from storage import ArticleText, Store
 from storage.diff import render, texts
 from storage.models import Article, Thread, ThreadMember
+from storage.store import Store
+from storage.versions import ArticleText
 
 
 def text(body: list[str], title: str = "日米外相会談", key: str = "pageit_000001_01515") -> ArticleText:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from crawler.syndication import NUM_PERM, SHINGLE, credit_of, minhash, signature_text
-from storage import Store
+from storage.store import Store
 from storage.syndication import similarity
 from tests.storage.helpers import STORY, text
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from storage import Store
 from storage.diff import field_opcodes, render, render_field, sentences, text_diff, texts
 from storage.normalize import fingerprint, normalize_text
+from storage.store import Store
 from tests.storage.helpers import STORY, text
 
 KEY = "mofa:pageit_000001_01515"

@@ -11,7 +11,7 @@ import pytest
 
 from crawler.syndication import TEXT_RULES
 from crawler.web import create_app
-from storage import Store
+from storage.store import Store
 from tests.web.data import DemoData, add_hostile, crawl_like_the_demo, reset, run_demo
 
 POSTGRES_URL = os.environ.get("TALKWATCH_TEST_DATABASE_URL")

@@ -13,8 +13,9 @@ from crawler.mirror.server import MirrorServer
 from crawler.outlets import OUTLET_NAMES
 from crawler.service.crawl import run_crawl
 from crawler.syndication import TEXT_RULES
-from storage import ArticleText, Store
 from storage.models import Base
+from storage.store import Store
+from storage.versions import ArticleText
 
 SCRIPT_TITLE = '<script>window.__pwned = 1</script>岩屋外相とルビオ国務長官が電話会談"><b>'
 EVIL_URL = "javascript:window.__pwned=2"

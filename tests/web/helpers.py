@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from storage import Store
 from storage.models import Article, Thread
+from storage.store import Store
 
 
 def text_of(page: bytes | str) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from crawler.syndication import TEXT_RULES
 from crawler.web import create_app
-from storage import Store
+from storage.store import Store
 
 SHOTS = (
     ("talks", "/", 1280),

@@ -12,7 +12,7 @@ import pytest
 
 from crawler.syndication import TEXT_RULES
 from crawler.web import create_app
-from storage import Store
+from storage.store import Store
 from tests.web.data import DemoData
 
 CHROMIUM = Path("/usr/bin/chromium")

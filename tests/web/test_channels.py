@@ -10,7 +10,7 @@ import pytest
 
 from crawler.reports.data import build_report
 from crawler.web import subscriptions as subs
-from storage import Store
+from storage.store import Store
 from tests.web.helpers import get_ok, thread_id
 
 pytestmark = pytest.mark.slow  # the session's database comes from real crawls

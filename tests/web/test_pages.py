@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from storage import Store
+from storage.store import Store
 from tests.web.helpers import article_id, get_ok, text_of, thread_id
 
 pytestmark = pytest.mark.slow  # the session's database comes from real crawls

@@ -13,8 +13,9 @@ from sqlalchemy import delete
 from crawler.syndication import TEXT_RULES
 from crawler.web.filters import Filters
 from crawler.web.search import SearchIndex, fold, snippet, terms_of
-from storage import ArticleText, Store
 from storage.models import Version
+from storage.store import Store
+from storage.versions import ArticleText
 from tests.web.data import reset
 
 POSTGRES_URL = os.environ.get("TALKWATCH_TEST_DATABASE_URL")

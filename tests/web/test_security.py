@@ -12,7 +12,7 @@ from crawler.cli.serve import check_access
 from crawler.syndication import TEXT_RULES
 from crawler.web import create_app
 from crawler.web.security import CSP
-from storage import Store
+from storage.store import Store
 from tests.web.data import HOSTILE_KEY, DemoData
 from tests.web.helpers import get_ok, thread_id
 
