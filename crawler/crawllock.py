@@ -88,7 +88,7 @@ class CrawlLock:
             # a new database gets its schema here; an old one is not locked: RunLog stops the crawl
             with_retries(lambda: require_current_schema(self.store.db.engine),
                          "the database could not be opened")
-            taken = with_retries(lambda: lease.acquire(self.store, self.name, self.holder, self.ttl),
+            taken = with_retries(lambda: self.store.leases.acquire(self.name, self.holder, self.ttl),
                                  f"the {self.name} lock could not be taken")
         except SchemaOutOfDate:
             self.store.db.dispose()
@@ -97,7 +97,7 @@ class CrawlLock:
             self.store.db.dispose()
             raise
         if not taken:
-            held = lease.current(self.store, self.name)
+            held = self.store.leases.current(self.name)
             self.store.db.dispose()
             who = held.holder if held else "another crawl"
             message = (f"another crawl of {self.name.removeprefix(lease.CRAWL_PREFIX)} is running ({who}"
@@ -118,7 +118,7 @@ class CrawlLock:
     def _heartbeat(self) -> None:
         while not self.stop.wait(self.ttl.total_seconds() / 3):
             try:
-                kept = lease.acquire(self.store, self.name, self.holder, self.ttl)
+                kept = self.store.leases.acquire(self.name, self.holder, self.ttl)
             except ENVIRONMENT_ERRORS as exc:  # try again at the next beat, well before the lease ends
                 log.warning("could not renew the %s lock: %s", self.name, describe_error(exc))
                 continue
@@ -140,7 +140,7 @@ class CrawlLock:
             return
         self.thread.join(timeout=5)
         try:
-            with_retries(lambda: lease.release(self.store, self.name, self.holder),
+            with_retries(lambda: self.store.leases.release(self.name, self.holder),
                          f"the {self.name} lock could not be released", attempts=3)
         except ENVIRONMENT_ERRORS as exc:
             log.warning("the %s lock was not released (%s): it runs out in %.0f s", self.name,

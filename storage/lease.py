@@ -13,7 +13,7 @@ this host that is gone (its pid is dead): then the row is taken over at once.
   (:class:`crawler.extensions.CrawlLock`), whoever started it (``talkwatch crawl``, the monitor,
   ``scrapy crawl``, scrapyd). An orphaned crawl still renews it, so it still keeps a second crawl of its
   outlet away; the holder names the crawl's run id, so a monitor can tell a run whose crawl still lives
-  from one whose crawl died (:func:`held_run_ids`).
+  from one whose crawl died (:meth:`Leases.held_run_ids`).
 
 A holder is ``host:pid`` (and `` run_id`` for a crawl).
 """
@@ -25,15 +25,13 @@ import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from storage.database import Database
 from storage.tables import service_leases
-
-if TYPE_CHECKING:
-    from storage.store import Store
 
 CRAWL_PREFIX = "crawl:"
 
@@ -99,65 +97,66 @@ def holder_alive(holder: str) -> bool | None:
     return state not in ("Z", "X")  # a zombie is dead, only not reaped yet
 
 
-def acquire(store: Store, name: str, holder: str, ttl: timedelta) -> bool:
-    """Take or renew the lease; ``False`` while another holder's lease lives."""
-    if _take(store, name, holder, ttl):
-        return True
-    held = current(store, name)
-    if held is None or held.holder == holder or holder_alive(held.holder) is not False:
-        return _take(store, name, holder, ttl) if held is None else False
-    with store.db.connection() as conn:  # its holder died on this host: take it over now, not after its ttl
-        conn.execute(delete(service_leases).where(service_leases.c.name == name,
-                                               service_leases.c.holder == held.holder))
-    return _take(store, name, holder, ttl)
+class Leases:
+    """The lease table: take, renew, read and give back leases (one conditional statement a step)."""
 
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
-def _take(store: Store, name: str, holder: str, ttl: timedelta) -> bool:
-    now = _now()
-    with store.db.connection() as conn:
-        taken = conn.execute(
-            update(service_leases)
-            .where(service_leases.c.name == name,
-                   or_(service_leases.c.holder == holder, service_leases.c.expires_at < now))
-            .values(holder=holder, expires_at=now + ttl))
-        if taken.rowcount:
+    def acquire(self, name: str, holder: str, ttl: timedelta) -> bool:
+        """Take or renew the lease; ``False`` while another holder's lease lives."""
+        if self._take(name, holder, ttl):
             return True
-    try:
-        with store.db.connection() as conn:
-            conn.execute(insert(service_leases).values(name=name, holder=holder, expires_at=now + ttl))
-        return True
-    except IntegrityError:  # another holder has it (or just took it)
-        return False
+        held = self.current(name)
+        if held is None or held.holder == holder or holder_alive(held.holder) is not False:
+            return self._take(name, holder, ttl) if held is None else False
+        # its holder died on this host: take it over now, not after its ttl
+        with self.db.connection() as conn:
+            conn.execute(delete(service_leases).where(service_leases.c.name == name,
+                                                      service_leases.c.holder == held.holder))
+        return self._take(name, holder, ttl)
+
+    def _take(self, name: str, holder: str, ttl: timedelta) -> bool:
+        now = _now()
+        with self.db.connection() as conn:
+            taken = conn.execute(
+                update(service_leases)
+                .where(service_leases.c.name == name,
+                       or_(service_leases.c.holder == holder, service_leases.c.expires_at < now))
+                .values(holder=holder, expires_at=now + ttl))
+            if taken.rowcount:
+                return True
+        try:
+            with self.db.connection() as conn:
+                conn.execute(insert(service_leases).values(name=name, holder=holder, expires_at=now + ttl))
+            return True
+        except IntegrityError:  # another holder has it (or just took it)
+            return False
+
+    def current(self, name: str) -> Lease | None:
+        with self.db.connection() as conn:
+            row = conn.execute(select(service_leases).where(service_leases.c.name == name)).first()
+        return None if row is None else _lease(row)
+
+    def live_holder(self, name: str) -> Lease | None:
+        """The lease if someone alive holds it."""
+        held = self.current(name)
+        return held if held is not None and held.live() else None
+
+    def held_run_ids(self) -> set[str]:
+        """Run ids of the crawls that hold their outlet's lease now (their process lives)."""
+        with self.db.connection() as conn:
+            query = select(service_leases).where(service_leases.c.name.startswith(CRAWL_PREFIX))
+            rows = conn.execute(query).all()
+        now = _now()
+        return {lease.run_id for lease in map(_lease, rows) if lease.run_id and lease.live(now)}
+
+    def release(self, name: str, holder: str) -> None:
+        with self.db.connection() as conn:
+            conn.execute(delete(service_leases).where(service_leases.c.name == name,
+                                                      service_leases.c.holder == holder))
 
 
-def current(store: Store, name: str) -> Lease | None:
-    with store.db.connection() as conn:
-        row = conn.execute(select(service_leases).where(service_leases.c.name == name)).first()
-    return None if row is None else _lease(row)
-
-
-def _lease(row: object) -> Lease:
-    expires: datetime = row.expires_at  # type: ignore[attr-defined]
-    return Lease(row.name, row.holder,  # type: ignore[attr-defined]
-                 expires if expires.tzinfo else expires.replace(tzinfo=UTC))
-
-
-def live_holder(store: Store, name: str) -> Lease | None:
-    """The lease if someone alive holds it."""
-    held = current(store, name)
-    return held if held is not None and held.live() else None
-
-
-def held_run_ids(store: Store) -> set[str]:
-    """Run ids of the crawls that hold their outlet's lease now (their process lives)."""
-    with store.db.connection() as conn:
-        query = select(service_leases).where(service_leases.c.name.startswith(CRAWL_PREFIX))
-        rows = conn.execute(query).all()
-    now = _now()
-    return {lease.run_id for lease in map(_lease, rows) if lease.run_id and lease.live(now)}
-
-
-def release(store: Store, name: str, holder: str) -> None:
-    with store.db.connection() as conn:
-        conn.execute(delete(service_leases).where(service_leases.c.name == name,
-                                               service_leases.c.holder == holder))
+def _lease(row: Any) -> Lease:
+    expires: datetime = row.expires_at
+    return Lease(row.name, row.holder, expires if expires.tzinfo else expires.replace(tzinfo=UTC))

@@ -64,7 +64,7 @@ class Runs:
     def close_stale(self, spared: Iterable[str] = ()) -> list[tuple[str, str]]:
         """Mark ``interrupted`` the runs left ``running`` by a process that died, but those in ``spared``
         (the caller's own, and those whose crawl still holds its outlet's lease:
-        :func:`storage.lease.held_run_ids`; the crawl process renews it, so a crawl that outlived its
+        :meth:`storage.lease.Leases.held_run_ids`; the crawl process renews it, so a crawl that outlived its
         monitor is still running). Returns (run_id, job) of each run closed."""
         spared = set(spared)
         with self.db.connection() as conn:

@@ -7,7 +7,8 @@ repository per concern, each given that database.
 - ``store.threads``: topic decisions and event threads (:mod:`storage.threads`);
 - ``store.alerts``: alerts and their deliveries (:mod:`storage.alerts`);
 - ``store.copies``: the near-duplicate index, copy links, flash merges (:mod:`storage.syndication`);
-- ``store.runs``: the service's run log and delivery log (:mod:`storage.runs`).
+- ``store.runs``: the service's run log and delivery log (:mod:`storage.runs`);
+- ``store.leases``: the monitor's and the crawls' leases (:mod:`storage.lease`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from storage.alerts import Alerts, AlertView
 from storage.articles import Articles, DueVisit, SaveResult
 from storage.database import Database
 from storage.fetchlog import FetchLog
+from storage.lease import Leases
 from storage.models import Alert, Article, Fetch, Thread, Version
 from storage.runs import Runs
 from storage.schedule import RevisitSchedule
@@ -47,9 +49,10 @@ class Store:
         self.threads = Threads(self.db)
         self.alerts = Alerts(self.db)
         self.runs = Runs(self.db)
+        self.leases = Leases(self.db)
 
     def counts(self) -> dict[str, int]:
-        """How many rows the main tables hold (``talkwatch status``)."""
+        """How many rows the main tables hold (the demo's summary)."""
         with self.db.session() as s:
             return {
                 "articles": s.scalar(select(func.count(Article.id))) or 0,

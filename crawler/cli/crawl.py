@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
 def _running_crawl(url: str, outlet: str) -> lease.Lease | None:
     store = Store(url)
     try:
-        return lease.live_holder(store, lease.crawl_lease(outlet))
+        return store.leases.live_holder(lease.crawl_lease(outlet))
     finally:
         store.db.dispose()
 

@@ -109,7 +109,7 @@ def crawl_job(outlet: str, config_data: dict[str, Any], revisit: bool = False) -
     try:
         store = _store(config)  # inside the try: a database that is down must not keep the lock
         try:
-            busy = lease.live_holder(store, lease.crawl_lease(outlet))
+            busy = store.leases.live_holder(lease.crawl_lease(outlet))
             if busy is not None:  # a crawl of another process (an orphan, `talkwatch crawl`) runs
                 log.info("%s: skipped, a crawl of %s is still running (%s)", job, outlet, busy.holder)
                 return "skipped"
@@ -351,7 +351,7 @@ def run_monitor(config: Config, stop: threading.Event | None = None, install_sig
             pass
     finally:
         shutdown(scheduler, config.stop_grace_seconds)
-        lease.release(store, MONITOR_LEASE, holder)
+        store.leases.release(MONITOR_LEASE, holder)
         store.db.dispose()
     log.info("monitor stopped")
     return 0
@@ -370,8 +370,8 @@ def _install_signals(stop: threading.Event) -> None:
 def _lead(store: Store, holder: str, ttl: timedelta, stop: threading.Event, standby: bool) -> bool:
     """Take the monitor lease; as a standby, wait for it. ``False``: stopped while waiting."""
     told = False
-    while not lease.acquire(store, MONITOR_LEASE, holder, ttl):
-        held = lease.current(store, MONITOR_LEASE)
+    while not store.leases.acquire(MONITOR_LEASE, holder, ttl):
+        held = store.leases.current(MONITOR_LEASE)
         who = (f"{held.holder}, lease until {held.expires_at:%Y-%m-%d %H:%M:%S} UTC" if held
                else "another process")
         if not standby:
@@ -392,7 +392,7 @@ def _lead(store: Store, holder: str, ttl: timedelta, stop: threading.Event, stan
 
 def _sweep(store: Store) -> list[tuple[str, str]]:
     """Close the runs a dead process left ``running`` (never one whose crawl still holds its lock)."""
-    stale = store.runs.close_stale(spared=set(active_runs()) | lease.held_run_ids(store))
+    stale = store.runs.close_stale(spared=set(active_runs()) | store.leases.held_run_ids())
     if stale:
         log.warning("%d run(s) left running by a process that died: marked interrupted (%s)", len(stale),
                     ", ".join(run_id for run_id, _ in stale))
@@ -404,7 +404,7 @@ def _keep_lease(store: Store, holder: str, stop: threading.Event, ttl: timedelta
     lease (another took over after a long stall) stops rather than schedule beside the new one."""
     while not stop.wait(ttl.total_seconds() / 3):
         try:
-            kept = lease.acquire(store, MONITOR_LEASE, holder, ttl)
+            kept = store.leases.acquire(MONITOR_LEASE, holder, ttl)
         except Exception:  # a database hiccup: try again at the next renewal, well before the lease ends
             log.warning("could not renew the monitor lease; retrying", exc_info=True)
             continue

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from crawler.mirror.server import MirrorServer
-from storage import lease
 from storage.store import Store
 from tests.service.processes import alive, children
 from tests.service.test_scheduler import REPO, mofa_monitor_config, slow_site
@@ -24,22 +23,22 @@ SLOW_PAGE = "https://www.mofa.go.jp/mofaj/a_o/ocn/au/pageit_000001_01522.html"
 
 
 def test_a_held_lease_is_refused_to_another_holder(store: Store):
-    assert lease.acquire(store, "monitor", "host-a:1", timedelta(seconds=60))
-    assert lease.acquire(store, "monitor", "host-a:1", timedelta(seconds=60))  # renewal
-    assert not lease.acquire(store, "monitor", "host-b:2", timedelta(seconds=60))
-    held = lease.current(store, "monitor")
+    assert store.leases.acquire("monitor", "host-a:1", timedelta(seconds=60))
+    assert store.leases.acquire("monitor", "host-a:1", timedelta(seconds=60))  # renewal
+    assert not store.leases.acquire("monitor", "host-b:2", timedelta(seconds=60))
+    held = store.leases.current("monitor")
     assert held is not None and held.holder == "host-a:1"
 
 
 def test_a_lease_that_ran_out_can_be_taken(store: Store):
-    assert lease.acquire(store, "monitor", "dead:1", timedelta(seconds=-1))  # expired at once
-    assert lease.acquire(store, "monitor", "next:2", timedelta(seconds=60))
+    assert store.leases.acquire("monitor", "dead:1", timedelta(seconds=-1))  # expired at once
+    assert store.leases.acquire("monitor", "next:2", timedelta(seconds=60))
 
 
 def test_a_released_lease_is_free(store: Store):
-    assert lease.acquire(store, "monitor", "a:1", timedelta(seconds=60))
-    lease.release(store, "monitor", "a:1")
-    assert lease.current(store, "monitor") is None
+    assert store.leases.acquire("monitor", "a:1", timedelta(seconds=60))
+    store.leases.release("monitor", "a:1")
+    assert store.leases.current("monitor") is None
 
 
 @pytest.mark.slow
@@ -141,7 +140,7 @@ def test_a_killed_monitors_crawl_keeps_its_outlet_and_its_record_true(tmp_path: 
         assert run.health is not None and run.health["new_versions"] >= 2  # what it stored is told
         # the second crawl never reached the mirror: each page was asked for by the one crawl only
         assert max(server.hits.values()) == 1, server.hits
-        assert lease.current(store, "crawl:mofa") is None  # the orphan released its lock
+        assert store.leases.current("crawl:mofa") is None  # the orphan released its lock
     finally:
         for pid in crawl:
             if alive(pid):

@@ -29,7 +29,6 @@ from sqlalchemy import select
 
 from crawler.mirror.server import MirrorServer
 from crawler.service.delivery import idempotency_key
-from storage import lease
 from storage.models import Alert, Delivery
 from storage.store import Store
 from storage.tables import service_runs
@@ -270,7 +269,7 @@ def test_two_monitors_share_a_database_without_doing_anything_twice(
         standby_holder = f":{standby.pid}"
 
         def standby_leads() -> bool:
-            held = lease.current(store, "monitor")
+            held = store.leases.current("monitor")
             return held is not None and held.holder.endswith(standby_holder)
 
         took = _wait(standby_leads, 3 * LEASE_SECONDS,
