@@ -4,12 +4,17 @@ empty database under 0.4 s each on an idle machine (medians of whole-process wal
 
 Figures: ``help_s`` (``talkwatch --help``); ``status_s`` and ``report_s`` on an empty database at the
 newest schema (``talkwatch report --out -``, the markdown view); ``status_new_db_s``: ``status`` on a
-database that does not exist yet, which the migrations create first."""
+database that does not exist yet, which the migrations create first.
+
+The commands run as an installed talkwatch runs: with Python's bytecode cache, warmed by one untimed run
+each (``PYTHONDONTWRITEBYTECODE``, set on some machines here, would time compiling the project's sources
+on every start instead)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -18,15 +23,18 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+USER_ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
 
 def _median_seconds(command: list[str], runs: int, before: Callable[[], None] | None = None) -> float:
     times = []
-    for _ in range(runs):
+    for run in range(runs + 1):  # run 0 warms the bytecode cache and is not timed
         if before is not None:
             before()
         started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
-        times.append(time.perf_counter() - started)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=USER_ENV)
+        if run:
+            times.append(time.perf_counter() - started)
         if done.returncode not in (0, 1):  # 1: status with an alarm up
             raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr}")
     return statistics.median(times)
