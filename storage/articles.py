@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -78,32 +78,33 @@ class Articles:
 
     def _save_in(self, s: Session, text: ArticleText, fp: str, snapshot_sha: str | None,
                  index: bool) -> SaveResult:
-        # prepared Core statements and rows: this runs for every article page that is new or changed
-        conn = s.connection()
-        row = conn.execute(_ARTICLE_ROW, {"key": text.key}).first()
+        conn = s.connection()  # rows, not objects: the article and its latest version's text
+        row = conn.execute(select(Article.id, Article.outlet, Article.published, Article.first_seen)
+                           .where(Article.key == text.key)).first()
         if row is None:
             now = self.db.clock()
-            article_id = inserted_id(conn.execute(_INSERT_ARTICLE, {
-                "key": text.key, "outlet": text.outlet, "stable_key": text.stable_key,
-                "canonical_url": text.canonical_url, "lang": text.lang, "published": text.published,
-                "kind": text.kind, "first_seen": now, **self._visit(text.published, now, now),
-            }))
+            article_id = inserted_id(conn.execute(insert(Article).values(
+                key=text.key, outlet=text.outlet, stable_key=text.stable_key,
+                canonical_url=text.canonical_url, lang=text.lang, published=text.published,
+                kind=text.kind, first_seen=now, **self._visit(text.published, now, now))))
             article = StoredArticle(article_id, text.outlet, text.published, text.kind)
             previous = None
         else:
-            conn.execute(_SET_VISIT_KIND, {"article_id": row.id, "new_kind": text.kind,
-                                           **self._visit(row.published, row.first_seen)})
+            conn.execute(update(Article).where(Article.id == row.id)
+                         .values(kind=text.kind, **self._visit(row.published, row.first_seen)))
             article = StoredArticle(row.id, row.outlet, row.published, text.kind)
-            previous = conn.execute(_LATEST_VERSION, {"article_id": row.id}).first()
+            previous = conn.execute(select(Version.seq, Version.title, Version.lead, Version.body)
+                                    .where(Version.article_id == row.id)
+                                    .order_by(Version.seq.desc()).limit(1)).first()
         status = compare(previous, text)
         if status is None and previous is not None and conn.execute(
-            _VERSION_WITH, {"article_id": article.id, "fingerprint": fp}
+            select(Version.id).where(Version.article_id == article.id, Version.fingerprint == fp)
         ).first():
             status = "unchanged"  # a revert to an older state we already hold
         if status is not None:
             return SaveResult(status, article.id, None)
         version = new_version(article.id, previous, text, fp, snapshot_sha)
-        version_id = inserted_id(conn.execute(_INSERT_VERSION, version_columns(version)))
+        version_id = inserted_id(conn.execute(insert(Version).values(**version_columns(version))))
         if index:
             self.copies.index_text(s, article, text.title, text.description, text.body,
                                    first=previous is None)
@@ -126,7 +127,7 @@ class Articles:
     def label_of(self, key: str) -> str | None:
         """The topic label of the article's latest decision (None: unknown article or none yet)."""
         with self.db.session() as s:
-            return s.connection().execute(_LABEL, {"key": key}).scalar()
+            return s.scalar(select(Article.label).where(Article.key == key))
 
     def versions(self, key: str) -> list[Version]:
         with self.db.session() as s:
@@ -180,17 +181,3 @@ class Articles:
 
 
 _NO_VERSION_REASONS = {"unchanged": "text unchanged", "trivial": "only width, spacing or punctuation changed"}
-# statements built once: building and caching a statement per call costs ten times its execution (the
-# crawl's hottest path, measured by tests/benchmarks/ingest.py)
-_ARTICLE_ROW = (select(Article.id, Article.outlet, Article.published, Article.first_seen)
-                .where(Article.key == bindparam("key")))
-_INSERT_ARTICLE = insert(Article)
-_SET_VISIT_KIND = update(Article).where(Article.id == bindparam("article_id")).values(
-    kind=bindparam("new_kind"), last_seen=bindparam("last_seen"), next_visit_at=bindparam("next_visit_at"))
-_LATEST_VERSION = (select(Version.seq, Version.title, Version.lead, Version.body)
-                   .where(Version.article_id == bindparam("article_id"))
-                   .order_by(Version.seq.desc()).limit(1))
-_VERSION_WITH = select(Version.id).where(Version.article_id == bindparam("article_id"),
-                                         Version.fingerprint == bindparam("fingerprint"))
-_LABEL = select(Article.label).where(Article.key == bindparam("key"))
-_INSERT_VERSION = insert(Version)

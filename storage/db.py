@@ -109,18 +109,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-_INSERT_IGNORING: dict[tuple[str, Any], Any] = {}
-
-
 def insert_ignoring_duplicates(connection: Connection, table: Any, values: dict[str, Any]) -> None:
     """INSERT a row unless a unique constraint already holds it, without failing the transaction
     (a failed INSERT would abort a unit of work, or a PostgreSQL transaction, around it)."""
     dialect = connection.dialect.name
     if dialect in ("sqlite", "postgresql"):
-        statement = _INSERT_IGNORING.get((dialect, table))
-        if statement is None:
-            statement = _INSERT_IGNORING[(dialect, table)] = _insert_or_nothing(dialect, table)
-        connection.execute(statement, values)
+        connection.execute(_insert_or_nothing(dialect, table).values(**values))
         return
     try:
         with connection.begin_nested():

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, func, insert, or_, select, update
 
 from storage.database import Database, inserted_id
 from storage.db import insert_ignoring_duplicates
@@ -25,6 +25,8 @@ SNAPSHOT_ZLIB_LEVEL = 3
 # an article page whose last answer may still turn into a stored version: asked for again by the next
 # crawl of its outlet, whatever its listing says, after a backoff that doubles per try up to a cap
 PENDING_OUTCOMES = ("fetched", "retried", "error", "blocked")
+# the outcomes of an article page that was used (stored, or found unchanged)
+STORED_OUTCOMES = ("new", "changed", "unchanged", "trivial")
 PENDING_BACKOFF = timedelta(minutes=5)
 PENDING_BACKOFF_CAP = timedelta(hours=6)
 
@@ -55,9 +57,8 @@ class FetchLog:
         self.db = db
 
     def record_fetch(self, **fields: Any) -> int:
-        # a prepared Core statement, not an ORM object: one row per response is the crawl's hottest write
         with self.db.connection() as conn:
-            return inserted_id(conn.execute(_INSERT_FETCH, fields))
+            return inserted_id(conn.execute(insert(fetches).values(**fields)))
 
     def update_fetch(self, fetch_id: int, outcome: str, reason: str | None = None,
                      article_key: str | None = None) -> None:
@@ -103,8 +104,17 @@ class FetchLog:
 
     def validators(self, url: str) -> tuple[str | None, str | None] | None:
         """ETag and Last-Modified of the last successful fetch of ``url`` (for a conditional GET)."""
+        # only a fetch whose page was used counts: an article page must have been stored (or found
+        # unchanged); a bot wall served as 200, a rejected page or one whose processing broke off is asked
+        # for in full again
+        query = (select(fetches.c.etag, fetches.c.last_modified)
+                 .where(fetches.c.url == url, fetches.c.status == 200,
+                        or_(fetches.c.etag.is_not(None), fetches.c.last_modified.is_not(None)),
+                        fetches.c.outcome.not_in(("blocked", "rejected", "error")),
+                        or_(fetches.c.role != "article", fetches.c.outcome.in_(STORED_OUTCOMES)))
+                 .order_by(fetches.c.id.desc()).limit(1))
         with self.db.connection() as conn:
-            row = conn.execute(_VALIDATORS, {"url": url}).first()
+            row = conn.execute(query).first()
         return (row.etag, row.last_modified) if row else None
 
     def of_run(self, run_id: str) -> list[Any]:
@@ -126,7 +136,8 @@ class FetchLog:
         sha = hashlib.sha256(body).hexdigest()
         with self.db.connection() as conn:
             # the key only: loading a stored snapshot would read its whole blob
-            if conn.execute(_SNAPSHOT_KEY, {"sha": sha}).first() is None:
+            stored = conn.execute(select(snapshots.c.sha256).where(snapshots.c.sha256 == sha)).first()
+            if stored is None:
                 insert_ignoring_duplicates(conn, snapshots, {
                     "sha256": sha, "url": url, "content_type": content_type, "size": len(body),
                     "data": zlib.compress(body, SNAPSHOT_ZLIB_LEVEL)})
@@ -161,33 +172,9 @@ class FetchLog:
 def set_outcome(connection: Connection, fetch_id: int, outcome: str, reason: str | None = None,
                 article_key: str | None = None) -> None:
     """What came of a fetch; ``reason`` and ``article_key`` are kept when not given."""
-    params: dict[str, Any] = {"fetch_id": fetch_id, "new_outcome": outcome}
+    values: dict[str, Any] = {"outcome": outcome}
     if reason is not None:
-        params["new_reason"] = reason
+        values["reason"] = reason
     if article_key:
-        params["new_key"] = article_key
-    connection.execute(_SET_OUTCOME[(reason is not None, bool(article_key))], params)
-
-
-# statements built once: building and caching a statement per call costs ten times its execution
-_INSERT_FETCH = insert(fetches)
-# only a fetch whose page was used counts: an article page must have been stored (or found unchanged);
-# a bot wall served as 200, a rejected page or one whose processing broke off is asked for in full again
-STORED_OUTCOMES = ("new", "changed", "unchanged", "trivial")
-# (= and != rather than IN: an IN list is re-rendered into the SQL at every execution, and every request
-# asks this, 70 µs more each time)
-_VALIDATORS = (select(fetches.c.etag, fetches.c.last_modified)
-               .where(fetches.c.url == bindparam("url"), fetches.c.status == 200)
-               .where((fetches.c.etag.is_not(None)) | (fetches.c.last_modified.is_not(None)))
-               .where(and_(*(fetches.c.outcome != outcome for outcome in ("blocked", "rejected", "error"))))
-               .where(or_(fetches.c.role != "article",
-                          *(fetches.c.outcome == stored for stored in STORED_OUTCOMES)))
-               .order_by(fetches.c.id.desc()).limit(1))
-_SNAPSHOT_KEY = select(snapshots.c.sha256).where(snapshots.c.sha256 == bindparam("sha"))
-_SET_OUTCOME = {
-    (with_reason, with_key): update(fetches).where(fetches.c.id == bindparam("fetch_id")).values(
-        outcome=bindparam("new_outcome"),
-        **({"reason": bindparam("new_reason")} if with_reason else {}),
-        **({"article_key": bindparam("new_key")} if with_key else {}))
-    for with_reason in (False, True) for with_key in (False, True)
-}
+        values["article_key"] = article_key
+    connection.execute(update(fetches).where(fetches.c.id == fetch_id).values(**values))

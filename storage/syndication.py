@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import BindParameter, bindparam, delete, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from storage.database import Database
@@ -99,27 +99,6 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
 
     return float(np.count_nonzero(a == b)) / len(a)
 
-_HAS_SIGNATURE = select(Signature.article_id).where(Signature.article_id == bindparam("article_id"))
-_DELETE_BANDS = delete(SignatureBand).where(SignatureBand.article_id == bindparam("article_id"))
-_DELETE_SIGNATURE = delete(Signature).where(Signature.article_id == bindparam("article_id"))
-_INSERT_SIGNATURE = insert(Signature)
-_INSERT_BAND = insert(SignatureBand)
-# one parameter per band, not an expanding list: SQLAlchemy re-renders such a list into the SQL at every
-# execution, and every new version asks
-_BUCKETS: list[BindParameter[Any]] = [bindparam(f"bucket{band}") for band in range(BANDS)]
-# the articles sharing a band bucket with a signature, with what a match reports
-_CANDIDATES = (
-    select(Signature.article_id, Signature.minhash, Article.key, Article.outlet, Article.published)
-    .join(Article, Article.id == Signature.article_id)
-    .where(Signature.article_id.in_(select(SignatureBand.article_id)
-                                    .where(SignatureBand.bucket.in_(_BUCKETS))
-                                    .distinct()))
-)
-
-_UNMERGED_FLASHES = select(Article.id).where(
-    Article.outlet == bindparam("outlet"), Article.id != bindparam("article_id"),
-    Article.published >= bindparam("day"), Article.published < bindparam("next_day"),
-    Article.kind == "flash", Article.merged_into_id.is_(None), Article.published <= bindparam("published"))
 
 
 @dataclass(frozen=True)
@@ -180,26 +159,26 @@ class Copies:
         rules = self.rules
         values = rules.signature(title, body)
         buckets = band_buckets(values)
-        conn = s.connection()
-        replace = not first and conn.execute(_HAS_SIGNATURE, {"article_id": article.id}).first() is not None
+        replace = not first and s.scalar(select(Signature.article_id)
+                                         .where(Signature.article_id == article.id)) is not None
         copies = [d for d in _near_duplicates(s, values, buckets, COPY_THRESHOLD, article.id)
-             if d.outlet != article.outlet]
+                  if d.outlet != article.outlet]
         merge_into, flashes = self._flash_merges(s, article, title, lead or "", body)
         return IndexPlan(article, values, buckets, rules.credit(title, body), replace, copies, merge_into,
-                     flashes)
+                         flashes)
 
     def write_index(self, s: Session, plan: IndexPlan) -> None:
         """(Re)write the article's signature and its LSH bands, link its copies, merge its flashes."""
         article = plan.article
-        # prepared Core statements, the bands in one executemany: this runs for every new version
-        conn = s.connection()
+        conn = s.connection()  # rows, not objects; the bands in one executemany
         if plan.replace:
-            conn.execute(_DELETE_BANDS, {"article_id": article.id})
-            conn.execute(_DELETE_SIGNATURE, {"article_id": article.id})
-        conn.execute(_INSERT_SIGNATURE, {"article_id": article.id, "outlet": article.outlet,
-                                         "published": article.published, "credit": plan.credit,
-                                         "minhash": plan.values.tobytes()})
-        conn.execute(_INSERT_BAND, [{"article_id": article.id, "bucket": bucket} for bucket in plan.buckets])
+            conn.execute(delete(SignatureBand).where(SignatureBand.article_id == article.id))
+            conn.execute(delete(Signature).where(Signature.article_id == article.id))
+        conn.execute(insert(Signature).values(article_id=article.id, outlet=article.outlet,
+                                              published=article.published, credit=plan.credit,
+                                              minhash=plan.values.tobytes()))
+        conn.execute(insert(SignatureBand),
+                     [{"article_id": article.id, "bucket": bucket} for bucket in plan.buckets])
         if plan.copies:
             _link_copies(s, article, plan.copies)
         # ORM objects (these are rare): the session may hold the same articles
@@ -242,13 +221,15 @@ class Copies:
 
     def _flashes_of_story(self, s: Session, story: Article | StoredArticle, title: str, lead: str,
                           body: str) -> list[int]:
-        # every new full story asks, and most days hold no flash: a prepared Core statement (ids, no ORM
-        # objects), and the story only compared when there is a flash
+        # every new full story asks, and most days hold no flash: ids first, the story only compared when
+        # there is a flash
         assert story.published is not None
         day = story.published[:10]
-        flashes = s.connection().execute(_UNMERGED_FLASHES, {
-            "outlet": story.outlet, "article_id": story.id, "day": day, "next_day": _next_day(day),
-            "published": story.published}).scalars().all()
+        flashes = s.scalars(select(Article.id).where(
+            Article.outlet == story.outlet, Article.id != story.id,
+            Article.published >= day, Article.published < _next_day(day),
+            Article.published <= story.published, Article.kind == "flash",
+            Article.merged_into_id.is_(None))).all()
         rules = self.rules
         merged = []
         for flash_id in flashes:
@@ -264,8 +245,12 @@ def _near_duplicates(s: Session, values: np.ndarray, buckets: list[int], thresho
                      exclude_article_id: int | None) -> list[NearDuplicate]:
     import numpy as np
 
-    params = {f"bucket{band}": bucket for band, bucket in enumerate(buckets)}
-    rows = s.connection().execute(_CANDIDATES, params).all()
+    # the articles sharing a band bucket with the signature, with what a match reports
+    sharing = select(SignatureBand.article_id).where(SignatureBand.bucket.in_(buckets)).distinct()
+    rows = s.execute(select(Signature.article_id, Signature.minhash, Article.key, Article.outlet,
+                            Article.published)
+                     .join(Article, Article.id == Signature.article_id)
+                     .where(Signature.article_id.in_(sharing))).all()
     found = []
     for row in rows:
         if row.article_id == exclude_article_id:

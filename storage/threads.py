@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, null, select, union_all, update
+from sqlalchemy import func, insert, null, select, union_all, update
 from sqlalchemy.sql.selectable import CompoundSelect
 
 from storage.database import Database, inserted_id
@@ -25,36 +25,23 @@ class ThreadRow:
     last_published: str
 
 
-# statements built once: building and caching a statement per call costs ten times its execution
-_INSERT_MATCH = insert(TopicMatch)
-_SET_LABEL = update(Article).where(Article.id == bindparam("article_id")).values(label=bindparam("new_label"))
-_THREAD_OF = (select(Thread.id, Thread.title, Thread.signature, Thread.first_published, Thread.last_published)
-              .join(ThreadMember, ThreadMember.thread_id == Thread.id)
-              .where(ThreadMember.article_key == bindparam("key")))
-_LAST_IDS = select(select(func.max(Thread.id)).scalar_subquery(),
-                   select(func.max(ThreadMember.id)).scalar_subquery())
-_ALL_THREADS = select(Thread.id, Thread.title, Thread.signature, Thread.first_published,
-                      Thread.last_published).order_by(Thread.id)
-# the threads members joined after a mark (their spans may have moved) and the threads opened after a
-# mark, each row with the member's id (NULL for the second kind)
-_CHANGED_SINCE: CompoundSelect[Any] = union_all(
-    select(ThreadMember.id.label("member_id"), Thread.id, Thread.title, Thread.first_published,
-           Thread.last_published)
-    .join(Thread, Thread.id == ThreadMember.thread_id).where(ThreadMember.id > bindparam("member_mark")),
-    select(null().label("member_id"), Thread.id, Thread.title, Thread.first_published, Thread.last_published)
-    .where(Thread.id > bindparam("thread_mark")),
-)
-_SIGNATURES = select(Thread.id, Thread.signature).where(Thread.id.in_(bindparam("ids", expanding=True)))
+_THREAD_COLUMNS = (Thread.id, Thread.title, Thread.signature, Thread.first_published, Thread.last_published)
 # ids re-read on every call below the last ones seen: PostgreSQL may commit sequence ids out of order
 # (a concurrent crawl's member 100 after our read of 101), never by more than the writers at once
 ID_WINDOW = 16
-_INSERT_THREAD = insert(Thread)
-_INSERT_MEMBER = insert(ThreadMember)
-_SPAN = select(Thread.first_published, Thread.last_published).where(Thread.id == bindparam("thread_id"))
-_SET_SPAN = update(Thread).where(Thread.id == bindparam("thread_id")).values(
-    first_published=bindparam("first"), last_published=bindparam("last"))
-_SET_SIGNATURE = update(Thread).where(Thread.id == bindparam("thread_id")).values(
-    title=bindparam("new_title"), signature=bindparam("new_signature"))
+
+
+def _changed_since(thread_mark: int, member_mark: int) -> CompoundSelect[Any]:
+    """The threads members joined after a mark (their spans may have moved) and the threads opened after
+    a mark, each row with the member's id (NULL for the second kind)."""
+    return union_all(
+        select(ThreadMember.id.label("member_id"), Thread.id, Thread.title, Thread.first_published,
+               Thread.last_published)
+        .join(Thread, Thread.id == ThreadMember.thread_id).where(ThreadMember.id > member_mark),
+        select(null().label("member_id"), Thread.id, Thread.title, Thread.first_published,
+               Thread.last_published)
+        .where(Thread.id > thread_mark),
+    )
 
 
 def utc_iso(value: str) -> str:
@@ -114,8 +101,8 @@ class _ThreadCache:
 
 
 class Threads:
-    """Core statements rather than ORM objects: the flag step calls these for every new version, and
-    :meth:`recent_threads` returns every thread of the last months each time."""
+    """Rows rather than ORM objects: :meth:`recent_threads` hands out every thread of the last months for
+    every ministerial article, kept and brought up to date rather than loaded again."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -125,9 +112,9 @@ class Threads:
                         terms: list[Any], explanation: str) -> None:
         with self.db.session() as s:
             conn = s.connection()
-            conn.execute(_INSERT_MATCH, {"version_id": version_id, "article_id": article_id, "label": label,
-                                         "score": score, "terms": terms, "explanation": explanation})
-            conn.execute(_SET_LABEL, {"article_id": article_id, "new_label": label})
+            conn.execute(insert(TopicMatch).values(version_id=version_id, article_id=article_id, label=label,
+                                                   score=score, terms=terms, explanation=explanation))
+            conn.execute(update(Article).where(Article.id == article_id).values(label=label))
 
     def unflagged_versions(self, outlet: str, limit: int = 500, after_id: int = 0) -> list[UnflaggedVersion]:
         """The outlet's versions without a topic decision, in the order they were stored (ids above
@@ -144,7 +131,9 @@ class Threads:
 
     def thread_of(self, article_key: str) -> ThreadRow | None:
         with self.db.session() as s:
-            row = s.connection().execute(_THREAD_OF, {"key": article_key}).first()
+            row = s.connection().execute(
+                select(*_THREAD_COLUMNS).join(ThreadMember, ThreadMember.thread_id == Thread.id)
+                .where(ThreadMember.article_key == article_key)).first()
             return ThreadRow(row.id, row.title, dict(row.signature), row.first_published,
                              row.last_published) if row else None
 
@@ -160,18 +149,21 @@ class Threads:
         with self.db.session() as s:
             conn = s.connection()
             if cache.rows is None:  # the first call: every thread, and the last ids so far
-                last_thread, last_member = conn.execute(_LAST_IDS).one()
-                cache.load(conn.execute(_ALL_THREADS))
+                last_thread, last_member = conn.execute(select(
+                    select(func.max(Thread.id)).scalar_subquery(),
+                    select(func.max(ThreadMember.id)).scalar_subquery())).one()
+                cache.load(conn.execute(select(*_THREAD_COLUMNS).order_by(Thread.id)))
                 cache.marks = (last_thread or 0, last_member or 0)
                 changed = []
             else:
                 thread_mark, member_mark = cache.marks
-                changed = list(map(tuple, conn.execute(_CHANGED_SINCE, {
-                    "thread_mark": thread_mark - ID_WINDOW, "member_mark": member_mark - ID_WINDOW})))
+                changed = list(map(tuple, conn.execute(
+                    _changed_since(thread_mark - ID_WINDOW, member_mark - ID_WINDOW))))
                 new = {row[1] for row in changed
                        if row[1] not in cache.rows or row[2] != cache.rows[row[1]].title}
                 signatures: dict[int, dict[str, Any]] = (
-                    dict(conn.execute(_SIGNATURES, {"ids": list(new)}).all()) if new else {})
+                    dict(conn.execute(select(Thread.id, Thread.signature).where(Thread.id.in_(new))).all())
+                    if new else {})
                 cache.update(changed, signatures)
         if changed:
             member_ids, thread_ids = zip(*((row[0] or 0, row[1]) for row in changed), strict=True)
@@ -182,22 +174,22 @@ class Threads:
     def open_thread(self, title: str, signature: dict[str, Any], published: str) -> ThreadRow:
         published = utc_iso(published)
         with self.db.session() as s:
-            thread_id = inserted_id(s.connection().execute(_INSERT_THREAD, {
-                "title": title, "signature": signature, "first_published": published,
-                "last_published": published}))
+            thread_id = inserted_id(s.connection().execute(insert(Thread).values(
+                title=title, signature=signature, first_published=published, last_published=published)))
             return ThreadRow(thread_id, title, dict(signature), published, published)
 
     def join_thread(self, thread_id: int, article_key: str, published: str, role: str) -> None:
         published = utc_iso(published)
         with self.db.session() as s:
             conn = s.connection()
-            conn.execute(_INSERT_MEMBER, {"thread_id": thread_id, "article_key": article_key, "role": role,
-                                          "published": published})
-            span = conn.execute(_SPAN, {"thread_id": thread_id}).first()
+            conn.execute(insert(ThreadMember).values(thread_id=thread_id, article_key=article_key, role=role,
+                                                     published=published))
+            span = conn.execute(select(Thread.first_published, Thread.last_published)
+                                .where(Thread.id == thread_id)).first()
             if span is not None:  # in Python (all UTC): a database collation may order text otherwise
-                conn.execute(_SET_SPAN, {"thread_id": thread_id,
-                                         "first": min(span.first_published, published),
-                                         "last": max(span.last_published, published)})
+                conn.execute(update(Thread).where(Thread.id == thread_id).values(
+                    first_published=min(span.first_published, published),
+                    last_published=max(span.last_published, published)))
 
     def opener(self, thread_id: int) -> tuple[str, str] | None:
         """The member that opened the thread: the earliest with the role opener or official."""
@@ -225,8 +217,8 @@ class Threads:
     def update_thread(self, thread_id: int, title: str, signature: dict[str, Any]) -> None:
         """A preview's (or flash's) thread takes the talks' title and signature from their first report."""
         with self.db.session() as s:
-            s.connection().execute(_SET_SIGNATURE, {"thread_id": thread_id, "new_title": title,
-                                                    "new_signature": signature})
+            s.connection().execute(update(Thread).where(Thread.id == thread_id)
+                                   .values(title=title, signature=signature))
         cache = self._cache
         if cache.rows is not None and thread_id in cache.rows:
             cache.rows[thread_id] = replace(cache.rows[thread_id], title=title, signature=dict(signature))
