@@ -159,11 +159,10 @@ class Threads:
                 thread_mark, member_mark = cache.marks
                 changed = list(map(tuple, conn.execute(
                     _changed_since(thread_mark - ID_WINDOW, member_mark - ID_WINDOW))))
-                new = {row[1] for row in changed
-                       if row[1] not in cache.rows or row[2] != cache.rows[row[1]].title}
-                signatures: dict[int, dict[str, Any]] = (
-                    dict(conn.execute(select(Thread.id, Thread.signature).where(Thread.id.in_(new))).all())
-                    if new else {})
+                new = sorted({row[1] for row in changed
+                              if row[1] not in cache.rows or row[2] != cache.rows[row[1]].title})
+                signatures: dict[int, dict[str, Any]] = dict(conn.execute(
+                    select(Thread.id, Thread.signature).where(Thread.id.in_(new))).all()) if new else {}
                 cache.update(changed, signatures)
         if changed:
             member_ids, thread_ids = zip(*((row[0] or 0, row[1]) for row in changed), strict=True)
