@@ -31,7 +31,7 @@ def database_url(explicit: str | None = None) -> str:
     except ArgumentError:
         return url  # make_engine says what is wrong with it
     database = parsed.database
-    if parsed.get_backend_name() != "sqlite" or database is None or _not_a_plain_file(database):
+    if parsed.get_backend_name() != "sqlite" or database is None or not_a_plain_file(database):
         return url
     path = Path(database).expanduser()
     if path.is_absolute():
@@ -61,7 +61,7 @@ def _make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
-        if database is not None and not _not_a_plain_file(database):
+        if database is not None and not not_a_plain_file(database):
             _sqlite_folder(Path(database))
         engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=json_text)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -84,7 +84,7 @@ def json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _not_a_plain_file(database: str | None) -> bool:
+def not_a_plain_file(database: str | None) -> bool:
     """In-memory databases and SQLite URI filenames (``file:…?mode=ro&uri=true``) are passed as given."""
     return not database or database == ":memory:" or database.startswith("file:")
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import ast
 import atexit
+import fcntl
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -21,6 +24,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.engine import Inspector
+
+from storage.db import not_a_plain_file
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -80,8 +85,45 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+# pg_advisory_lock's key for "a migration is running on this database" (any bigint of our own)
+MIGRATION_LOCK_KEY = 0x74616C6B77617463  # "talkwatc"
+
+
+@contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """One migration at a time on a database, whichever processes start at once (two commands on a new
+    database would both create its tables): a PostgreSQL advisory lock, a lock file beside an SQLite
+    file. Not reentrant."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                conn.commit()
+        return
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not_a_plain_file(database):
+        yield  # in memory: one process only
+        return
+    with open(f"{database}.migrate-lock", "a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Upgrade (or, for an older ``revision``, only go as far as it) on one connection."""
+    """Upgrade (or, for an older ``revision``, only go as far as it) on one connection, one migration at
+    a time (:func:`migration_lock`)."""
+    with migration_lock(engine):
+        _upgrade(engine, revision)
+
+
+def _upgrade(engine: Engine, revision: str) -> None:
     from alembic import command
 
     config = alembic_config(engine)
@@ -111,13 +153,14 @@ def require_current_schema(engine: Engine) -> None:
     revision is not migrated behind the user's back (a crawl must not hold a long migration's lock)."""
     if _at_declared_head(engine):
         return  # the everyday case, answered without loading Alembic
-    head = head_revision()
-    revision = current_revision(engine)
-    if revision == head:
-        return
-    if not inspect(engine).has_table("articles"):
-        upgrade(engine)  # nothing there yet: create it
-        return
+    with migration_lock(engine):  # another process may be creating the schema: wait for it, then look
+        head = head_revision()
+        revision = current_revision(engine)
+        if revision == head:
+            return
+        if not inspect(engine).has_table("articles"):
+            _upgrade(engine, "head")  # nothing there yet: create it
+            return
     raise SchemaOutOfDate(f"the database is at schema revision {revision or 'unknown'}, this talkwatch needs "
                           f"{head}: run `talkwatch db upgrade --db …` first (back it up before)")
 
