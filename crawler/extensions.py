@@ -120,7 +120,18 @@ class RunLog:
         if not store.runs.exists(run_id):
             store.runs.start(run_id, f"crawl:{spider.name}", getattr(spider, "outlet_name", spider.name),
                       started_at=self.started_at)
-        store.runs.finish(run_id, outcome, None, {}, health.to_dict(), message)
+        stats = recorded_stats(self.crawler.stats.get_stats() or {})
+        store.runs.finish(run_id, outcome, None, stats, health.to_dict(), message)
+
+
+# what a run record keeps of a crawl's stats, whoever records it (the crawl itself, or its monitor)
+_KEPT_STATS = ("finish_reason", "item_scraped_count", "item_dropped_count", "log_count/ERROR",
+               "elapsed_time_seconds")
+
+
+def recorded_stats(stats: dict[str, Any]) -> dict[str, Any]:
+    """talkwatch's own counters (versions new and changed, flagged...) and a few of Scrapy's."""
+    return {k: v for k, v in stats.items() if k.startswith("talkwatch/") or k in _KEPT_STATS}
 
 
 class StopWithParent:

@@ -96,3 +96,20 @@ def test_a_quiet_crawl_raises_no_alarm(crawled_twice: tuple[str, list[str]]):
         assert outlet_alarms(store.runs, "jiji", interval_minutes=30) == []
     finally:
         store.db.dispose()
+
+
+def test_status_tells_the_counts_of_crawls_outside_the_monitor(crawled_twice: tuple[str, list[str]]):
+    import json
+
+    db, _ = crawled_twice
+    done = talkwatch("status", "--db", db, "--json")
+    jobs = {job["job"]: job for job in json.loads(done.stdout)["jobs"]}
+    last = jobs["crawl:jiji"]["last_run"]  # the second, quiet crawl: nothing new
+    assert (last["outcome"], last["new_versions"], last["changed_versions"]) == ("quiet", 0, 0)
+    store = Store(db)
+    try:
+        first = store.runs.recent(job="crawl:jiji")[-1]  # what the first crawl recorded for status
+    finally:
+        store.db.dispose()
+    assert first.stats["talkwatch/versions/new"] == 3  # before: {} for every crawl outside the monitor
+    assert first.stats["talkwatch/flagged"] >= 1

@@ -47,6 +47,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.errors import ConfigError, describe_error
+from crawler.extensions import recorded_stats
 from crawler.runtime import new_run_id
 from crawler.secrets import mask_secrets
 from crawler.service.config import Config
@@ -205,9 +206,7 @@ def _run_recorded_crawl(store: Store, config: Config, outlet: str, job: str, rev
     # the crawl judged itself from its fetch log (storage errors included); a crawl that died did not
     health = result.health if "talkwatch/health" in result.stats else run_health(store.fetches, run_id)
     outcome = _outcome(result)
-    kept = ("finish_reason", "item_scraped_count", "item_dropped_count", "log_count/ERROR",
-            "elapsed_time_seconds")
-    stats = {k: v for k, v in result.stats.items() if k.startswith("talkwatch/") or k in kept}
+    stats = recorded_stats(result.stats)
     message = None if result.ok else (result.log_tail or "")[-1500:]
     store.runs.finish(run_id, outcome, result.returncode, stats, health.to_dict(), message)
     log.info("%s: %s in %.0f s — %s; health: %d pages, %d articles seen, %d blocked, %d errors",
