@@ -35,6 +35,8 @@ def describe_error(exc: BaseException) -> str:
         elif "unable to open database file" in lowered:
             message = (f"cannot open the database file ({detail}); {_DB_FIX}: its folder must exist "
                        "and be writable")
+        elif "database" in lowered and "does not exist" in lowered:  # the server answered: no such database
+            message = f"the database server has no such database ({detail}); create it, or {_DB_FIX}"
         elif "connection" in lowered or "could not connect" in lowered or "timeout" in lowered:
             message = f"cannot reach the database server ({detail}); is it running? {_DB_FIX}"
         elif "locked" in lowered:

@@ -47,8 +47,8 @@ def make_engine(url: str) -> Engine:
         return _make_engine(url)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise BadDatabaseURL(
-            f"TALKWATCH_DATABASE_URL {url!r} is not a database URL talkwatch can open; use e.g. "
-            "sqlite:///var/talkwatch.sqlite3 or postgresql+psycopg://user@127.0.0.1:5432/talkwatch"
+            f"the database URL {url!r} (--db or TALKWATCH_DATABASE_URL) is not one talkwatch can open; "
+            "use e.g. sqlite:///var/talkwatch.sqlite3 or postgresql+psycopg://user@127.0.0.1:5432/talkwatch"
         ) from exc
     except ImportError as exc:
         raise BadDatabaseURL(

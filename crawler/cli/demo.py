@@ -67,4 +67,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"[demo] (HTML):   {html_path.resolve()}")
     print(f"[demo] done in {time.monotonic() - started:.1f} s")
     print(f"[demo] open it in the desk: talkwatch serve --db {db_url}  (then http://127.0.0.1:8765/)")
+    # the demo keeps its own database: without --db, the other commands open the default one
+    print(f"[demo] look at it:          talkwatch status --db {db_url}")
+    print(f"[demo]                      talkwatch report --db {db_url}")
     return 1 if failed else 0

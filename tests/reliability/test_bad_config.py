@@ -106,6 +106,18 @@ def test_unreachable_database_server_keeps_the_password_out() -> None:
     assert "hunter2" not in done.stderr + done.stdout
 
 
+@pytest.mark.skipif(not os.environ.get("TALKWATCH_TEST_DATABASE_URL"),
+                    reason="TALKWATCH_TEST_DATABASE_URL is not set (.ci/run sets it)")
+def test_a_database_the_server_does_not_have_is_named_as_missing() -> None:
+    from sqlalchemy.engine import make_url
+
+    server = make_url(os.environ["TALKWATCH_TEST_DATABASE_URL"])
+    url = server.set(database="talkwatch_no_such_database").render_as_string(hide_password=False)
+    done = talkwatch("status", "--db", url)
+    # the server answered: "is it running?" would send the user the wrong way
+    assert_clean_failure(done, 1, "has no such database", "create it")
+
+
 def test_full_disk_for_the_report(tmp_path: Path) -> None:
     if not Path("/dev/full").is_char_device():
         pytest.skip("no /dev/full on this system")
